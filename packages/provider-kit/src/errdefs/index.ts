@@ -1,0 +1,15 @@
+export {
+  AlreadyExistsError,
+  errorKind,
+  InvalidInputError,
+  isAlreadyExists,
+  isInvalidInput,
+  isNotFound,
+  isTransient,
+  isUnsupported,
+  NotFoundError,
+  ProviderError,
+  TransientError,
+  UnsupportedError,
+  type ErrorKind,
+} from './errors.js';

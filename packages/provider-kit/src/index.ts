@@ -1,0 +1,29 @@
+export * from './errdefs/index.js';
+export { noopLogger, type Logger, type LogMeta } from './logger.js';
+export {
+  noopMeter,
+  type MetricCounter,
+  type MetricGauge,
+  type MetricHistogram,
+  type MetricLabels,
+  type MetricMeter,
+} from './metrics.js';
+export {
+  END_OF_HISTORY,
+  type AttachIO,
+  type CallOptions,
+  type ContainerLogOptions,
+  type LogEntry,
+  type LogItem,
+  type NodeProvider,
+  type PodLifecycleHandler,
+  type PodNotifier,
+  type PodRef,
+  type Provider,
+  type ProviderCapabilities,
+  type ProviderContext,
+  type ProviderPlugin,
+  type ResourceLister,
+  type TerminalSize,
+} from './provider.js';
+export type * from './stats.js';
