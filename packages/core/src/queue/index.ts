@@ -1,0 +1,1 @@
+export { WorkQueue, type WorkHandler, type WorkQueueOptions } from './work-queue.js';
