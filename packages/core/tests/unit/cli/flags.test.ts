@@ -1,0 +1,95 @@
+import { CommanderError } from 'commander';
+import { describe, expect, it } from 'vitest';
+
+import { parseCommandLine, UsageError } from '../../../src/cli/flags.js';
+
+describe('virtual-kubelet flags', () => {
+  it('has upstream defaults, with the kubelet-like ones where upstream is too tight', () => {
+    const config = parseCommandLine(['--provider', 'mock'], { KUBECONFIG: '/tmp/kc' });
+    expect(config).toMatchObject({
+      kubeconfig: '/tmp/kc',
+      nodeName: 'virtual-kubelet',
+      operatingSystem: 'linux',
+      provider: 'mock',
+      listenHost: '0.0.0.0',
+      listenPort: 10250,
+      metricsAddress: { host: '0.0.0.0', port: 10255 },
+      taint: { key: 'virtual-kubelet.io/provider', value: 'mock', effect: 'NoSchedule' },
+      podSyncWorkers: 10,
+      fullResyncPeriodMs: 60_000,
+      streamCreationTimeoutMs: 30_000,
+      kubeApiQps: 50,
+      kubeApiBurst: 100,
+      anonymousAuth: false,
+    });
+  });
+
+  it('reads upstream environment variables', () => {
+    const config = parseCommandLine(['--provider', 'fargate'], {
+      DEFAULT_NODE_NAME: 'vk-1',
+      KUBELET_PORT: '11250',
+      VKUBELET_POD_IP: '10.1.2.3',
+      VKUBELET_TAINT_KEY: 'example.com/vk',
+      VKUBELET_TAINT_VALUE: 'special',
+      VKUBELET_TAINT_EFFECT: 'NoExecute',
+      APISERVER_CERT_LOCATION: '/c.crt',
+      APISERVER_KEY_LOCATION: '/c.key',
+      APISERVER_CA_CERT_LOCATION: '/ca.crt',
+    });
+    expect(config).toMatchObject({
+      nodeName: 'vk-1',
+      listenPort: 11250,
+      nodeIP: '10.1.2.3',
+      taint: { key: 'example.com/vk', value: 'special', effect: 'NoExecute' },
+      tlsCertFile: '/c.crt',
+      tlsKeyFile: '/c.key',
+      clientCaFile: '/ca.crt',
+    });
+  });
+
+  it('takes flags over defaults', () => {
+    const config = parseCommandLine(
+      [
+        '--provider=mock',
+        '--nodename=n1',
+        '--os=windows',
+        '--disable-taint',
+        '--pod-sync-workers=3',
+        '--full-resync-period=30s',
+        '--listen-address=127.0.0.1:0',
+        '--metrics-addr=',
+        '--node-labels=a=1,b=2',
+      ],
+      {},
+    );
+    expect(config).toMatchObject({
+      nodeName: 'n1',
+      operatingSystem: 'windows',
+      taint: undefined,
+      podSyncWorkers: 3,
+      fullResyncPeriodMs: 30_000,
+      listenHost: '127.0.0.1',
+      listenPort: 0,
+      metricsAddress: undefined,
+      nodeLabels: { a: '1', b: '2' },
+    });
+  });
+
+  it.each([
+    [['--provider', 'mock', '--pod-sync-workers', '0'], CommanderError, /positive integer/],
+    [['--provider', 'mock', '--os', 'plan9'], CommanderError, /Allowed choices/],
+    [['--provider', 'mock', '--full-resync-period', 'soon'], CommanderError, /invalid duration/],
+    [['--provider', 'mock', '--no-such-flag'], CommanderError, /unknown option/],
+    [[], UsageError, /--provider is required/],
+    [['--provider', 'mock', '--tls-cert-file', '/x'], UsageError, /go together/],
+  ])('rejects %j clearly', (argv, type, message) => {
+    expect(() => parseCommandLine(argv, {})).toThrow(type);
+    expect(() => parseCommandLine(argv, {})).toThrow(message);
+  });
+
+  it('rejects a bad taint effect from the environment', () => {
+    expect(() => parseCommandLine(['--provider', 'mock'], { VKUBELET_TAINT_EFFECT: 'Sometimes' })).toThrow(
+      /VKUBELET_TAINT_EFFECT must be one of/,
+    );
+  });
+});
