@@ -1,1 +1,11 @@
-export {};
+export {
+  startControlPlane,
+  type ControlPlane,
+  type ControlPlaneOptions,
+  type KubectlOptions,
+  type KubectlResult,
+} from './control-plane.js';
+export { binaryDir, binaryPath, cacheRoot, pinnedKubernetesVersion, MissingBinaryError, type ComponentName } from './binaries.js';
+export { ComponentStartError } from './health.js';
+export { createCertificateAuthority, type CertificateAuthority, type PemPair } from './pki.js';
+export { startLocalControlPlane, defaultLocalKubeconfigPath, type LocalControlPlane } from './local.js';
