@@ -1,0 +1,333 @@
+import type { Duplex } from 'node:stream';
+
+import type { Logger } from '@vkubelet/provider-kit';
+
+import { dataFrameHeader, FrameSplitter, SpdyCodec, type RawFrame } from './codec.js';
+import { GoAwayStatus, RstStatus, SpdyProtocolError, type SpdyFrame } from './frames.js';
+import { SpdyStream, type StreamHost } from './stream.js';
+
+export interface SpdyConnectionOptions {
+  /** Close the session after this long without a frame in either direction. */
+  idleTimeoutMs: number;
+  logger: Logger;
+  /** A client opened a stream; it has already been answered with SYN_REPLY (as the kubelet does). */
+  onStream(stream: SpdyStream): void;
+  /** Refuse streams beyond this many open at once (RST REFUSED_STREAM). */
+  maxConcurrentStreams?: number;
+}
+
+/** Largest DATA frame we send; Go readers allocate a frame at a time, so keep it moderate. */
+const MAX_DATA_FRAME = 64 * 1024;
+
+type OutItem = { bytes: Buffer | Promise<Buffer>; written?: (error?: Error | null) => void } | { end: true };
+
+/**
+ * Server side of one SPDY/3.1 session on an upgraded socket. Accepts client streams (odd ids, strictly
+ * increasing), echoes client pings, answers protocol errors with RST_STREAM (or GOAWAY when the
+ * session state is corrupt), and sends GOAWAY on close.
+ *
+ * Flow control: inbound, each stream buffers at most one window (64 KiB) for its reader; past that
+ * the socket is paused until the reader catches up, and WINDOW_UPDATEs are sent as the reader
+ * consumes. Kubernetes' spdystream ignores WINDOW_UPDATE/SETTINGS entirely (neither honouring nor
+ * sending them), so the paused socket, i.e. TCP backpressure, is what really bounds memory. Outbound,
+ * a stream's write completes only when the socket accepted the bytes without exceeding its buffer,
+ * so a slow client slows the writer instead of growing memory; we do not wait for peer
+ * WINDOW_UPDATEs for the same reason (spdystream never sends them, waiting would deadlock at 64 KiB).
+ */
+export class SpdyServerConnection implements StreamHost {
+  private readonly codec = new SpdyCodec();
+  private readonly splitter = new FrameSplitter();
+  private readonly streams = new Map<number, SpdyStream>();
+  private readonly congestedStreams = new Set<SpdyStream>();
+  private readonly closeController = new AbortController();
+  private readonly inbound: RawFrame[] = [];
+  private readonly outbound: OutItem[] = [];
+  private readonly idleTimer: NodeJS.Timeout;
+  private readonly logger: Logger;
+  private decoding = false;
+  private flushing = false;
+  private lastStreamId = 0;
+  private goAwaySent = false;
+
+  constructor(
+    private readonly socket: Duplex,
+    private readonly options: SpdyConnectionOptions,
+  ) {
+    this.logger = options.logger;
+    this.idleTimer = setTimeout(() => this.onIdle(), options.idleTimeoutMs);
+    this.idleTimer.unref();
+    socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    socket.on('end', () => this.terminate('client closed the connection'));
+    socket.on('close', () => this.terminate('connection closed'));
+    socket.on('error', (error: Error) => this.terminate(`connection error: ${error.message}`));
+  }
+
+  /** Aborted (with a reason) when the session ends for any reason: client gone, GOAWAY, idle, close(). */
+  get signal(): AbortSignal {
+    return this.closeController.signal;
+  }
+
+  /** Feed bytes that arrived with the upgrade request (the `head` of the 'upgrade' event). */
+  receive(chunk: Buffer): void {
+    if (chunk.length === 0 || this.signal.aborted) return;
+    this.idleTimer.refresh();
+    this.inbound.push(...this.splitter.push(chunk));
+    this.pump();
+  }
+
+  /** Graceful close: GOAWAY after everything queued, then end the socket. */
+  close(): void {
+    if (this.signal.aborted) return;
+    this.sendGoAway(GoAwayStatus.Ok);
+    this.outbound.push({ end: true });
+    void this.flush();
+    this.terminate('closed by server', false);
+  }
+
+  /** Abrupt close without GOAWAY (the socket is unusable). */
+  destroy(reason = 'destroyed'): void {
+    this.terminate(reason);
+    this.socket.destroy();
+  }
+
+  // ---- inbound -------------------------------------------------------------------------------
+
+  /** Frames are handled strictly in order; only header blocks make decoding wait (for zlib). */
+  private pump(): void {
+    if (this.decoding) return;
+    while (this.inbound.length > 0 && !this.signal.aborted) {
+      const raw = this.inbound.shift()!;
+      let decoded: SpdyFrame | undefined | Promise<SpdyFrame>;
+      try {
+        decoded = this.codec.decode(raw);
+      } catch (error) {
+        this.onProtocolError(error);
+        continue;
+      }
+      if (decoded instanceof Promise) {
+        this.decoding = true;
+        decoded.then(
+          frame => this.afterDecode(frame),
+          (error: unknown) => this.afterDecode(undefined, error),
+        );
+        return;
+      }
+      if (decoded) this.handle(decoded);
+    }
+  }
+
+  private afterDecode(frame: SpdyFrame | undefined, error?: unknown): void {
+    this.decoding = false;
+    if (this.signal.aborted) return;
+    if (error !== undefined) {
+      // The shared zlib context is now out of step with the client's: nothing later can be trusted.
+      this.fatal(`bad header block: ${(error as Error).message}`);
+      return;
+    }
+    if (frame) this.handle(frame);
+    this.pump();
+  }
+
+  private handle(frame: SpdyFrame): void {
+    switch (frame.type) {
+      case 'syn_stream':
+        return this.onSynStream(frame);
+      case 'data': {
+        const stream = this.streams.get(frame.streamId);
+        if (!stream) {
+          this.sendReset(
+            frame.streamId,
+            frame.streamId > this.lastStreamId ? RstStatus.InvalidStream : RstStatus.StreamAlreadyClosed,
+          );
+          return;
+        }
+        if (stream.remoteClosed) {
+          stream.reset(RstStatus.StreamAlreadyClosed);
+          return;
+        }
+        stream.receiveData(frame.data, frame.fin);
+        return;
+      }
+      case 'headers':
+        if (frame.fin) this.streams.get(frame.streamId)?.receiveFin();
+        return;
+      case 'rst_stream':
+        this.streams.get(frame.streamId)?.receiveReset();
+        return;
+      case 'ping':
+        // Odd ids are client-initiated and must be echoed; even ids would answer our own pings.
+        if (frame.id % 2 === 1) this.enqueue(this.codec.encode(frame));
+        return;
+      case 'goaway':
+        this.terminate('client sent GOAWAY');
+        this.socket.end();
+        return;
+      case 'syn_reply':
+        this.sendReset(frame.streamId, RstStatus.ProtocolError);
+        return;
+      case 'settings':
+      case 'window_update':
+        return; // see the class comment: the send side is paced by TCP, not by the peer's window.
+    }
+  }
+
+  private onSynStream(frame: Extract<SpdyFrame, { type: 'syn_stream' }>): void {
+    const { streamId } = frame;
+    if (streamId % 2 === 0 || streamId <= this.lastStreamId) {
+      this.logger.debug('spdy: invalid stream id from client', { streamId, last: this.lastStreamId });
+      this.sendReset(streamId, RstStatus.ProtocolError);
+      return;
+    }
+    this.lastStreamId = streamId;
+    if (this.goAwaySent || this.streams.size >= (this.options.maxConcurrentStreams ?? 1000)) {
+      this.sendReset(streamId, RstStatus.RefusedStream);
+      return;
+    }
+    const stream = new SpdyStream(this, streamId, frame.headers);
+    this.streams.set(streamId, stream);
+    this.enqueue(this.codec.encode({ type: 'syn_reply', streamId, fin: false, headers: new Map() }));
+    if (frame.fin) stream.receiveFin();
+    if (frame.unidirectional) stream.end();
+    this.options.onStream(stream);
+  }
+
+  private onProtocolError(error: unknown): void {
+    if (error instanceof SpdyProtocolError && error.streamId !== 0) {
+      this.logger.debug('spdy: stream protocol error', { streamId: error.streamId, error: error.message });
+      const stream = this.streams.get(error.streamId);
+      if (stream) stream.reset(error.rstStatus);
+      else this.sendReset(error.streamId, error.rstStatus);
+      return;
+    }
+    this.fatal(error instanceof Error ? error.message : String(error));
+  }
+
+  private fatal(message: string): void {
+    this.logger.warn('spdy: protocol error, closing session', { error: message });
+    this.sendGoAway(GoAwayStatus.ProtocolError);
+    this.outbound.push({ end: true });
+    void this.flush();
+    this.terminate(`protocol error: ${message}`, false);
+  }
+
+  private onIdle(): void {
+    this.logger.info('spdy: closing idle session', { idleTimeoutMs: this.options.idleTimeoutMs });
+    this.close();
+  }
+
+  // ---- StreamHost ------------------------------------------------------------------------------
+
+  writeData(streamId: number, data: Buffer, fin: boolean, done: (error?: Error | null) => void): void {
+    if (this.signal.aborted) {
+      done();
+      return;
+    }
+    this.idleTimer.refresh();
+    if (data.length === 0) {
+      this.enqueue(dataFrameHeader(streamId, fin, 0), done);
+      return;
+    }
+    for (let offset = 0; offset < data.length; offset += MAX_DATA_FRAME) {
+      const chunk = data.subarray(offset, offset + MAX_DATA_FRAME);
+      const last = offset + MAX_DATA_FRAME >= data.length;
+      this.enqueue(dataFrameHeader(streamId, fin && last, chunk.length));
+      this.enqueue(chunk, last ? done : undefined);
+    }
+  }
+
+  reset(streamId: number, status: number): void {
+    this.sendReset(streamId, status);
+  }
+
+  windowUpdate(streamId: number, delta: number): void {
+    if (this.signal.aborted) return;
+    // SPDY/3.1 has a session window too; the consumed bytes count against both.
+    this.enqueue(this.codec.encode({ type: 'window_update', streamId, delta }));
+    this.enqueue(this.codec.encode({ type: 'window_update', streamId: 0, delta }));
+  }
+
+  congested(stream: SpdyStream, congested: boolean): void {
+    if (congested) this.congestedStreams.add(stream);
+    else this.congestedStreams.delete(stream);
+    if (this.congestedStreams.size > 0) this.socket.pause();
+    else if (!this.signal.aborted) this.socket.resume();
+  }
+
+  forget(stream: SpdyStream): void {
+    if (this.streams.get(stream.id) === stream) this.streams.delete(stream.id);
+  }
+
+  // ---- outbound --------------------------------------------------------------------------------
+
+  private sendReset(streamId: number, status: number): void {
+    if (this.signal.aborted) return;
+    this.enqueue(this.codec.encode({ type: 'rst_stream', streamId, status }));
+  }
+
+  private sendGoAway(status: number): void {
+    if (this.goAwaySent || this.signal.aborted) return;
+    this.goAwaySent = true;
+    this.enqueue(this.codec.encode({ type: 'goaway', lastGoodStreamId: this.lastStreamId, status }));
+  }
+
+  private enqueue(bytes: Buffer | Promise<Buffer>, written?: (error?: Error | null) => void): void {
+    this.outbound.push(written ? { bytes, written } : { bytes });
+    if (!this.flushing) void this.flush();
+  }
+
+  /** Writes queued frames in order; a pending header compression holds back everything after it. */
+  private async flush(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.outbound.length > 0) {
+        const item = this.outbound.shift()!;
+        if ('end' in item) {
+          this.socket.end();
+          continue;
+        }
+        const bytes = item.bytes instanceof Promise ? await item.bytes : item.bytes;
+        if (this.socket.destroyed || this.socket.writableEnded) {
+          item.written?.();
+          continue;
+        }
+        const accepted = this.socket.write(bytes);
+        if (item.written) {
+          const written = item.written;
+          if (accepted) written();
+          else this.onDrain(written);
+        }
+      }
+    } catch (error) {
+      this.logger.error('spdy: failed to encode a frame', { error: (error as Error).message });
+      this.destroy('encoding failure');
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private onDrain(callback: () => void): void {
+    const done = (): void => {
+      this.socket.off('drain', done);
+      this.socket.off('close', done);
+      callback();
+    };
+    this.socket.on('drain', done);
+    this.socket.on('close', done);
+  }
+
+  // ---- teardown --------------------------------------------------------------------------------
+
+  private terminate(reason: string, destroyStreams = true): void {
+    if (!this.signal.aborted) {
+      this.logger.debug('spdy: session ended', { reason });
+      this.closeController.abort(new Error(reason));
+      clearTimeout(this.idleTimer);
+    }
+    if (!destroyStreams) return;
+    for (const stream of [...this.streams.values()]) stream.connectionClosed();
+    this.streams.clear();
+    this.congestedStreams.clear();
+    if (this.socket.destroyed) this.codec.close();
+  }
+}
