@@ -44,7 +44,7 @@ export default tseslint.config(
           depConstraints: [
             { sourceTag: 'type:kit', onlyDependOnLibsWithTags: ['type:kit'] },
             { sourceTag: 'type:core', onlyDependOnLibsWithTags: ['type:kit', 'type:core'] },
-            { sourceTag: 'type:provider', onlyDependOnLibsWithTags: ['type:kit', 'type:core', 'type:tool'] },
+            { sourceTag: 'type:provider', onlyDependOnLibsWithTags: ['type:kit', 'type:core'] },
             { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:tool', 'type:kit', 'type:core'] },
             {
               sourceTag: 'type:e2e',
@@ -56,7 +56,27 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/tests/**/*.ts'],
-    rules: { '@typescript-eslint/unbound-method': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
+    // Tests (and benchmarks) may use the test tooling; the libraries themselves may not.
+    files: ['**/tests/**/*.ts', '**/bench/**/*.ts'],
+    rules: {
+      '@typescript-eslint/unbound-method': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'type:kit', onlyDependOnLibsWithTags: ['type:kit', 'type:tool'] },
+            { sourceTag: 'type:core', onlyDependOnLibsWithTags: ['type:kit', 'type:core', 'type:tool'] },
+            { sourceTag: 'type:provider', onlyDependOnLibsWithTags: ['type:kit', 'type:core'] },
+            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:tool', 'type:kit', 'type:core'] },
+            {
+              sourceTag: 'type:e2e',
+              onlyDependOnLibsWithTags: ['type:kit', 'type:core', 'type:tool', 'type:provider'],
+            },
+          ],
+        },
+      ],
+    },
   },
 );
