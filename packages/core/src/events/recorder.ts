@@ -1,0 +1,246 @@
+import { V1MicroTime, type EventsV1Event, type V1Pod } from '@kubernetes/client-node';
+import {
+  noopLogger,
+  noopMeter,
+  type Logger,
+  type MetricCounter,
+  type MetricMeter,
+} from '@vkubelet/provider-kit';
+
+import type { EventSink } from './sink.js';
+import type { EventType, PodEventRecorder } from './types.js';
+
+export interface EventRecorderOptions {
+  nodeName: string;
+  sink: EventSink;
+  /** `reportingController` of every event; must be a qualified name. */
+  reportingController?: string;
+  /** Repeats of an identical event within this window advance one event's series (client-go: 6 min). */
+  seriesWindowMs?: number;
+  /** A series is written at most this often while repeats keep coming (client-go heartbeat: 30 min). */
+  seriesFlushMs?: number;
+  /** New (non-repeat) events per object: burst, then one more per `refillMs` (client-go spam filter: 25 / 5 min). */
+  perObjectBurst?: number;
+  perObjectRefillMs?: number;
+  /** Writes waiting beyond this are dropped, oldest first, so a stalled API server cannot grow memory. */
+  maxPending?: number;
+  logger?: Logger;
+  metrics?: MetricMeter;
+}
+
+/** What kubectl and the upstream tooling show as the event source: `<node>/pod-controller`. */
+export function podControllerComponent(nodeName: string): string {
+  return `${nodeName}/pod-controller`;
+}
+
+interface Series {
+  namespace: string;
+  name: string;
+  event: EventsV1Event;
+  count: number;
+  lastObserved: number;
+  /** Count last written to the API server. */
+  writtenCount: number;
+  flushTimer: NodeJS.Timeout | undefined;
+  /** Set once the create has succeeded, so replaces can follow it. */
+  created: boolean;
+}
+
+interface Bucket {
+  tokens: number;
+  updatedAt: number;
+}
+
+/**
+ * Records events.k8s.io/v1 Events about pods, like the client-go events library the kubelet uses:
+ * - an identical event (same pod UID, type, reason, note) repeated within the series window is not a
+ *   new object: its `series.count` and `lastObservedTime` advance, written at most every flush interval;
+ * - new events per pod are limited by a token bucket, so a pod failing in a loop cannot flood the API;
+ * - writes run one at a time in the background; `event()` never blocks and never throws.
+ */
+export class EventRecorder implements PodEventRecorder {
+  readonly #sink: EventSink;
+  readonly #component: string;
+  readonly #controller: string;
+  readonly #windowMs: number;
+  readonly #flushMs: number;
+  readonly #burst: number;
+  readonly #refillMs: number;
+  readonly #maxPending: number;
+  readonly #logger: Logger;
+  readonly #written: MetricCounter;
+  readonly #dropped: MetricCounter;
+  readonly #series = new Map<string, Series>();
+  readonly #buckets = new Map<string, Bucket>();
+  readonly #pending: (() => Promise<void>)[] = [];
+  #draining: Promise<void> | undefined;
+  #sequence = 0;
+  #closed = false;
+
+  constructor(options: EventRecorderOptions) {
+    if (!options.nodeName) throw new TypeError('EventRecorder: nodeName must not be empty');
+    this.#sink = options.sink;
+    this.#component = podControllerComponent(options.nodeName);
+    this.#controller = options.reportingController ?? 'vkubelet.io/pod-controller';
+    this.#windowMs = options.seriesWindowMs ?? 6 * 60_000;
+    this.#flushMs = options.seriesFlushMs ?? 30_000;
+    this.#burst = options.perObjectBurst ?? 25;
+    this.#refillMs = options.perObjectRefillMs ?? 5 * 60_000;
+    this.#maxPending = options.maxPending ?? 1000;
+    this.#logger = (options.logger ?? noopLogger).child({ component: 'event-recorder' });
+    const meter = options.metrics ?? noopMeter;
+    this.#written = meter.counter('vkubelet_events_written_total', 'Event writes to the API server', [
+      'result',
+    ]);
+    this.#dropped = meter.counter('vkubelet_events_dropped_total', 'Events not written', ['why']);
+  }
+
+  event(regarding: V1Pod, type: EventType, reason: string, note: string, action = reason): void {
+    if (this.#closed) return;
+    const meta = regarding.metadata;
+    const namespace = meta?.namespace ?? 'default';
+    const podName = meta?.name ?? '';
+    const uid = meta?.uid ?? '';
+    this.#logger.info('event', { pod: `${namespace}/${podName}`, type, reason, note });
+    const now = Date.now();
+    const key = JSON.stringify([uid, namespace, podName, type, reason, action, note]);
+    const existing = this.#series.get(key);
+    if (existing && now - existing.lastObserved <= this.#windowMs) {
+      existing.count++;
+      existing.lastObserved = now;
+      this.#scheduleFlush(existing);
+      return;
+    }
+    if (!this.#take(uid || `${namespace}/${podName}`, now)) {
+      this.#dropped.add(1, { why: 'rate' });
+      return;
+    }
+    const name = `${podName}.${this.#uniqueSuffix(now)}`;
+    const event: EventsV1Event = {
+      apiVersion: 'events.k8s.io/v1',
+      kind: 'Event',
+      metadata: { name, namespace },
+      eventTime: new V1MicroTime(now),
+      type,
+      reason: truncate(reason, 128),
+      action: truncate(action, 128),
+      note: truncate(note, 1024),
+      reportingController: this.#controller,
+      reportingInstance: truncate(this.#component, 128),
+      regarding: { apiVersion: 'v1', kind: 'Pod', namespace, name: podName, uid },
+    };
+    const series: Series = {
+      namespace,
+      name,
+      event,
+      count: 1,
+      lastObserved: now,
+      writtenCount: 1,
+      flushTimer: undefined,
+      created: false,
+    };
+    this.#series.set(key, series);
+    this.#prune(now);
+    this.#submit(async () => {
+      await this.#sink.create(namespace, event);
+      series.created = true;
+    });
+  }
+
+  /** Stops recording, writes pending series updates and waits for queued writes (bounded by `signal`). */
+  async close(signal?: AbortSignal): Promise<void> {
+    this.#closed = true;
+    for (const series of this.#series.values()) {
+      if (series.flushTimer) {
+        clearTimeout(series.flushTimer);
+        series.flushTimer = undefined;
+        this.#submitSeries(series);
+      }
+    }
+    const drained = this.#draining ?? Promise.resolve();
+    if (!signal) return drained;
+    await Promise.race([
+      drained,
+      new Promise<void>(resolve => signal.addEventListener('abort', () => resolve())),
+    ]);
+  }
+
+  #uniqueSuffix(now: number): string {
+    // client-go names events <object>.<unix nanos in hex>; a sequence keeps same-millisecond names apart.
+    const nanos = BigInt(now) * 1_000_000n + BigInt(this.#sequence++ % 1_000_000);
+    return nanos.toString(16);
+  }
+
+  #take(objectKey: string, now: number): boolean {
+    const bucket = this.#buckets.get(objectKey) ?? { tokens: this.#burst, updatedAt: now };
+    const refill = Math.floor((now - bucket.updatedAt) / this.#refillMs);
+    if (refill > 0) {
+      bucket.tokens = Math.min(this.#burst, bucket.tokens + refill);
+      bucket.updatedAt += refill * this.#refillMs;
+    }
+    this.#buckets.set(objectKey, bucket);
+    if (bucket.tokens < 1) return false;
+    bucket.tokens--;
+    return true;
+  }
+
+  /** Forgets series and buckets that can no longer matter, so memory follows live pods only. */
+  #prune(now: number): void {
+    if (this.#series.size % 256 !== 0) return;
+    for (const [key, series] of this.#series) {
+      if (now - series.lastObserved > this.#windowMs && !series.flushTimer) this.#series.delete(key);
+    }
+    for (const [key, bucket] of this.#buckets) {
+      if (now - bucket.updatedAt > this.#refillMs * this.#burst) this.#buckets.delete(key);
+    }
+  }
+
+  #scheduleFlush(series: Series): void {
+    if (series.flushTimer) return;
+    series.flushTimer = setTimeout(() => {
+      series.flushTimer = undefined;
+      this.#submitSeries(series);
+    }, this.#flushMs);
+    series.flushTimer.unref();
+  }
+
+  #submitSeries(series: Series): void {
+    if (series.count === series.writtenCount) return;
+    this.#submit(async () => {
+      if (!series.created) return;
+      const count = series.count;
+      const updated: EventsV1Event = {
+        ...series.event,
+        series: { count, lastObservedTime: new V1MicroTime(series.lastObserved) },
+      };
+      const written = await this.#sink.replace(series.namespace, series.name, updated);
+      series.event = { ...updated, metadata: written.metadata ?? updated.metadata };
+      series.writtenCount = count;
+    });
+  }
+
+  #submit(write: () => Promise<void>): void {
+    if (this.#pending.length >= this.#maxPending) {
+      this.#pending.shift();
+      this.#dropped.add(1, { why: 'backlog' });
+    }
+    this.#pending.push(write);
+    this.#draining ??= this.#drain().finally(() => (this.#draining = undefined));
+  }
+
+  async #drain(): Promise<void> {
+    for (let write = this.#pending.shift(); write; write = this.#pending.shift()) {
+      try {
+        await write();
+        this.#written.add(1, { result: 'ok' });
+      } catch (err) {
+        this.#written.add(1, { result: 'error' });
+        this.#logger.warn('failed to write event', { err: String(err) });
+      }
+    }
+  }
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : text.slice(0, max - 3) + '...';
+}

@@ -1,0 +1,109 @@
+import type { EventsV1Event, V1Pod } from '@kubernetes/client-node';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+import { EventRecorder } from '../../../src/events/recorder.js';
+import type { EventSink } from '../../../src/events/sink.js';
+
+class MemorySink implements EventSink {
+  created: EventsV1Event[] = [];
+  replaced: EventsV1Event[] = [];
+  async create(_namespace: string, event: EventsV1Event): Promise<EventsV1Event> {
+    this.created.push(structuredClone(event));
+    return event;
+  }
+  async replace(_namespace: string, _name: string, event: EventsV1Event): Promise<EventsV1Event> {
+    this.replaced.push(structuredClone(event));
+    return event;
+  }
+}
+
+const pod = (uid: string): V1Pod => ({ metadata: { name: 'web', namespace: 'ns', uid } });
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('EventRecorder', () => {
+  it('writes an events.k8s.io/v1 Event about the pod', async () => {
+    const sink = new MemorySink();
+    const recorder = new EventRecorder({ nodeName: 'vk-1', sink });
+    recorder.event(pod('u1'), 'Normal', 'ProviderCreateSuccess', 'Create pod in provider successfully');
+    await recorder.close();
+    expect(sink.created).toHaveLength(1);
+    expect(sink.created[0]).toMatchObject({
+      apiVersion: 'events.k8s.io/v1',
+      kind: 'Event',
+      metadata: { namespace: 'ns' },
+      type: 'Normal',
+      reason: 'ProviderCreateSuccess',
+      note: 'Create pod in provider successfully',
+      reportingController: 'vkubelet.io/pod-controller',
+      reportingInstance: 'vk-1/pod-controller',
+      regarding: { apiVersion: 'v1', kind: 'Pod', namespace: 'ns', name: 'web', uid: 'u1' },
+    });
+    expect(sink.created[0]!.metadata!.name).toMatch(/^web\.[0-9a-f]+$/);
+    expect(sink.created[0]!.eventTime).toBeInstanceOf(Date);
+  });
+
+  it('aggregates repeats into one event with a series count', async () => {
+    vi.useFakeTimers();
+    const sink = new MemorySink();
+    const recorder = new EventRecorder({ nodeName: 'vk', sink, seriesFlushMs: 1000 });
+    for (let i = 0; i < 50; i++) recorder.event(pod('u1'), 'Warning', 'ProviderCreateFailed', 'boom');
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(sink.created).toHaveLength(1);
+    expect(sink.replaced).toHaveLength(1);
+    expect(sink.replaced[0]!.series!.count).toBe(50);
+    recorder.event(pod('u1'), 'Warning', 'ProviderCreateFailed', 'boom');
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(sink.replaced.at(-1)!.series!.count).toBe(51);
+    // A different pod UID (a re-created pod with the same name) starts its own event.
+    recorder.event(pod('u2'), 'Warning', 'ProviderCreateFailed', 'boom');
+    await recorder.close();
+    expect(sink.created).toHaveLength(2);
+  });
+
+  it('limits distinct events per pod, refilling over time', async () => {
+    vi.useFakeTimers();
+    const sink = new MemorySink();
+    const recorder = new EventRecorder({
+      nodeName: 'vk',
+      sink,
+      perObjectBurst: 3,
+      perObjectRefillMs: 10_000,
+    });
+    for (let i = 0; i < 10; i++) recorder.event(pod('u1'), 'Warning', 'Failed', `attempt ${i}`);
+    recorder.event(pod('other'), 'Warning', 'Failed', 'other pod is not limited by u1');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sink.created.map(e => e.note)).toEqual([
+      'attempt 0',
+      'attempt 1',
+      'attempt 2',
+      'other pod is not limited by u1',
+    ]);
+    await vi.advanceTimersByTimeAsync(10_000);
+    recorder.event(pod('u1'), 'Warning', 'Failed', 'after refill');
+    await recorder.close();
+    expect(sink.created.at(-1)!.note).toBe('after refill');
+  });
+
+  it('keeps going when the API server rejects a write', async () => {
+    const sink = new MemorySink();
+    let fail = true;
+    const flaky: EventSink = {
+      create: async (ns, event) => {
+        if (fail) {
+          fail = false;
+          throw new Error('503');
+        }
+        return sink.create(ns, event);
+      },
+      replace: (ns, name, event) => sink.replace(ns, name, event),
+    };
+    const recorder = new EventRecorder({ nodeName: 'vk', sink: flaky });
+    recorder.event(pod('u1'), 'Normal', 'A', 'first');
+    recorder.event(pod('u1'), 'Normal', 'B', 'second');
+    await recorder.close();
+    expect(sink.created.map(e => e.reason)).toEqual(['B']);
+  });
+});
