@@ -1,0 +1,217 @@
+import {
+  AuthenticationV1Api,
+  AuthorizationV1Api,
+  CertificatesV1Api,
+  CoordinationV1Api,
+  CoreV1Api,
+  EventsV1Api,
+  ResponseContext,
+  ServerConfiguration,
+  createConfiguration,
+  wrapHttpLibrary,
+  type Configuration,
+  type KubeConfig,
+  type RequestContext,
+} from '@kubernetes/client-node';
+import { noopLogger, noopMeter, type Logger, type MetricMeter } from '@vkubelet/provider-kit';
+
+import { KubeApiError, parseStatus } from './errors.js';
+import { TokenBucket } from './token-bucket.js';
+import { KubeTransport } from './transport.js';
+import { readWatchStream, type WatchEvent } from './watch-stream.js';
+
+export {
+  isKubeAlreadyExists,
+  isKubeConflict,
+  isKubeForbidden,
+  isKubeGone,
+  isKubeNotFound,
+  KubeApiError,
+} from './errors.js';
+export type { WatchEvent } from './watch-stream.js';
+
+export interface KubeClientOptions {
+  /** The one KubeConfig of the process (client-node caches agents and credentials per instance). */
+  kubeConfig: KubeConfig;
+  /** Sustained requests per second of the whole process (client-go's default for kubelets is 50). */
+  qps?: number;
+  /** Requests allowed at once above `qps` after a quiet period. */
+  burst?: number;
+  metrics?: MetricMeter;
+  logger?: Logger;
+  userAgent?: string;
+}
+
+export type QueryValue = string | number | boolean | undefined;
+export type Query = Record<string, QueryValue>;
+
+export interface RequestOptions {
+  query?: Query;
+  /** Serialized with JSON.stringify unless it is a string already. */
+  body?: unknown;
+  contentType?: string;
+  signal?: AbortSignal;
+}
+
+export type PatchOptions = Pick<RequestOptions, 'query' | 'signal'>;
+
+export type PatchType = 'strategic' | 'merge' | 'json' | 'apply';
+
+const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
+  strategic: 'application/strategic-merge-patch+json',
+  merge: 'application/merge-patch+json',
+  json: 'application/json-patch+json',
+  apply: 'application/apply-patch+yaml',
+};
+
+/**
+ * The Kubernetes client of a process: typed client-node APIs plus raw JSON requests and watches, all
+ * sent through one connection pool and one client-side token bucket (`qps`/`burst`), and counted in
+ * `vkubelet_api_requests_total{verb,resource,code}`.
+ */
+export class KubeClient {
+  readonly kubeConfig: KubeConfig;
+  readonly core: CoreV1Api;
+  readonly coordination: CoordinationV1Api;
+  readonly events: EventsV1Api;
+  readonly authentication: AuthenticationV1Api;
+  readonly authorization: AuthorizationV1Api;
+  readonly certificates: CertificatesV1Api;
+  readonly #transport: KubeTransport;
+
+  private constructor(kubeConfig: KubeConfig, transport: KubeTransport) {
+    this.kubeConfig = kubeConfig;
+    this.#transport = transport;
+    const configuration = this.#configuration();
+    this.core = new CoreV1Api(configuration);
+    this.coordination = new CoordinationV1Api(configuration);
+    this.events = new EventsV1Api(configuration);
+    this.authentication = new AuthenticationV1Api(configuration);
+    this.authorization = new AuthorizationV1Api(configuration);
+    this.certificates = new CertificatesV1Api(configuration);
+  }
+
+  static create(options: KubeClientOptions): KubeClient {
+    const { kubeConfig, qps = 50, burst = 100 } = options;
+    if (!kubeConfig.getCurrentCluster()) throw new TypeError('KubeClient: kubeconfig has no current cluster');
+    const requests = (options.metrics ?? noopMeter).counter(
+      'vkubelet_api_requests_total',
+      'Requests sent to the Kubernetes API server, by verb, resource and HTTP code.',
+      ['verb', 'resource', 'code'],
+    );
+    const logger = (options.logger ?? noopLogger).child({ component: 'kube-client' });
+    const transport = new KubeTransport(
+      kubeConfig,
+      new TokenBucket(qps, burst),
+      requests,
+      logger,
+      options.userAgent ?? 'vkubelet',
+    );
+    return new KubeClient(kubeConfig, transport);
+  }
+
+  /** Send a request to `path` (e.g. `/api/v1/namespaces/x/pods`) and parse the JSON answer. */
+  async requestJson<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const headers: Record<string, string> = {};
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+      headers['content-type'] = options.contentType ?? 'application/json';
+    }
+    const url = this.#url(path, options.query);
+    const response = await this.#transport.send({ method, url, headers, body, signal: options.signal });
+    const text = await response.text();
+    if (!response.ok) {
+      throw new KubeApiError(response.status, parseStatus(text), `${method} ${url.pathname}`);
+    }
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /**
+   * Patch the object at `path` with the given patch type (the server applies strategic merge keys).
+   * The last argument is an AbortSignal or `{ query, signal }` (e.g. `fieldManager`, `force` for apply).
+   */
+  patch<T>(path: string, body: unknown, type: PatchType, options?: AbortSignal | PatchOptions): Promise<T> {
+    const { query, signal } =
+      options instanceof AbortSignal ? { query: undefined, signal: options } : (options ?? {});
+    return this.requestJson<T>('PATCH', path, {
+      query,
+      signal,
+      body,
+      contentType: PATCH_CONTENT_TYPES[type],
+    });
+  }
+
+  /**
+   * Watch `path` (`watch=true` is added). Resolves when the server closes the stream (timeoutSeconds),
+   * rejects with a `KubeApiError` for an HTTP error (`inStream: false`) or an ERROR event
+   * (`inStream: true`, e.g. 410 Expired), or with the abort reason when `signal` aborts.
+   */
+  async watch<T>(
+    path: string,
+    query: Query,
+    onEvent: (event: WatchEvent<T>) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const url = this.#url(path, { ...query, watch: true });
+    const context = `watch ${url.pathname}`;
+    const response = await this.#transport.send({ method: 'GET', url, signal });
+    if (!response.ok) {
+      const text = await response.text().catch(() => '');
+      throw new KubeApiError(response.status, parseStatus(text), context);
+    }
+    if (!response.body) throw new Error(`${context}: response has no body`);
+    try {
+      await readWatchStream(response.body, onEvent, context);
+    } finally {
+      // Stop the body (and free the connection) when the reader or a handler threw.
+      await response.body.cancel().catch(() => undefined);
+    }
+  }
+
+  /** Close the connection pool; requests in flight finish first. */
+  close(): Promise<void> {
+    return this.#transport.close();
+  }
+
+  #url(path: string, query: Query = {}): URL {
+    if (!path.startsWith('/')) throw new TypeError(`KubeClient: path must start with '/', got ${path}`);
+    const url = new URL(this.#transport.server + path);
+    for (const [name, value] of Object.entries(query)) {
+      if (value !== undefined) url.searchParams.set(name, String(value));
+    }
+    return url;
+  }
+
+  /** client-node's generated APIs, sending through our transport instead of their own fetch. */
+  #configuration(): Configuration {
+    const transport = this.#transport;
+    return createConfiguration({
+      baseServer: new ServerConfiguration(transport.server, {}),
+      authMethods: {},
+      httpApi: wrapHttpLibrary({
+        async send(request: RequestContext): Promise<ResponseContext> {
+          const body = request.getBody();
+          if (body !== undefined && typeof body !== 'string') {
+            throw new TypeError('KubeClient: only string request bodies are supported');
+          }
+          const response = await transport.send({
+            method: request.getHttpMethod(),
+            url: new URL(request.getUrl()),
+            headers: request.getHeaders(),
+            body,
+            signal: request.getSignal(),
+          });
+          const headers: Record<string, string> = {};
+          response.headers.forEach((value, name) => (headers[name] = value));
+          const bytes = Buffer.from(await response.arrayBuffer());
+          return new ResponseContext(response.status, headers, {
+            text: async () => bytes.toString('utf8'),
+            binary: async () => bytes,
+            stream: () => null,
+          });
+        },
+      }),
+    });
+  }
+}

@@ -1,0 +1,224 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import type { MetricLabels, MetricMeter } from '@vkubelet/provider-kit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import {
+  KubeApiError,
+  KubeClient,
+  isKubeAlreadyExists,
+  isKubeConflict,
+  isKubeGone,
+  isKubeNotFound,
+  type WatchEvent,
+} from '../../../src/kube/client.js';
+import { FakeApiServer, sendJson, status } from './fake-api-server.js';
+
+const pod = (name: string, rv = '1'): V1Pod => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: 'default', resourceVersion: rv },
+});
+
+describe('KubeClient', () => {
+  let server: FakeApiServer;
+  let client: KubeClient;
+
+  beforeEach(async () => {
+    server = await FakeApiServer.start();
+  });
+  afterEach(async () => {
+    await client?.close();
+    await server.stop();
+  });
+
+  it('sends raw JSON requests with the kubeconfig credentials and parses the answer', async () => {
+    client = KubeClient.create({ kubeConfig: server.kubeConfig('secret-token') });
+    server.route = (req, res) => sendJson(res, 200, { echo: req.url.searchParams.get('limit') });
+    const answer = await client.requestJson<{ echo: string }>('GET', '/api/v1/pods', { query: { limit: 5 } });
+    expect(answer).toEqual({ echo: '5' });
+    expect(server.requests[0]?.headers.authorization).toBe('Bearer secret-token');
+  });
+
+  it('turns an error answer into a KubeApiError with code, reason and Status', async () => {
+    client = KubeClient.create({ kubeConfig: server.kubeConfig() });
+    server.route = (_req, res) => sendJson(res, 404, status(404, 'NotFound', 'pods "x" not found'));
+    const err = await client.requestJson('GET', '/api/v1/namespaces/default/pods/x').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KubeApiError);
+    expect(err).toMatchObject({ code: 404, reason: 'NotFound', inStream: false });
+    expect((err as KubeApiError).message).toContain('pods "x" not found');
+    expect(isKubeNotFound(err)).toBe(true);
+    expect(isKubeConflict(err)).toBe(false);
+  });
+
+  it('classifies client-node ApiExceptions from the typed APIs too', async () => {
+    client = KubeClient.create({ kubeConfig: server.kubeConfig() });
+    server.route = (req, res) =>
+      req.method === 'POST'
+        ? sendJson(res, 409, status(409, 'AlreadyExists'))
+        : sendJson(res, 409, status(409, 'Conflict'));
+    const exists = await client.core
+      .createNamespacedPod({ namespace: 'default', body: pod('a') })
+      .catch((e: unknown) => e);
+    expect(isKubeAlreadyExists(exists)).toBe(true);
+    expect(isKubeConflict(exists)).toBe(false);
+    const conflict = await client.core
+      .replaceNamespacedPod({ name: 'a', namespace: 'default', body: pod('a') })
+      .catch((e: unknown) => e);
+    expect(isKubeConflict(conflict)).toBe(true);
+    expect(server.requests.every(r => r.headers.authorization === 'Bearer test-token')).toBe(true);
+  });
+
+  it('sends patches with the content type of the chosen patch strategy', async () => {
+    client = KubeClient.create({ kubeConfig: server.kubeConfig() });
+    server.route = (req, res) =>
+      sendJson(res, 200, { contentType: req.headers['content-type'], body: req.body });
+    const path = '/api/v1/namespaces/default/pods/a/status';
+    const strategic = await client.patch<{ contentType: string; body: string }>(
+      path,
+      { status: {} },
+      'strategic',
+    );
+    expect(strategic.contentType).toBe('application/strategic-merge-patch+json');
+    expect(JSON.parse(strategic.body)).toEqual({ status: {} });
+    const merge = await client.patch<{ contentType: string }>(
+      path,
+      {},
+      'merge',
+      new AbortController().signal,
+    );
+    expect(merge.contentType).toBe('application/merge-patch+json');
+    const json = await client.patch<{ contentType: string }>(path, [], 'json', {
+      query: { fieldManager: 'vk' },
+    });
+    expect(json.contentType).toBe('application/json-patch+json');
+    expect(server.requests.at(-1)?.url.searchParams.get('fieldManager')).toBe('vk');
+  });
+
+  it('throttles every request, typed or raw, through one token bucket', async () => {
+    client = KubeClient.create({ kubeConfig: server.kubeConfig(), qps: 20, burst: 2 });
+    server.route = (_req, res) => sendJson(res, 200, pod('a'));
+    const started = performance.now();
+    await Promise.all([
+      client.requestJson('GET', '/api/v1/namespaces/default/pods/a'),
+      client.requestJson('GET', '/api/v1/namespaces/default/pods/a'),
+      client.core.readNamespacedPod({ name: 'a', namespace: 'default' }),
+      client.core.readNamespacedPod({ name: 'a', namespace: 'default' }),
+      client.requestJson('GET', '/api/v1/namespaces/default/pods/a'),
+      client.core.readNamespacedPod({ name: 'a', namespace: 'default' }),
+    ]);
+    // 2 from the burst, then 4 more at 20/s: at least 4 × 50 ms.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(190);
+    expect(server.requests).toHaveLength(6);
+  });
+
+  it('counts requests by verb, resource and code', async () => {
+    const counted: MetricLabels[] = [];
+    const meter: MetricMeter = {
+      counter: () => ({ add: (_v, labels) => counted.push(labels ?? {}) }),
+      gauge: () => ({ set() {} }),
+      histogram: () => ({ observe() {} }),
+    };
+    client = KubeClient.create({ kubeConfig: server.kubeConfig(), metrics: meter });
+    server.route = (req, res) =>
+      req.method === 'GET' ? sendJson(res, 200, pod('a')) : sendJson(res, 404, status(404, 'NotFound'));
+    await client.core.readNamespacedPod({ name: 'a', namespace: 'default' });
+    await client.patch('/api/v1/namespaces/default/pods/a/status', {}, 'merge').catch(() => undefined);
+    await client.requestJson('GET', '/api/v1/pods');
+    expect(counted).toEqual([
+      { verb: 'get', resource: 'pods', code: '200' },
+      { verb: 'patch', resource: 'pods/status', code: '404' },
+      { verb: 'list', resource: 'pods', code: '200' },
+    ]);
+  });
+
+  describe('watch', () => {
+    it('delivers events line by line and resolves when the server ends the stream', async () => {
+      client = KubeClient.create({ kubeConfig: server.kubeConfig() });
+      server.route = (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write(JSON.stringify({ type: 'ADDED', object: pod('a') }) + '\n');
+        // An event split across two chunks must still arrive whole.
+        const line = JSON.stringify({ type: 'MODIFIED', object: pod('a', '2') }) + '\n';
+        res.write(line.slice(0, 10));
+        setTimeout(() => {
+          res.write(line.slice(10));
+          res.end(
+            JSON.stringify({ type: 'BOOKMARK', object: { metadata: { resourceVersion: '3' } } }) + '\n',
+          );
+        }, 20);
+      };
+      const events: WatchEvent<V1Pod>[] = [];
+      await client.watch<V1Pod>(
+        '/api/v1/pods',
+        { resourceVersion: '1' },
+        e => events.push(e),
+        AbortSignal.timeout(5000),
+      );
+      expect(events.map(e => [e.type, e.object.metadata?.resourceVersion])).toEqual([
+        ['ADDED', '1'],
+        ['MODIFIED', '2'],
+        ['BOOKMARK', '3'],
+      ]);
+      expect(server.requests[0]?.url.searchParams.get('watch')).toBe('true');
+      expect(server.requests[0]?.url.searchParams.get('resourceVersion')).toBe('1');
+    });
+
+    it('raises an in-stream ERROR event as a KubeApiError marked inStream', async () => {
+      client = KubeClient.create({ kubeConfig: server.kubeConfig() });
+      server.route = (_req, res) => {
+        res.writeHead(200);
+        res.write(JSON.stringify({ type: 'ADDED', object: pod('a') }) + '\n');
+        res.write(
+          JSON.stringify({ type: 'ERROR', object: status(410, 'Expired', 'too old resource version') }) +
+            '\n',
+        );
+      };
+      const events: string[] = [];
+      const err = await client
+        .watch<V1Pod>('/api/v1/pods', {}, e => events.push(e.type), AbortSignal.timeout(5000))
+        .catch((e: unknown) => e);
+      expect(events).toEqual(['ADDED']);
+      expect(err).toMatchObject({ code: 410, reason: 'Expired', inStream: true });
+      expect(isKubeGone(err)).toBe(true);
+    });
+
+    it('raises an HTTP error answer as a KubeApiError not marked inStream', async () => {
+      client = KubeClient.create({ kubeConfig: server.kubeConfig() });
+      server.route = (_req, res) => sendJson(res, 410, status(410, 'Gone'));
+      const err = await client
+        .watch('/api/v1/pods', {}, () => {}, AbortSignal.timeout(5000))
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 410, inStream: false });
+      expect(isKubeGone(err)).toBe(true);
+    });
+
+    it('rejects on a line that is not a watch event instead of dropping it', async () => {
+      client = KubeClient.create({ kubeConfig: server.kubeConfig() });
+      server.route = (_req, res) => res.writeHead(200).end('not json\n');
+      await expect(client.watch('/api/v1/pods', {}, () => {}, AbortSignal.timeout(5000))).rejects.toThrow(
+        /not JSON/,
+      );
+    });
+
+    it('stops when its signal aborts', async () => {
+      client = KubeClient.create({ kubeConfig: server.kubeConfig() });
+      server.route = (_req, res) =>
+        res.writeHead(200).write(JSON.stringify({ type: 'ADDED', object: pod('a') }) + '\n');
+      const controller = new AbortController();
+      const watching = client.watch(
+        '/api/v1/pods',
+        {},
+        () => controller.abort(new Error('enough')),
+        controller.signal,
+      );
+      await expect(watching).rejects.toThrow('enough');
+    });
+  });
+
+  it('rejects a path without a leading slash and a kubeconfig without a cluster', async () => {
+    client = KubeClient.create({ kubeConfig: server.kubeConfig() });
+    await expect(client.requestJson('GET', 'api/v1/pods')).rejects.toThrow(/must start with/);
+    const { KubeConfig } = await import('@kubernetes/client-node');
+    expect(() => KubeClient.create({ kubeConfig: new KubeConfig() })).toThrow(/no current cluster/);
+  });
+});
