@@ -1,0 +1,129 @@
+import type { Container as EcsContainer, Task } from '@aws-sdk/client-ecs';
+import type { V1ContainerStatus, V1Pod, V1PodCondition, V1PodStatus } from '@kubernetes/client-node';
+
+/** ECS task states before the containers run. */
+const STARTING = new Set(['PROVISIONING', 'PENDING', 'ACTIVATING']);
+/** ECS task states on the way to STOPPED: the containers may still be running (pod terminating). */
+const STOPPING = new Set(['DEACTIVATING', 'STOPPING', 'DEPROVISIONING']);
+
+/** The task's private IPv4 address, from its ENI attachment (awsvpc). */
+export function taskIp(task: Task): string | undefined {
+  for (const attachment of task.attachments ?? []) {
+    if (attachment.type !== 'ElasticNetworkInterface') continue;
+    const ip = attachment.details?.find(d => d.name === 'privateIPv4Address')?.value;
+    if (ip) return ip;
+  }
+  return undefined;
+}
+
+/**
+ * Kubernetes status of a pod from its ECS task. Unlike the Go provider (STOPPED was always
+ * Succeeded), a stopped task is Failed unless every essential container exited with 0.
+ */
+export function podStatusFromTask(pod: V1Pod, task: Task, now: Date = new Date()): V1PodStatus {
+  const lastStatus = task.lastStatus ?? 'PROVISIONING';
+  const stopped = lastStatus === 'STOPPED';
+  const running = lastStatus === 'RUNNING' || STOPPING.has(lastStatus);
+  const byName = new Map((task.containers ?? []).map(c => [c.name, c]));
+
+  const initContainerStatuses = (pod.spec?.initContainers ?? []).map(c =>
+    containerStatus(c.name, c.image ?? '', byName.get(c.name), task, now, true),
+  );
+  const containerStatuses = (pod.spec?.containers ?? []).map(c =>
+    containerStatus(c.name, c.image ?? '', byName.get(c.name), task, now, false),
+  );
+
+  let phase: string;
+  if (stopped)
+    phase = containerStatuses.every(s => s.state?.terminated?.exitCode === 0) ? 'Succeeded' : 'Failed';
+  else if (running) phase = 'Running';
+  else phase = 'Pending';
+
+  const initialized =
+    running || stopped || initContainerStatuses.every(s => s.state?.terminated?.exitCode === 0);
+  const containersReady = running && !STOPPING.has(lastStatus) && containerStatuses.every(s => s.ready);
+  const since = task.startedAt ?? task.createdAt ?? now;
+  const condition = (type: string, status: boolean): V1PodCondition => ({
+    type,
+    status: status ? 'True' : 'False',
+    lastTransitionTime: since,
+  });
+
+  const ip = taskIp(task);
+  const status: V1PodStatus = {
+    phase,
+    conditions: [
+      condition('PodScheduled', true),
+      condition('Initialized', initialized),
+      condition('ContainersReady', containersReady),
+      condition('Ready', containersReady),
+    ],
+    containerStatuses,
+    qosClass: pod.status?.qosClass ?? 'BestEffort',
+  };
+  if (initContainerStatuses.length > 0) status.initContainerStatuses = initContainerStatuses;
+  if (task.createdAt) status.startTime = task.createdAt;
+  if (ip) {
+    status.podIP = ip;
+    status.podIPs = [{ ip }];
+  }
+  if (stopped && task.stoppedReason) {
+    status.reason = task.stopCode ?? 'TaskStopped';
+    status.message = task.stoppedReason;
+  }
+  return status;
+}
+
+function containerStatus(
+  name: string,
+  image: string,
+  container: EcsContainer | undefined,
+  task: Task,
+  now: Date,
+  init: boolean,
+): V1ContainerStatus {
+  const taskStopped = task.lastStatus === 'STOPPED';
+  const lastStatus = taskStopped ? 'STOPPED' : (container?.lastStatus ?? 'PENDING');
+  const base: V1ContainerStatus = {
+    name,
+    image: container?.image ?? image,
+    imageID: container?.imageDigest ?? '',
+    ready: false,
+    restartCount: 0,
+    started: false,
+    ...(container?.runtimeId ? { containerID: `ecs://${container.runtimeId}` } : {}),
+  };
+  if (lastStatus === 'STOPPED') {
+    // A task stopped before ECS recorded an exit code (StopTask, a failed pull) is reported as
+    // killed, so the pod does not look like it succeeded.
+    const exitCode = container?.exitCode ?? 137;
+    return {
+      ...base,
+      state: {
+        terminated: {
+          exitCode,
+          reason: container?.reason ?? (exitCode === 0 ? 'Completed' : 'Error'),
+          ...(container?.reason || task.stoppedReason
+            ? { message: container?.reason ?? task.stoppedReason }
+            : {}),
+          startedAt: task.startedAt ?? task.createdAt ?? now,
+          finishedAt: task.stoppedAt ?? task.executionStoppedAt ?? now,
+        },
+      },
+    };
+  }
+  if (lastStatus === 'RUNNING') {
+    return {
+      ...base,
+      ready: !init && container?.healthStatus !== 'UNHEALTHY',
+      started: true,
+      state: { running: { startedAt: task.startedAt ?? task.createdAt ?? now } },
+    };
+  }
+  return {
+    ...base,
+    state: {
+      waiting: { reason: STARTING.has(task.lastStatus ?? '') ? 'ContainerCreating' : 'PodInitializing' },
+    },
+  };
+}
