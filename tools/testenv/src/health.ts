@@ -20,9 +20,15 @@ export interface ProbeResult {
 export function probe(url: string, tls?: TlsIdentity, timeoutMs = 2_000): Promise<ProbeResult> {
   return new Promise((resolveProbe, reject) => {
     const options = tls
-      ? { ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.ca !== undefined, timeout: timeoutMs }
+      ? {
+          ca: tls.ca,
+          cert: tls.cert,
+          key: tls.key,
+          rejectUnauthorized: tls.ca !== undefined,
+          timeout: timeoutMs,
+        }
       : { timeout: timeoutMs };
-    const req = (tls ? httpsRequest : httpRequest)(url, options, (res) => {
+    const req = (tls ? httpsRequest : httpRequest)(url, options, res => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
@@ -64,12 +70,16 @@ export async function waitUntilReady(
   { timeoutMs, intervalMs = 100, signal }: WaitOptions,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  let lastProblem = 'no probe answered yet';
+  let lastProblem: string;
   for (;;) {
     signal?.throwIfAborted();
     const status = proc.exitStatus();
     if (status) {
-      throw new ComponentStartError(proc.name, `${describeExit(status)} before ${what}`, tailFile(proc.logPath));
+      throw new ComponentStartError(
+        proc.name,
+        `${describeExit(status)} before ${what}`,
+        tailFile(proc.logPath),
+      );
     }
     try {
       if (await check()) return;

@@ -5,7 +5,14 @@ export {
   type KubectlOptions,
   type KubectlResult,
 } from './control-plane.js';
-export { binaryDir, binaryPath, cacheRoot, pinnedKubernetesVersion, MissingBinaryError, type ComponentName } from './binaries.js';
+export {
+  binaryDir,
+  binaryPath,
+  cacheRoot,
+  pinnedKubernetesVersion,
+  MissingBinaryError,
+  type ComponentName,
+} from './binaries.js';
 export { ComponentStartError } from './health.js';
 export { createCertificateAuthority, type CertificateAuthority, type PemPair } from './pki.js';
 export { startLocalControlPlane, defaultLocalKubeconfigPath, type LocalControlPlane } from './local.js';

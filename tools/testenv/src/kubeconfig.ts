@@ -14,7 +14,10 @@ export function renderKubeconfig(params: {
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [
-      { name: 'vkubelet-testenv', cluster: { server: params.server, 'certificate-authority-data': base64(params.caCertPem) } },
+      {
+        name: 'vkubelet-testenv',
+        cluster: { server: params.server, 'certificate-authority-data': base64(params.caCertPem) },
+      },
     ],
     users: [
       {

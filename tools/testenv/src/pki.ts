@@ -26,7 +26,10 @@ export interface CertificateAuthority extends PemPair {
   /** Issues a client certificate (extended key usage clientAuth) for `commonName` in `groups`. */
   issueClientCert(commonName: string, groups?: readonly string[]): Promise<PemPair>;
   /** Issues a serving certificate (serverAuth) for the given DNS names and IP addresses. */
-  issueServingCert(commonName: string, hosts: { dns?: readonly string[]; ips?: readonly string[] }): Promise<PemPair>;
+  issueServingCert(
+    commonName: string,
+    hosts: { dns?: readonly string[]; ips?: readonly string[] },
+  ): Promise<PemPair>;
 }
 
 async function newKeyPair(): Promise<webcrypto.CryptoKeyPair> {
@@ -40,7 +43,7 @@ async function privateKeyPem(key: webcrypto.CryptoKey): Promise<string> {
 
 /** Builds a distinguished name from structured parts, so commas or '=' in a user name cannot inject RDNs. */
 function distinguishedName(commonName: string, organizations: readonly string[] = []): x509.Name {
-  return new x509.Name([{ CN: [commonName] }, ...organizations.map((o) => ({ O: [o] }))]);
+  return new x509.Name([{ CN: [commonName] }, ...organizations.map(o => ({ O: [o] }))]);
 }
 
 function validity(): { notBefore: Date; notAfter: Date } {
@@ -49,7 +52,9 @@ function validity(): { notBefore: Date; notAfter: Date } {
 }
 
 /** Creates a fresh self-signed CA that can issue client and serving certificates. */
-export async function createCertificateAuthority(commonName = 'vkubelet-testenv-ca'): Promise<CertificateAuthority> {
+export async function createCertificateAuthority(
+  commonName = 'vkubelet-testenv-ca',
+): Promise<CertificateAuthority> {
   const caKeys = await newKeyPair();
   const caName = distinguishedName(commonName);
   const caCert = await x509.X509CertificateGenerator.createSelfSigned({
@@ -76,7 +81,10 @@ export async function createCertificateAuthority(commonName = 'vkubelet-testenv-
       ...validity(),
       extensions: [
         new x509.BasicConstraintsExtension(false, undefined, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+        new x509.KeyUsagesExtension(
+          x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+          true,
+        ),
         authorityKeyId,
         ...extensions,
       ],
@@ -88,13 +96,15 @@ export async function createCertificateAuthority(commonName = 'vkubelet-testenv-
     certPem: caCert.toString('pem'),
     keyPem: await privateKeyPem(caKeys.privateKey),
     issueClientCert: (cn, groups = []) =>
-      issue(distinguishedName(cn, groups), [new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth])]),
+      issue(distinguishedName(cn, groups), [
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
+      ]),
     issueServingCert: (cn, hosts) =>
       issue(distinguishedName(cn), [
         new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
         new x509.SubjectAlternativeNameExtension([
-          ...(hosts.dns ?? []).map((value) => ({ type: 'dns' as const, value })),
-          ...(hosts.ips ?? []).map((value) => ({ type: 'ip' as const, value })),
+          ...(hosts.dns ?? []).map(value => ({ type: 'dns' as const, value })),
+          ...(hosts.ips ?? []).map(value => ({ type: 'ip' as const, value })),
         ]),
       ]),
   };
@@ -108,5 +118,8 @@ export async function createCertificateAuthority(commonName = 'vkubelet-testenv-
 export async function createServiceAccountKey(): Promise<{ privateKeyPem: string; publicKeyPem: string }> {
   const keys = await newKeyPair();
   const spki = await webcrypto.subtle.exportKey('spki', keys.publicKey);
-  return { privateKeyPem: await privateKeyPem(keys.privateKey), publicKeyPem: x509.PemConverter.encode(spki, 'PUBLIC KEY') };
+  return {
+    privateKeyPem: await privateKeyPem(keys.privateKey),
+    publicKeyPem: x509.PemConverter.encode(spki, 'PUBLIC KEY'),
+  };
 }

@@ -17,7 +17,7 @@ export interface ManagedProcess {
   readonly exited: Promise<ExitStatus>;
   /** The exit status once exited, else undefined. */
   exitStatus(): ExitStatus | undefined;
-  /** SIGTERM to the group, SIGKILL after `graceMs`; resolves when the leader has exited. */
+  /** SIGTERM to the group, SIGKILL after `graceMs` (0: SIGKILL at once); resolves when the leader has exited. */
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -42,7 +42,7 @@ export function startProcess(
   }
   trackGroup(pid);
   let status: ExitStatus | undefined;
-  const exited = new Promise<ExitStatus>((resolveExit) => {
+  const exited = new Promise<ExitStatus>(resolveExit => {
     child.once('exit', (code, signal) => {
       status = { code, signal };
       // The leader is gone; anything it forked is in the same group and must not outlive it.
@@ -60,7 +60,7 @@ export function startProcess(
     exitStatus: () => status,
     async stop(graceMs = 5_000) {
       if (status) return;
-      killGroupNow(pid, 'SIGTERM');
+      killGroupNow(pid, graceMs > 0 ? 'SIGTERM' : 'SIGKILL');
       const timer = setTimeout(() => killGroupNow(pid, 'SIGKILL'), graceMs);
       await exited;
       clearTimeout(timer);

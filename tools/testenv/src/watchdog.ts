@@ -19,13 +19,17 @@ export interface Watchdog {
 
 export function startWatchdog(pidsFile: string, dirsToRemove: readonly string[]): Watchdog {
   writeFileSync(pidsFile, '');
-  const child = spawn('/bin/sh', ['-c', script, 'vkubelet-testenv-watchdog', String(process.pid), pidsFile, ...dirsToRemove], {
-    detached: true,
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    '/bin/sh',
+    ['-c', script, 'vkubelet-testenv-watchdog', String(process.pid), pidsFile, ...dirsToRemove],
+    {
+      detached: true,
+      stdio: 'ignore',
+    },
+  );
   child.unref();
   return {
-    setGroups: (pgids) => writeFileSync(pidsFile, `${pgids.join('\n')}\n`),
+    setGroups: pgids => writeFileSync(pidsFile, `${pgids.join('\n')}\n`),
     dispose: () => {
       try {
         if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');

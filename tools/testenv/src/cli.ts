@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+// vkubelet-testenv up: starts a local control plane, prints KUBECONFIG=<path> once it is ready and
+// keeps it up until SIGINT/SIGTERM, then tears it down. Progress goes to stderr, the result to stdout.
+import { parseArgs } from 'node:util';
+import { startLocalControlPlane } from './local.js';
+
+const usage = `usage: vkubelet-testenv up [--kubeconfig PATH] [--no-scheduler] [--no-controller-manager]
+  Starts etcd, kube-apiserver, kube-scheduler and kube-controller-manager on 127.0.0.1, writes the
+  admin kubeconfig to PATH (default ~/.cache/vkubelet/local/kubeconfig) and runs until interrupted.`;
+
+function fail(message: string): never {
+  process.stderr.write(`vkubelet-testenv: ${message}\n${usage}\n`);
+  process.exit(2);
+}
+
+async function up(argv: string[]): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        kubeconfig: { type: 'string' },
+        'no-scheduler': { type: 'boolean', default: false },
+        'no-controller-manager': { type: 'boolean', default: false },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+  }
+  const started = Date.now();
+  process.stderr.write(
+    '[testenv] starting etcd, kube-apiserver, kube-scheduler, kube-controller-manager on 127.0.0.1...\n',
+  );
+  const local = await startLocalControlPlane({
+    scheduler: !values['no-scheduler'],
+    controllerManager: !values['no-controller-manager'],
+    ...(values.kubeconfig ? { kubeconfigPath: values.kubeconfig } : {}),
+  });
+  process.stderr.write(
+    `[testenv] ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${local.controlPlane.server} (logs in ${local.controlPlane.dir}/logs)\n`,
+  );
+  process.stdout.write(`KUBECONFIG=${local.kubeconfigPath}\n`);
+
+  await new Promise<void>(resolveSignal => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.stderr.write(`[testenv] ${signal}: stopping the control plane\n`);
+      resolveSignal();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  await local.stop();
+  process.stderr.write('[testenv] stopped\n');
+}
+
+const [command, ...rest] = process.argv.slice(2);
+if (command === 'up') {
+  up(rest).catch((error: unknown) => {
+    process.stderr.write(`[testenv] failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  });
+} else if (command === '--help' || command === '-h' || command === 'help') {
+  process.stdout.write(`${usage}\n`);
+} else {
+  fail(command ? `unknown command ${JSON.stringify(command)}` : 'missing command');
+}
