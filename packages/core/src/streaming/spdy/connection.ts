@@ -184,6 +184,10 @@ export class SpdyServerConnection implements StreamHost {
       return;
     }
     const stream = new SpdyStream(this, streamId, frame.headers);
+    // Errors of a stream (a write after the client reset it, say) concern that stream only.
+    stream.on('error', (error: Error) =>
+      this.logger.debug('spdy: stream error', { streamId, error: error.message }),
+    );
     this.streams.set(streamId, stream);
     this.enqueue(this.codec.encode({ type: 'syn_reply', streamId, fin: false, headers: new Map() }));
     if (frame.fin) stream.receiveFin();
