@@ -1,0 +1,124 @@
+import type { ServerResponse } from 'node:http';
+
+import type { V1Pod } from '@kubernetes/client-node';
+
+import type { PodRef, Provider } from '@vkubelet/provider-kit';
+
+import { HttpError, writeJson } from './errors.js';
+import { applyLogOptions } from './logs/apply.js';
+import { parseContainerLogOptions } from './logs/options.js';
+import { writeChunks } from './logs/write.js';
+import { RESOURCE_METRICS_CONTENT_TYPE, renderResourceMetrics } from './resource-metrics.js';
+import type { RouteMatch } from './routes.js';
+
+/** What the REST handlers need from the server. */
+export interface HandlerContext {
+  provider: Provider;
+  listPods: () => V1Pod[];
+  /** Aborted when the server closes, so long log streams end with it. */
+  serverSignal: AbortSignal;
+}
+
+export const notImplemented = (): HttpError => new HttpError(501, '501 not implemented');
+
+/** The pod a request names, with its UID when this node knows the pod. */
+export function podRefOf(params: Record<string, string>, listPods: () => V1Pod[]): PodRef {
+  const namespace = params.namespace ?? '';
+  const name = params.pod ?? '';
+  if (!namespace || !name) throw new HttpError(400, 'namespace and pod name are required');
+  const known = listPods().find(p => p.metadata?.namespace === namespace && p.metadata.name === name);
+  const uid = known?.metadata?.uid;
+  return uid ? { namespace, name, uid } : { namespace, name };
+}
+
+function podList(items: V1Pod[]): unknown {
+  return { kind: 'PodList', apiVersion: 'v1', metadata: {}, items };
+}
+
+/** One AbortSignal per request: aborted when the client goes away or the server closes. */
+function requestSignal(res: ServerResponse, serverSignal: AbortSignal): AbortSignal {
+  const clientGone = new AbortController();
+  res.once('close', () => clientGone.abort(new Error('client closed the connection')));
+  return AbortSignal.any([clientGone.signal, serverSignal]);
+}
+
+async function containerLogs(
+  ctx: HandlerContext,
+  route: RouteMatch,
+  query: URLSearchParams,
+  res: ServerResponse,
+): Promise<void> {
+  const options = parseContainerLogOptions(query);
+  const pod = podRefOf(route.params, ctx.listPods);
+  const container = route.params.container ?? '';
+  if (!container) throw new HttpError(400, 'container name is required');
+  const getLogs = ctx.provider.getContainerLogs?.bind(ctx.provider);
+  if (!getLogs) throw notImplemented();
+  const now = new Date();
+  const signal = requestSignal(res, ctx.serverSignal);
+  const items = await getLogs(pod, container, { ...options, signal });
+  res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+  // Send the headers now: with `follow` the first line may be a long time coming.
+  res.flushHeaders();
+  try {
+    await writeChunks(res, applyLogOptions(items, options, now), signal);
+  } catch (err) {
+    // A provider failing mid-stream cannot change the status any more; the caller cuts the
+    // response so the client sees it end early rather than cleanly.
+    if (!signal.aborted) throw err;
+  }
+  res.end();
+}
+
+/** Serves a routed, authorized, non-upgrade request. Throws HttpError/provider errors for the caller to map. */
+export async function handleRequest(
+  ctx: HandlerContext,
+  route: RouteMatch,
+  query: URLSearchParams,
+  res: ServerResponse,
+): Promise<void> {
+  switch (route.name) {
+    case 'healthz':
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('ok');
+      return;
+    case 'pods':
+      writeJson(res, podList(ctx.listPods()));
+      return;
+    case 'runningPods': {
+      const signal = requestSignal(res, ctx.serverSignal);
+      writeJson(res, podList(await ctx.provider.getPods({ signal })));
+      return;
+    }
+    case 'statsSummary': {
+      if (!ctx.provider.getStatsSummary) throw notImplemented();
+      const signal = requestSignal(res, ctx.serverSignal);
+      writeJson(res, await ctx.provider.getStatsSummary({ signal }));
+      return;
+    }
+    case 'metricsResource':
+      return metricsResource(ctx, res);
+    case 'containerLogs':
+      return containerLogs(ctx, route, query, res);
+    case 'exec':
+    case 'attach':
+    case 'portForward':
+      // Streaming needs a protocol upgrade (SPDY or WebSocket); a plain request cannot carry it.
+      throw new HttpError(400, 'Upgrade request required');
+  }
+}
+
+async function metricsResource(ctx: HandlerContext, res: ServerResponse): Promise<void> {
+  const getStatsSummary = ctx.provider.getStatsSummary?.bind(ctx.provider);
+  if (!getStatsSummary) throw notImplemented();
+  const signal = requestSignal(res, ctx.serverSignal);
+  // Like the kubelet's collector, a failing summary is reported in the scrape error gauges, not
+  // as an HTTP error, so metrics-server sees "no data" rather than a broken node.
+  const summary = await getStatsSummary({ signal }).catch(() => undefined);
+  const body = renderResourceMetrics(summary);
+  res.writeHead(200, {
+    'Content-Type': RESOURCE_METRICS_CONTENT_TYPE,
+    'Content-Length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}

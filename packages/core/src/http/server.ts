@@ -1,0 +1,274 @@
+import { readFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+
+import {
+  noopLogger,
+  noopMeter,
+  type Logger,
+  type MetricCounter,
+  type MetricHistogram,
+} from '@vkubelet/provider-kit';
+
+import { RequestAuthenticator } from './auth/authenticator.js';
+import { alwaysAllow, SubjectAccessReviewAuthorizer } from './auth/authorizer.js';
+import { AuthGate } from './auth/gate.js';
+import { messageOf, statusCodeOf, writeTextError } from './errors.js';
+import { handleRequest, type HandlerContext } from './handlers.js';
+import { MetricsServer } from './metrics-server.js';
+import type { KubeletServerOptions, KubeletTlsOptions } from './options.js';
+import { KubeletRoutes, type RouteLookup } from './routes.js';
+import type { StreamingOptions } from './streaming-contract.js';
+import { CsrCertificateSource } from './tls/csr-source.js';
+import { FileCertificateSource } from './tls/file-source.js';
+import { SelfSignedSource } from './tls/self-signed.js';
+import type { CertificateSource, ServingCredentials } from './tls/types.js';
+import { handleUpgrade, rejectUpgrade, type UpgradeContext } from './upgrade.js';
+
+const DEFAULT_PORT = 10250;
+const DEFAULT_STREAM_TIMEOUT_MS = 30_000;
+/** Upstream's only server timeout (ReadHeaderTimeout); log streams and sessions run for as long as they like. */
+const HEADERS_TIMEOUT_MS = 30_000;
+
+export interface StartedKubeletServer {
+  port: number;
+  /** Port of the plain-HTTP metrics server, when one was configured. */
+  metricsPort?: number;
+}
+
+function certificateSource(options: KubeletServerOptions, logger: Logger): CertificateSource {
+  const tls: KubeletTlsOptions = options.tls;
+  const listenHost = options.listen?.host;
+  const defaultHosts = [options.nodeName, 'localhost', '127.0.0.1'];
+  if (listenHost && listenHost !== '0.0.0.0' && listenHost !== '::') defaultHosts.push(listenHost);
+  if ('certFile' in tls) return new FileCertificateSource(tls.certFile, tls.keyFile, logger);
+  if ('selfSigned' in tls) return new SelfSignedSource(options.nodeName, tls.hosts ?? defaultHosts);
+  return new CsrCertificateSource({
+    ...tls.csr,
+    nodeName: options.nodeName,
+    hosts: tls.csr.hosts ?? defaultHosts,
+    logger,
+  });
+}
+
+/**
+ * The kubelet HTTPS API of a virtual node: what the apiserver calls for `kubectl logs`, `exec`,
+ * `attach`, `port-forward`, `top` (through metrics-server) and `get --raw .../proxy/...`. Every
+ * request is authenticated and authorized first, then routed to the provider.
+ */
+export class KubeletServer {
+  private readonly logger: Logger;
+  private readonly routes = new KubeletRoutes();
+  private readonly shutdown = new AbortController();
+  private readonly sockets = new Set<Socket>();
+  private readonly requests: MetricCounter;
+  private readonly latency: MetricHistogram;
+  private server: Server | undefined;
+  private gate: AuthGate | undefined;
+  private certificates: CertificateSource | undefined;
+  private metricsServer: MetricsServer | undefined;
+  private clientCa: string | undefined;
+  private hasCredentials = false;
+
+  private constructor(private readonly options: KubeletServerOptions) {
+    if (!options.nodeName) throw new TypeError('KubeletServer: nodeName is required');
+    const port = options.listen?.port ?? DEFAULT_PORT;
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new TypeError(`KubeletServer: listen.port must be an integer in 0..65535, got ${port}`);
+    }
+    this.logger = (options.logger ?? noopLogger).child({ component: 'kubelet-api' });
+    const meter = options.metrics?.meter ?? noopMeter;
+    this.requests = meter.counter(
+      'vkubelet_kubelet_api_requests_total',
+      'Kubelet API requests by route and status code.',
+      ['route', 'code'],
+    );
+    this.latency = meter.histogram(
+      'vkubelet_kubelet_api_request_duration_seconds',
+      'Time to answer a kubelet API request (until the end of the stream for logs).',
+      ['route'],
+    );
+  }
+
+  static create(options: KubeletServerOptions): KubeletServer {
+    return new KubeletServer(options);
+  }
+
+  /** True once a serving certificate is in place (at once for files and self-signed; after approval for CSR). */
+  get servingCertificateReady(): boolean {
+    return this.hasCredentials;
+  }
+
+  async start(): Promise<StartedKubeletServer> {
+    if (this.server) throw new Error('KubeletServer already started');
+    const { auth } = this.options;
+    this.clientCa = auth.clientCaFile ? await readFile(auth.clientCaFile, 'utf8') : undefined;
+    const authenticator = new RequestAuthenticator({
+      clientCertificates: this.clientCa !== undefined,
+      tokenReview: auth.webhook,
+      anonymous: auth.anonymous ?? false,
+      cacheTtlMs: auth.cache?.authenticationTtlMs,
+      cacheMaxEntries: auth.cache?.maxEntries,
+      logger: this.logger,
+    });
+    const authorizer = auth.webhook
+      ? new SubjectAccessReviewAuthorizer({
+          apis: auth.webhook,
+          allowTtlMs: auth.cache?.allowTtlMs,
+          denyTtlMs: auth.cache?.denyTtlMs,
+          cacheMaxEntries: auth.cache?.maxEntries,
+        })
+      : alwaysAllow;
+    if (!auth.webhook && (auth.clientCaFile || auth.anonymous)) {
+      this.logger.warn('no authorization webhook: every authenticated request is allowed');
+    }
+    this.gate = new AuthGate(this.options.nodeName, authenticator, authorizer, this.logger);
+
+    const server = createServer({
+      minVersion: 'TLSv1.2',
+      // Ask for a certificate but let the authenticator decide, so that a bearer token still works
+      // without one and a bad certificate is a 401 rather than a TLS alert.
+      requestCert: this.clientCa !== undefined,
+      rejectUnauthorized: false,
+      ca: this.clientCa,
+    });
+    server.headersTimeout = HEADERS_TIMEOUT_MS;
+    server.requestTimeout = 0;
+    server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => void this.onRequest(req, res));
+    server.on(
+      'upgrade',
+      (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.onUpgrade(req, socket, head),
+    );
+    server.on('tlsClientError', err => this.logger.debug('TLS handshake failed', { err: err.message }));
+    this.server = server;
+
+    this.certificates = certificateSource(this.options, this.logger);
+    await this.certificates.start(credentials => this.useCredentials(credentials));
+
+    const host = this.options.listen?.host ?? '0.0.0.0';
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.listen?.port ?? DEFAULT_PORT, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const port = (server.address() as AddressInfo).port;
+    this.logger.info('kubelet API listening', { host, port });
+
+    const metrics = this.options.metrics;
+    if (metrics?.listen && metrics.registry) {
+      this.metricsServer = new MetricsServer(metrics.registry, this.logger);
+      const metricsPort = await this.metricsServer.listen(
+        metrics.listen.host ?? '0.0.0.0',
+        metrics.listen.port ?? 10255,
+      );
+      return { port, metricsPort };
+    }
+    return { port };
+  }
+
+  async close(): Promise<void> {
+    this.certificates?.stop();
+    this.shutdown.abort(new Error('kubelet API server closing'));
+    await this.metricsServer?.close();
+    const server = this.server;
+    if (!server) return;
+    const closed = new Promise<void>(resolve => server.close(() => resolve()));
+    // Upgraded sockets (exec, port-forward) are no longer the HTTP server's: end them too.
+    for (const socket of this.sockets) socket.destroy();
+    server.closeAllConnections();
+    await closed;
+  }
+
+  private useCredentials(credentials: ServingCredentials): void {
+    // New connections get the new certificate; established ones keep theirs.
+    this.server?.setSecureContext({ ...credentials, ca: this.clientCa, minVersion: 'TLSv1.2' });
+    this.hasCredentials = true;
+  }
+
+  private get context(): UpgradeContext {
+    const streaming: StreamingOptions = {
+      idleTimeoutMs: this.options.streaming?.idleTimeoutMs ?? DEFAULT_STREAM_TIMEOUT_MS,
+      creationTimeoutMs: this.options.streaming?.creationTimeoutMs ?? DEFAULT_STREAM_TIMEOUT_MS,
+      logger: this.logger,
+    };
+    const handler: HandlerContext = {
+      provider: this.options.provider,
+      listPods: this.options.listPods,
+      serverSignal: this.shutdown.signal,
+    };
+    return { ...handler, protocols: this.options.streaming?.protocols, streaming };
+  }
+
+  /** Authenticates, authorizes and routes; answers the status of whatever fails first. */
+  private async admit(
+    req: IncomingMessage,
+  ): Promise<{ route: RouteLookup; query: URLSearchParams } | { statusCode: number; message: string }> {
+    const url = new URL(req.url ?? '/', 'https://kubelet.invalid');
+    const gate = this.gate;
+    if (!gate) return { statusCode: 503, message: 'server not started' };
+    const verdict = await gate.check(req, url.pathname);
+    if (!verdict.ok) return verdict;
+    return { route: this.routes.lookup(req.method ?? 'GET', url.pathname), query: url.searchParams };
+  }
+
+  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    let routeName = 'none';
+    res.once('close', () => {
+      this.requests.add(1, { route: routeName, code: String(res.statusCode) });
+      this.latency.observe((performance.now() - started) / 1000, { route: routeName });
+    });
+    try {
+      const admitted = await this.admit(req);
+      if ('statusCode' in admitted) return writeTextError(res, admitted.statusCode, admitted.message);
+      const { route, query } = admitted;
+      if (!route.name) {
+        const message = route.statusCode === 404 ? '404 request not found' : '405 method not allowed';
+        return writeTextError(res, route.statusCode, message);
+      }
+      routeName = route.name;
+      await handleRequest(this.context, route, query, res);
+    } catch (err) {
+      this.fail(res, req, err);
+    }
+  }
+
+  private async onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', err => this.logger.debug('upgraded connection error', { err: err.message }));
+    try {
+      const admitted = await this.admit(req);
+      if ('statusCode' in admitted) return rejectUpgrade(socket, admitted.statusCode, admitted.message);
+      const { route, query } = admitted;
+      if (!route.name) {
+        return rejectUpgrade(
+          socket,
+          route.statusCode,
+          route.statusCode === 404 ? '404 request not found' : '405 method not allowed',
+        );
+      }
+      this.requests.add(1, { route: route.name, code: '101' });
+      await handleUpgrade(this.context, route, query, req, socket, head);
+    } catch (err) {
+      const statusCode = statusCodeOf(err);
+      if (statusCode >= 500)
+        this.logger.error('kubelet API upgrade failed', { url: req.url, err: messageOf(err) });
+      if (socket.writable) rejectUpgrade(socket, statusCode, messageOf(err));
+      else socket.destroy();
+    }
+  }
+
+  private fail(res: ServerResponse, req: IncomingMessage, err: unknown): void {
+    const statusCode = statusCodeOf(err);
+    if (statusCode >= 500)
+      this.logger.error('kubelet API request failed', { url: req.url, err: messageOf(err) });
+    writeTextError(res, statusCode, messageOf(err));
+  }
+}
