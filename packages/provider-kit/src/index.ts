@@ -27,3 +27,4 @@ export {
   type TerminalSize,
 } from './provider.js';
 export type * from './stats.js';
+export { applyLogOptions, formatRfc3339Nano, logsSince } from './logs.js';

@@ -1,0 +1,60 @@
+import type { V1Container, V1Pod } from '@kubernetes/client-node';
+
+import { InvalidInputError } from '../errdefs/index.js';
+import type { MockSettings } from './options.js';
+import { parseCommand, type Statement } from './script.js';
+
+/**
+ * Pod annotation that overrides what the mock's containers do: `fail` (exit 1 at once), `flap` (run
+ * for `flapMs`, then exit 1, again on every restart), `exit:<code>` (exit with that code at once),
+ * `run:<ms>` (run that long, then exit 0). On the pod it applies to app containers; the suffixed form
+ * `mock.vkubelet.io/behaviour.<container>` targets one container, init containers included.
+ */
+export const BEHAVIOUR_ANNOTATION = 'mock.vkubelet.io/behaviour';
+
+/** What a container runs: statements for the mock shell, and whether it announces its start. */
+export interface ContainerProgram {
+  statements: Statement[];
+  /** Containers without a command run for ever and log one line per start. */
+  announceStart: boolean;
+}
+
+const RUN_FOREVER: Statement[] = [{ argv: ['sleep', 'infinity'], toStderr: false }];
+
+function statement(...argv: string[]): Statement {
+  return { argv, toStderr: false };
+}
+
+function programFor(behaviour: string, settings: MockSettings): Statement[] {
+  if (behaviour === 'fail') return [statement('echo', 'mock: failing as asked'), statement('exit', '1')];
+  if (behaviour === 'flap')
+    return [statement('sleep', String(settings.flapMs / 1000)), statement('exit', '1')];
+  const exit = /^exit:(\d{1,3})$/.exec(behaviour);
+  if (exit) return [statement('exit', exit[1]!)];
+  const run = /^run:(\d+)$/.exec(behaviour);
+  if (run) return [statement('sleep', String(Number(run[1]) / 1000)), statement('exit', '0')];
+  throw new InvalidInputError(
+    `${BEHAVIOUR_ANNOTATION}: unknown behaviour "${behaviour}" (expected fail, flap, exit:<code> or run:<ms>)`,
+  );
+}
+
+/** The program of a container; throws InvalidInputError for an unknown behaviour annotation. */
+export function containerProgram(
+  pod: V1Pod,
+  container: V1Container,
+  init: boolean,
+  settings: MockSettings,
+): ContainerProgram {
+  const annotations = pod.metadata?.annotations ?? {};
+  const behaviour =
+    annotations[`${BEHAVIOUR_ANNOTATION}.${container.name}`] ??
+    (init ? undefined : annotations[BEHAVIOUR_ANNOTATION]);
+  if (behaviour !== undefined) return { statements: programFor(behaviour, settings), announceStart: false };
+  const command = [...(container.command ?? []), ...(container.args ?? [])];
+  if (command.length === 0) return { statements: RUN_FOREVER, announceStart: true };
+  try {
+    return { statements: parseCommand(command), announceStart: false };
+  } catch (err) {
+    throw new InvalidInputError(`container ${container.name}: ${(err as Error).message}`, { cause: err });
+  }
+}

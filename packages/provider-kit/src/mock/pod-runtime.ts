@@ -1,0 +1,275 @@
+import type {
+  V1Container,
+  V1ContainerState,
+  V1ContainerStatus,
+  V1Pod,
+  V1PodCondition,
+  V1PodStatus,
+} from '@kubernetes/client-node';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { containerProgram, type ContainerProgram } from './behaviour.js';
+import { ContainerLog } from './container-log.js';
+import type { MockSettings } from './options.js';
+import { runScript } from './script.js';
+
+/** One container of a pod as the mock runs it, across restarts. */
+export interface ContainerRun {
+  readonly spec: V1Container;
+  readonly init: boolean;
+  readonly program: ContainerProgram;
+  image: string;
+  restartCount: number;
+  state: V1ContainerState;
+  lastState?: V1ContainerState;
+  ready: boolean;
+  /** Log of the current run and of the one before (for `previous`). */
+  logs: ContainerLog[];
+}
+
+export interface PodRuntimeHooks {
+  settings: MockSettings;
+  podIP: string;
+  hostIP: string;
+  /** Called after every status change, with the runtime already updated. */
+  changed(runtime: PodRuntime): void;
+}
+
+type ConditionType = 'PodScheduled' | 'Initialized' | 'ContainersReady' | 'Ready';
+
+/**
+ * A pod running in the mock backend: init containers one by one, then the app containers side by
+ * side, with restart policies, exit codes and timed state changes. Every change goes to `changed`.
+ */
+export class PodRuntime {
+  pod: V1Pod;
+  readonly uid: string;
+  readonly containers = new Map<string, ContainerRun>();
+  private phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed' = 'Pending';
+  private reason: string | undefined;
+  private startTime: Date | undefined;
+  private ipAssigned = false;
+  private readonly conditions = new Map<ConditionType, V1PodCondition>();
+  private readonly stopper = new AbortController();
+
+  constructor(
+    pod: V1Pod,
+    private readonly hooks: PodRuntimeHooks,
+  ) {
+    this.pod = structuredClone(pod);
+    this.uid = pod.metadata?.uid ?? '';
+    const spec = pod.spec;
+    for (const [init, list] of [
+      [true, spec?.initContainers ?? []],
+      [false, spec?.containers ?? []],
+    ] as const) {
+      for (const container of list) {
+        this.containers.set(container.name, {
+          spec: container,
+          init,
+          program: containerProgram(pod, container, init, hooks.settings),
+          image: container.image ?? '',
+          restartCount: 0,
+          state: { waiting: { reason: init ? 'PodInitializing' : 'ContainerCreating' } },
+          ready: false,
+          logs: [],
+        });
+      }
+    }
+    this.setCondition('PodScheduled', true);
+    this.setCondition('Initialized', this.initContainers().length === 0);
+    this.setCondition('ContainersReady', false);
+    this.setCondition('Ready', false);
+  }
+
+  get terminal(): boolean {
+    return this.phase === 'Succeeded' || this.phase === 'Failed';
+  }
+
+  get signal(): AbortSignal {
+    return this.stopper.signal;
+  }
+
+  start(): void {
+    this.run().catch((err: unknown) => {
+      if (this.stopper.signal.aborted) return;
+      this.finish('Failed', `MockRuntimeError: ${(err as Error).message}`);
+    });
+  }
+
+  /** Applies a changed spec: labels, annotations, images, active deadline. */
+  update(pod: V1Pod): void {
+    const previous = this.pod;
+    this.pod = structuredClone(pod);
+    if (previous.metadata?.uid) this.pod.metadata = { ...this.pod.metadata, uid: previous.metadata.uid };
+    for (const container of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
+      const run = this.containers.get(container.name);
+      if (run && container.image) run.image = container.image;
+    }
+    this.hooks.changed(this);
+  }
+
+  /** Stops every container (the pod was deleted) and leaves a terminal status. */
+  stop(): void {
+    if (this.stopper.signal.aborted) return;
+    this.stopper.abort();
+    const now = new Date();
+    for (const run of this.containers.values()) {
+      if (run.state.terminated) continue;
+      run.logs.at(-1)?.close();
+      run.state = {
+        terminated: {
+          exitCode: 0,
+          reason: 'MockProviderPodContainerDeleted',
+          startedAt: run.state.running?.startedAt,
+          finishedAt: now,
+        },
+      };
+      run.ready = false;
+    }
+    if (!this.terminal) this.phase = 'Succeeded';
+    this.reason = 'MockProviderPodDeleted';
+    this.setCondition('ContainersReady', false);
+    this.setCondition('Ready', false);
+    this.hooks.changed(this);
+  }
+
+  /** A deep copy of the pod with its current status, safe to hand out. */
+  snapshot(): V1Pod {
+    const pod = structuredClone(this.pod);
+    pod.status = this.status();
+    return pod;
+  }
+
+  status(): V1PodStatus {
+    const toStatus = (run: ContainerRun): V1ContainerStatus => ({
+      name: run.spec.name,
+      image: run.image,
+      imageID: `mock://${run.image}`,
+      containerID: `mock://${this.uid}/${run.spec.name}`,
+      ready: run.ready,
+      started: run.state.running !== undefined,
+      restartCount: run.restartCount,
+      state: structuredClone(run.state),
+      ...(run.lastState ? { lastState: structuredClone(run.lastState) } : {}),
+    });
+    const inits = this.initContainers().map(toStatus);
+    return {
+      phase: this.phase,
+      ...(this.reason ? { reason: this.reason } : {}),
+      conditions: [...this.conditions.values()].map(condition => ({ ...condition })),
+      ...(this.ipAssigned
+        ? { hostIP: this.hooks.hostIP, podIP: this.hooks.podIP, podIPs: [{ ip: this.hooks.podIP }] }
+        : {}),
+      ...(this.ipAssigned ? { hostIPs: [{ ip: this.hooks.hostIP }] } : {}),
+      ...(this.startTime ? { startTime: this.startTime } : {}),
+      ...(inits.length > 0 ? { initContainerStatuses: inits } : {}),
+      containerStatuses: this.appContainers().map(toStatus),
+    };
+  }
+
+  initContainers(): ContainerRun[] {
+    return [...this.containers.values()].filter(run => run.init);
+  }
+
+  appContainers(): ContainerRun[] {
+    return [...this.containers.values()].filter(run => !run.init);
+  }
+
+  private async run(): Promise<void> {
+    const signal = this.stopper.signal;
+    await sleep(this.hooks.settings.startupDelayMs, undefined, { signal });
+    this.ipAssigned = true;
+    this.startTime = new Date();
+    this.hooks.changed(this);
+    for (const run of this.initContainers()) {
+      const succeeded = await this.runWithRestarts(run);
+      if (!succeeded) return this.finish('Failed');
+    }
+    this.setCondition('Initialized', true);
+    const results = await Promise.all(this.appContainers().map(run => this.runWithRestarts(run)));
+    this.finish(results.every(Boolean) ? 'Succeeded' : 'Failed');
+  }
+
+  /** Runs a container until the restart policy lets it rest; true when its last exit code was 0. */
+  private async runWithRestarts(run: ContainerRun): Promise<boolean> {
+    const policy = this.pod.spec?.restartPolicy ?? 'Always';
+    for (;;) {
+      const exitCode = await this.runOnce(run);
+      // Init containers never restart after success, whatever the policy.
+      const restart =
+        policy === 'Always' ? !run.init || exitCode !== 0 : policy === 'OnFailure' && exitCode !== 0;
+      if (!restart) return exitCode === 0;
+      run.lastState = run.state;
+      run.state = {
+        waiting: { reason: 'CrashLoopBackOff', message: `back-off restarting ${run.spec.name}` },
+      };
+      run.restartCount++;
+      this.hooks.changed(this);
+      await sleep(this.hooks.settings.restartDelayMs, undefined, { signal: this.stopper.signal });
+    }
+  }
+
+  private async runOnce(run: ContainerRun): Promise<number> {
+    const signal = this.stopper.signal;
+    const log = new ContainerLog();
+    run.logs = [...run.logs.slice(-1), log];
+    const startedAt = new Date();
+    run.state = { running: { startedAt } };
+    run.ready = !run.init;
+    if (!run.init && this.phase === 'Pending') this.phase = 'Running';
+    this.refreshReadiness();
+    this.hooks.changed(this);
+    if (run.program.announceStart)
+      log.write(`mock: container ${run.spec.name} started (restart ${run.restartCount})\n`);
+    const env: Array<[string, string]> = [['HOSTNAME', this.pod.metadata?.name ?? '']];
+    for (const variable of run.spec.env ?? []) env.push([variable.name, variable.value ?? '']);
+    let exitCode: number;
+    try {
+      exitCode = await runScript(run.program.statements, {
+        write: (text, stream) => log.write(text, stream),
+        env,
+        signal,
+      });
+    } catch (err) {
+      signal.throwIfAborted();
+      log.write(`mock: ${(err as Error).message}\n`, 'stderr');
+      exitCode = 1;
+    }
+    signal.throwIfAborted();
+    log.close();
+    run.state = {
+      terminated: {
+        exitCode,
+        reason: exitCode === 0 ? 'Completed' : 'Error',
+        startedAt,
+        finishedAt: new Date(),
+      },
+    };
+    run.ready = false;
+    this.refreshReadiness();
+    this.hooks.changed(this);
+    return exitCode;
+  }
+
+  private finish(phase: 'Succeeded' | 'Failed', reason?: string): void {
+    if (this.stopper.signal.aborted) return;
+    this.phase = phase;
+    if (reason) this.reason = reason;
+    this.refreshReadiness();
+    this.hooks.changed(this);
+  }
+
+  private refreshReadiness(): void {
+    const apps = this.appContainers();
+    const ready = apps.length > 0 && apps.every(run => run.ready);
+    this.setCondition('ContainersReady', ready);
+    this.setCondition('Ready', ready);
+  }
+
+  private setCondition(type: ConditionType, value: boolean): void {
+    const status = value ? 'True' : 'False';
+    if (this.conditions.get(type)?.status === status) return;
+    this.conditions.set(type, { type, status, lastTransitionTime: new Date() });
+  }
+}

@@ -1,0 +1,202 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * A tiny shell the mock "runs" in its containers, so the workloads conformance uses on real backends
+ * (busybox `sh -c 'echo a; sleep 1; exit 3'`) behave the same in the mock. It understands a sequence
+ * of commands separated by `;`, `&&`, `||` or newlines: `echo [-n] ARGS [>&2]`, `exit N`, `sleep SECONDS`,
+ * `env`, `cat`, `yes [WORD]`, `true`, `false`, `mock-stream BYTES`. Anything else fails with 127, as a
+ * shell reports a missing command.
+ */
+export interface Statement {
+  argv: string[];
+  toStderr: boolean;
+  /** `;` runs always, `&&` only after success, `||` only after failure. */
+  when?: 'always' | 'ifOk' | 'ifFailed';
+}
+
+/** Where a running script writes and reads. `write` resolves when the sink wants more (backpressure). */
+export interface ScriptIO {
+  write(text: string, stream: 'stdout' | 'stderr'): void | Promise<void>;
+  stdin?: AsyncIterable<Buffer | string>;
+  env: ReadonlyArray<readonly [string, string]>;
+  signal: AbortSignal;
+}
+
+const SHELLS = new Set(['sh', '/bin/sh', 'bash', '/bin/bash', 'ash']);
+
+/** Splits a shell line into words, honouring single and double quotes and backslash escapes. */
+export function shellWords(line: string): string[] {
+  const words: string[] = [];
+  let current = '';
+  let inWord = false;
+  let quote: '"' | "'" | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (quote) {
+      if (ch === quote) quote = undefined;
+      else if (ch === '\\' && quote === '"' && i + 1 < line.length) current += line[++i];
+      else current += ch;
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+      inWord = true;
+    } else if (ch === '\\' && i + 1 < line.length) {
+      current += line[++i];
+      inWord = true;
+    } else if (/\s/.test(ch)) {
+      if (inWord) words.push(current);
+      current = '';
+      inWord = false;
+    } else {
+      current += ch;
+      inWord = true;
+    }
+  }
+  if (quote) throw new Error(`unterminated ${quote} quote in: ${line}`);
+  if (inWord) words.push(current);
+  return words;
+}
+
+/** Splits a script on `;`, `&&`, `||` and newlines outside quotes, keeping each part's connector. */
+function splitStatements(script: string): Array<{ text: string; when: Statement['when'] }> {
+  const parts: Array<{ text: string; when: Statement['when'] }> = [];
+  let current = '';
+  let when: Statement['when'] = 'always';
+  let quote: string | undefined;
+  const push = (next: Statement['when']) => {
+    parts.push({ text: current.trim(), when });
+    current = '';
+    when = next;
+  };
+  for (let i = 0; i < script.length; i++) {
+    const ch = script[i]!;
+    const pair = script.slice(i, i + 2);
+    if (quote) {
+      if (ch === quote) quote = undefined;
+      current += ch;
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+      current += ch;
+    } else if (pair === '&&' || pair === '||') {
+      i++;
+      push(pair === '&&' ? 'ifOk' : 'ifFailed');
+    } else if (ch === ';' || ch === '\n') {
+      push('always');
+    } else {
+      current += ch;
+    }
+  }
+  push('always');
+  return parts.filter(part => part.text.length > 0);
+}
+
+/** Turns a container command (argv) into statements; `sh -c SCRIPT` is parsed as a script. */
+export function parseCommand(command: readonly string[]): Statement[] {
+  const [program, flag, script] = command;
+  const isScript = program !== undefined && SHELLS.has(program) && flag === '-c';
+  const parts = isScript
+    ? splitStatements(script ?? '').map(part => ({ argv: shellWords(part.text), when: part.when }))
+    : [{ argv: [...command], when: 'always' as const }];
+  return parts
+    .filter(part => part.argv.length > 0)
+    .map(({ argv, when }) => {
+      const redirect = argv.findIndex(word => word === '>&2' || word === '1>&2');
+      if (redirect < 0) return { argv, toStderr: false, when };
+      return { argv: argv.filter((_, index) => index !== redirect), toStderr: true, when };
+    });
+}
+
+const YES_CHUNK_LINES = 1024;
+
+/** Runs statements in order; resolves with the exit status (that of `exit`, or of the last command). */
+export async function runScript(statements: readonly Statement[], io: ScriptIO): Promise<number> {
+  let status = 0;
+  for (const { argv, toStderr, when = 'always' } of statements) {
+    io.signal.throwIfAborted();
+    if ((when === 'ifOk' && status !== 0) || (when === 'ifFailed' && status === 0)) continue;
+    const [name = '', ...args] = argv;
+    const out = toStderr ? 'stderr' : 'stdout';
+    switch (name) {
+      case 'echo': {
+        const noNewline = args[0] === '-n';
+        const text = (noNewline ? args.slice(1) : args).join(' ');
+        await io.write(noNewline ? text : `${text}\n`, out);
+        status = 0;
+        break;
+      }
+      case 'exit':
+        return parseExitCode(args[0] ?? String(status));
+      case 'true':
+      case ':':
+        status = 0;
+        break;
+      case 'false':
+        status = 1;
+        break;
+      case 'sleep':
+        await sleepFor(args[0], io.signal);
+        status = 0;
+        break;
+      case 'env':
+        for (const [key, value] of io.env) await io.write(`${key}=${value}\n`, out);
+        status = 0;
+        break;
+      case 'cat':
+        if (io.stdin) {
+          for await (const chunk of io.stdin) await io.write(chunk.toString(), out);
+        } else {
+          // A main process whose stdin stays open: it waits until the container is stopped.
+          await sleep(2 ** 31 - 1, undefined, { signal: io.signal });
+        }
+        status = 0;
+        break;
+      case 'yes': {
+        const chunk = `${args.join(' ') || 'y'}\n`.repeat(YES_CHUNK_LINES);
+        for (;;) {
+          io.signal.throwIfAborted();
+          await io.write(chunk, out);
+        }
+      }
+      case 'mock-stream': {
+        status = await streamBytes(Number(args[0]), io, out);
+        break;
+      }
+      default:
+        await io.write(`sh: ${name}: not found\n`, 'stderr');
+        status = 127;
+    }
+  }
+  return status;
+}
+
+function parseExitCode(text: string): number {
+  const code = Number(text);
+  return Number.isInteger(code) ? ((code % 256) + 256) % 256 : 2;
+}
+
+async function sleepFor(seconds: string | undefined, signal: AbortSignal): Promise<void> {
+  const value = seconds === 'infinity' ? Infinity : Number(seconds);
+  if (!Number.isFinite(value) && value !== Infinity)
+    throw new Error(`sleep: invalid time interval '${seconds}'`);
+  // Node timers hold at most ~24.8 days; "infinity" waits in slices of that.
+  let remainingMs = value * 1000;
+  while (remainingMs > 0) {
+    const slice = Math.min(remainingMs, 2 ** 31 - 1);
+    await sleep(slice, undefined, { signal });
+    remainingMs -= slice;
+  }
+}
+
+const STREAM_CHUNK = Buffer.alloc(64 * 1024, 'x').toString();
+
+/** Writes exactly `bytes` bytes of `x` (a bounded generator for throughput benchmarks). */
+async function streamBytes(bytes: number, io: ScriptIO, out: 'stdout' | 'stderr'): Promise<number> {
+  if (!Number.isInteger(bytes) || bytes < 0) {
+    await io.write('mock-stream: BYTES must be a non-negative integer\n', 'stderr');
+    return 2;
+  }
+  for (let left = bytes; left > 0; left -= STREAM_CHUNK.length) {
+    io.signal.throwIfAborted();
+    await io.write(left >= STREAM_CHUNK.length ? STREAM_CHUNK : STREAM_CHUNK.slice(0, left), out);
+  }
+  return 0;
+}
