@@ -57,7 +57,12 @@ export class SpdyServerConnection implements StreamHost {
     this.idleTimer = setTimeout(() => this.onIdle(), options.idleTimeoutMs);
     this.idleTimer.unref();
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
-    socket.on('end', () => this.terminate('client closed the connection'));
+    socket.on('end', () => {
+      // A client that half-closes its side is gone for SPDY's purposes: finish ours too.
+      this.terminate('client closed the connection');
+      this.outbound.push({ end: true });
+      void this.flush();
+    });
     socket.on('close', () => this.terminate('connection closed'));
     socket.on('error', (error: Error) => this.terminate(`connection error: ${error.message}`));
   }
