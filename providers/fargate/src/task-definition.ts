@@ -279,12 +279,17 @@ function checkResourceNames(resources: V1ResourceRequirements | undefined, path:
   }
 }
 
+/** Rounds up, ignoring floating-point noise ("0.1" cores is 102.4 units, not 102.40000000000001). */
+function ceilUnits(value: number): number {
+  return Math.max(0, Math.ceil(value - 1e-9));
+}
+
 /** ECS CPU units (1024 per core) and MiB a container asks for: its limit, else its request. */
 export function containerSize(resources: V1ResourceRequirements | undefined, path = 'container'): TaskSize {
   checkResourceNames(resources, path);
   const cores = quantityOf(resources, 'cpu', path);
   const bytes = quantityOf(resources, 'memory', path);
-  return { cpu: Math.ceil(cores * 1024 - 1e-9), memory: Math.ceil(bytes / MiB - 1e-9) };
+  return { cpu: ceilUnits(cores * 1024), memory: ceilUnits(bytes / MiB) };
 }
 
 function containerDefinitionSize(resources: V1ResourceRequirements | undefined, path: string) {
