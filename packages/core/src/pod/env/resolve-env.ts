@@ -102,9 +102,7 @@ class PodEnvResolver {
       this.#warn(Reason[`Mandatory${Kind}NotFound`], `${kind} ${JSON.stringify(name)} not found`);
       throw new EnvResolutionError('missing', `${kind} ${JSON.stringify(name)} not found`);
     }
-    return kind === 'configmap'
-      ? { kind, object: object }
-      : { kind, object: object };
+    return kind === 'configmap' ? { kind, object: object } : { kind, object: object };
   }
 
   async #applyEnvFrom(ref: V1EnvFromSource, into: Map<string, string>): Promise<void> {

@@ -1,0 +1,598 @@
+import type { V1Pod, V1PodStatus } from '@kubernetes/client-node';
+import {
+  isAlreadyExists,
+  isInvalidInput,
+  isNotFound,
+  noopLogger,
+  noopMeter,
+  type Logger,
+  type MetricGauge,
+  type MetricHistogram,
+  type MetricMeter,
+  type Provider,
+  type ResourceLister,
+} from '@vkubelet/provider-kit';
+
+import type { PodEventRecorder } from '../events/types.js';
+import { WorkQueue } from '../queue/work-queue.js';
+import { carryOverEnvironment } from './carry-over.js';
+import { isPodRunning, isTerminalPhase, podKey, podsEqualForProvider, splitPodKey } from './compare.js';
+import { EnvResolutionError } from './env/errors.js';
+import { EnvEventReason } from './env/reasons.js';
+import type { NodeAllocatable } from './env/resource-field-ref.js';
+import { resolvePodEnvironment } from './env/resolve-env.js';
+import { ProviderCalls } from './provider-calls.js';
+import { deletedPodStatus, providerFailedStatus, statusPatch } from './status.js';
+import { pollStatuses } from './status-poller.js';
+import type { PodApi, PodInformer, PodState } from './types.js';
+
+export interface PodControllerOptions {
+  nodeName: string;
+  /** Core's KubeClient (with the node's identity). */
+  client: PodApi;
+  /** Pods with spec.nodeName=<node>. */
+  podInformer: PodInformer;
+  resources: ResourceLister;
+  provider: Provider;
+  events: PodEventRecorder;
+  /** Workers of each of the three queues (default 10, upstream's CLI default). */
+  workers?: number;
+  logger?: Logger;
+  metrics?: MetricMeter;
+  /** Status poll interval for providers without notifyPods (default 5 s, as upstream). */
+  statusPollIntervalMs?: number;
+  /** getPodStatus calls in flight while polling (default: workers). */
+  pollConcurrency?: number;
+  /** Timeout of each provider call (default 2 min). */
+  providerCallTimeoutMs?: number;
+  /** Node allocatable, for resourceFieldRef limits the container does not set. */
+  allocatable?: NodeAllocatable;
+  /** The node's IPs, for status.hostIP(s) when the provider reports no hostIP. */
+  hostIPs?: readonly string[];
+  /** Retry backoff of failed keys (default 1 s doubling to 5 min, retried for ever). */
+  baseBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+export const PodEventReason = {
+  ProviderCreateSuccess: 'ProviderCreateSuccess',
+  ProviderCreateFailed: 'ProviderCreateFailed',
+  ProviderUpdateSuccess: 'ProviderUpdateSuccess',
+  ProviderUpdateFailed: 'ProviderUpdateFailed',
+  ProviderDeleteSuccess: 'ProviderDeleteSuccess',
+  ProviderDeleteFailed: 'ProviderDeleteFailed',
+} as const;
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** HTTP status of a KubeApiError or client-node ApiException. */
+function httpCode(err: unknown): number | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+const uidOf = (pod: V1Pod | undefined): string => pod?.metadata?.uid ?? '';
+
+/**
+ * Keeps the provider's pods in step with the pods bound to this node, and the API server's pod
+ * status in step with the provider. Three keyed queues: `sync` (ns/name: create, update, delete in
+ * the provider), `delete` (ns/name/uid: force delete from the API after the grace period) and
+ * `status` (ns/name: patch pods/status from what the provider reports).
+ */
+export class PodController {
+  readonly #options: PodControllerOptions;
+  readonly #informer: PodInformer;
+  readonly #calls: ProviderCalls;
+  readonly #logger: Logger;
+  readonly #states = new Map<string, PodState>();
+  readonly #sync: WorkQueue;
+  readonly #deletes: WorkQueue;
+  readonly #status: WorkQueue;
+  readonly #syncLatency: MetricHistogram;
+  readonly #podsByPhase: MetricGauge;
+  /** Whether start-up found out what the provider runs; if not, create checks getPod first. */
+  #inventoryKnown = false;
+  /** The status patch last sent per key, with the resourceVersion it was computed from. */
+  readonly #lastPatch = new Map<string, { resourceVersion: string; patch: string }>();
+  #running = false;
+  #ready = false;
+
+  constructor(options: PodControllerOptions) {
+    if (!options.nodeName) throw new TypeError('PodController: nodeName must not be empty');
+    const workers = options.workers ?? 10;
+    if (!Number.isInteger(workers) || workers < 1)
+      throw new TypeError(`PodController: workers must be >= 1, got ${workers}`);
+    this.#options = options;
+    this.#informer = options.podInformer;
+    const meter = options.metrics ?? noopMeter;
+    this.#logger = (options.logger ?? noopLogger).child({
+      component: 'pod-controller',
+      node: options.nodeName,
+    });
+    this.#calls = new ProviderCalls(options.provider, options.providerCallTimeoutMs ?? 120_000, meter);
+    this.#syncLatency = meter.histogram(
+      'vkubelet_pod_sync_duration_seconds',
+      'Duration of one pod sync, by queue',
+      ['queue'],
+      [0.005, 0.025, 0.1, 0.5, 1, 5, 30, 120],
+    );
+    this.#podsByPhase = meter.gauge('vkubelet_pods', 'Pods bound to this node, by phase', ['phase']);
+    const queue = (name: string, handler: (key: string, signal: AbortSignal) => Promise<void>) =>
+      new WorkQueue({
+        name,
+        workers,
+        baseBackoffMs: options.baseBackoffMs ?? 1000,
+        maxBackoffMs: options.maxBackoffMs ?? 300_000,
+        metrics: meter,
+        logger: this.#logger,
+        handler: async (key, signal) => {
+          const started = performance.now();
+          try {
+            await handler(key, signal);
+          } finally {
+            this.#syncLatency.observe((performance.now() - started) / 1000, { queue: name });
+          }
+        },
+        onError: (key, err, attempt) =>
+          this.#logger.warn(`${name} failed, will retry`, { pod: key, attempt, err: errorMessage(err) }),
+      });
+    this.#sync = queue('pod-sync', (key, signal) => this.#syncPod(key, signal));
+    this.#deletes = queue('pod-force-delete', (key, signal) => this.#forceDelete(key, signal));
+    this.#status = queue('pod-status', (key, signal) => this.#syncStatus(key, signal));
+  }
+
+  /** True once start-up reconciliation is done and the queues are running. */
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  /**
+   * Runs until `signal` aborts: waits for the informer, reconciles with what the provider already
+   * runs, then works the queues and takes status from the provider (notifier or polling).
+   */
+  async run(signal: AbortSignal): Promise<void> {
+    if (this.#running) throw new Error('PodController is already running');
+    this.#running = true;
+    try {
+      try {
+        await this.#informer.waitForSync(signal);
+      } catch (err) {
+        if (signal.aborted) return;
+        throw err;
+      }
+      const unregister = this.#informer.addHandlers({
+        onAdd: pod => this.#sync.enqueue(podKey(pod)),
+        onUpdate: (oldPod, newPod) => this.#onUpdate(oldPod, newPod),
+        onDelete: pod => {
+          this.#sync.enqueue(podKey(pod));
+          this.#deletes.forget(`${podKey(pod)}/${uidOf(pod)}`);
+        },
+      });
+      signal.addEventListener('abort', unregister, { once: true });
+      await this.#reconcileWithProvider(signal);
+      const background: Promise<void>[] = [
+        this.#sync.run(signal),
+        this.#deletes.run(signal),
+        this.#status.run(signal),
+        this.#countPhases(signal),
+      ];
+      const provider = this.#options.provider;
+      if (typeof provider.notifyPods === 'function') {
+        provider.notifyPods(pod => this.#onReported(pod));
+      } else {
+        background.push(this.#poll(signal));
+      }
+      this.#ready = true;
+      this.#logger.info('pod controller ready', { pods: this.#informer.list().length });
+      await Promise.all(background);
+    } finally {
+      this.#ready = false;
+      this.#running = false;
+    }
+  }
+
+  #onUpdate(oldPod: V1Pod, newPod: V1Pod): void {
+    const key = podKey(newPod);
+    if (uidOf(oldPod) !== uidOf(newPod) || !podsEqualForProvider(oldPod, newPod)) this.#sync.enqueue(key);
+    // Repair a status someone else overwrote (upstream #899): what the provider last reported no
+    // longer matches what the API server holds.
+    const state = this.#states.get(key);
+    if (state?.reported?.status && state.uid === uidOf(newPod) && !isTerminalPhase(newPod.status?.phase)) {
+      if (statusPatch(newPod.status, state.reported.status)) this.#status.enqueue(key);
+    }
+  }
+
+  /**
+   * Start-up reconciliation: pods the provider runs that no longer exist in the (fully synced)
+   * informer, or exist with another UID, are deleted from the provider; the others are recorded as
+   * already created, so a restarted agent neither deletes nor re-creates them. An errored list
+   * deletes nothing.
+   */
+  async #reconcileWithProvider(signal: AbortSignal): Promise<void> {
+    let providerPods: V1Pod[];
+    try {
+      providerPods = await this.#calls.list(signal);
+    } catch (err) {
+      this.#logger.warn('listing provider pods failed; skipping start-up clean-up', {
+        err: errorMessage(err),
+      });
+      return;
+    }
+    const dangling: V1Pod[] = [];
+    for (const providerPod of providerPods) {
+      const key = podKey(providerPod);
+      const apiPod = this.#informer.get(key);
+      const providerUid = uidOf(providerPod);
+      if (!apiPod || (providerUid !== '' && providerUid !== uidOf(apiPod))) {
+        dangling.push(providerPod);
+        continue;
+      }
+      this.#states.set(key, {
+        uid: uidOf(apiPod),
+        inProvider: true,
+        applied: providerPod,
+        failureWritten: false,
+        deletedInProvider: false,
+      });
+    }
+    this.#inventoryKnown = true;
+    const workers = this.#options.workers ?? 10;
+    const deleteOne = async (): Promise<void> => {
+      for (let pod = dangling.shift(); pod && !signal.aborted; pod = dangling.shift()) {
+        try {
+          await this.#calls.delete(pod, signal);
+          this.#logger.info('deleted dangling provider pod', { pod: podKey(pod), uid: uidOf(pod) });
+        } catch (err) {
+          if (!isNotFound(err)) {
+            this.#logger.warn('deleting dangling provider pod failed', {
+              pod: podKey(pod),
+              err: errorMessage(err),
+            });
+          }
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: workers }, deleteOne));
+  }
+
+  async #syncPod(key: string, signal: AbortSignal): Promise<void> {
+    const pod = this.#informer.get(key);
+    let state = this.#states.get(key);
+    if (!pod) {
+      await this.#removeFromProvider(key, state, signal);
+      this.#states.delete(key);
+      this.#lastPatch.delete(key);
+      return;
+    }
+    if (state && state.uid !== uidOf(pod)) {
+      // Same name, new pod: the old one must leave the provider before the new one enters it.
+      if (state.inProvider && !state.deletedInProvider)
+        await this.#deleteQuietly(state.applied ?? pod, signal);
+      state = undefined;
+      this.#lastPatch.delete(key);
+    }
+    if (!state) {
+      state = { uid: uidOf(pod), inProvider: false, failureWritten: false, deletedInProvider: false };
+      this.#states.set(key, state);
+    }
+    if (pod.metadata?.deletionTimestamp) return this.#gracefulDelete(key, pod, state, signal);
+    if (isTerminalPhase(pod.status?.phase)) return;
+    const resolved = await this.#resolve(pod, state, signal);
+    if (!resolved) return;
+    if (!state.inProvider && !this.#inventoryKnown) await this.#lookUpInProvider(pod, state, signal);
+    if (state.inProvider && state.applied && podsEqualForProvider(state.applied, resolved)) {
+      state.applied = resolved;
+      await this.#clearFailure(pod, state, signal);
+      return;
+    }
+    await this.#applyToProvider(state.inProvider ? 'update' : 'create', pod, resolved, state, signal);
+  }
+
+  async #lookUpInProvider(pod: V1Pod, state: PodState, signal: AbortSignal): Promise<void> {
+    try {
+      const existing = await this.#calls.get(pod.metadata?.namespace ?? '', pod.metadata?.name ?? '', signal);
+      if (uidOf(existing) === '' || uidOf(existing) === state.uid) {
+        state.inProvider = true;
+        state.applied = existing;
+      }
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  /** The pod with env resolved, or undefined when it can never resolve (the pod is marked Failed). */
+  async #resolve(pod: V1Pod, state: PodState, signal: AbortSignal): Promise<V1Pod | undefined> {
+    const { allocatable = {}, hostIPs, resources, events } = this.#options;
+    const context = {
+      resources,
+      events,
+      allocatable,
+      logger: this.#logger,
+      runtime: { status: state.reported?.status ?? pod.status, hostIPs },
+    };
+    try {
+      if (!state.applied) return await resolvePodEnvironment(pod, context);
+      const { pod: carried, unresolved } = carryOverEnvironment(pod, state.applied);
+      if (unresolved.length === 0 || !carried.spec) return carried;
+      const onlyNew = await resolvePodEnvironment(
+        {
+          ...carried,
+          spec: { ...carried.spec, containers: [], initContainers: [], ephemeralContainers: unresolved },
+        },
+        context,
+      );
+      const fresh = new Map((onlyNew.spec?.ephemeralContainers ?? []).map(c => [c.name, c]));
+      carried.spec.ephemeralContainers = carried.spec.ephemeralContainers?.map(c => fresh.get(c.name) ?? c);
+      return carried;
+    } catch (err) {
+      if (!(err instanceof EnvResolutionError)) throw err;
+      if (err.failure === 'not-ready') {
+        events.event(
+          pod,
+          'Warning',
+          EnvEventReason.DownwardAPIFieldNotReady,
+          `${err.message}; the pod waits`,
+        );
+        throw err;
+      }
+      if (err.failure === 'missing') throw err;
+      events.event(pod, 'Warning', EnvEventReason.InvalidDownwardAPIField, err.message);
+      await this.#writeStatus(pod, providerFailedStatus(pod, err.message, true), signal);
+      return undefined;
+    }
+  }
+
+  async #applyToProvider(
+    operation: 'create' | 'update',
+    pod: V1Pod,
+    resolved: V1Pod,
+    state: PodState,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const [success, failure, verb] =
+      operation === 'create'
+        ? [PodEventReason.ProviderCreateSuccess, PodEventReason.ProviderCreateFailed, 'Create']
+        : [PodEventReason.ProviderUpdateSuccess, PodEventReason.ProviderUpdateFailed, 'Update'];
+    try {
+      if (operation === 'create') await this.#calls.create(resolved, signal);
+      else await this.#calls.update(resolved, signal);
+    } catch (err) {
+      if (signal.aborted) throw err;
+      if (!(operation === 'create' && isAlreadyExists(err))) {
+        const message = errorMessage(err);
+        const permanent = isInvalidInput(err);
+        this.#options.events.event(pod, 'Warning', failure, message);
+        try {
+          await this.#writeStatus(pod, providerFailedStatus(pod, message, permanent), signal);
+          state.failureWritten = true;
+        } catch (statusErr) {
+          this.#logger.warn('writing ProviderFailed status failed', {
+            pod: podKey(pod),
+            err: errorMessage(statusErr),
+          });
+        }
+        if (permanent) return;
+        throw err;
+      }
+    }
+    state.inProvider = true;
+    state.applied = resolved;
+    this.#options.events.event(pod, 'Normal', success, `${verb} pod in provider successfully`);
+    await this.#clearFailure(pod, state, signal);
+  }
+
+  /** Recovery: the ProviderFailed reason and message go once the provider has accepted the pod. */
+  async #clearFailure(pod: V1Pod, state: PodState, signal: AbortSignal): Promise<void> {
+    if (!state.failureWritten) return;
+    await this.#patchStatus(pod, { phase: 'Pending', reason: null, message: null }, signal);
+    state.failureWritten = false;
+  }
+
+  async #gracefulDelete(key: string, pod: V1Pod, state: PodState, signal: AbortSignal): Promise<void> {
+    const deleteKey = `${key}/${state.uid}`;
+    const running = isPodRunning(state.reported?.status) || isPodRunning(pod.status);
+    if (!running) {
+      // Nothing to stop gracefully: remove it from the API now; the provider copy goes when the
+      // informer reports the deletion.
+      this.#deletes.enqueue(deleteKey);
+      return;
+    }
+    if (!state.deletedInProvider) {
+      try {
+        await this.#calls.delete(state.applied ?? pod, signal);
+      } catch (err) {
+        if (!isNotFound(err)) {
+          this.#options.events.event(pod, 'Warning', PodEventReason.ProviderDeleteFailed, errorMessage(err));
+          throw err;
+        }
+      }
+      state.deletedInProvider = true;
+      this.#options.events.event(
+        pod,
+        'Normal',
+        PodEventReason.ProviderDeleteSuccess,
+        'Delete pod in provider successfully',
+      );
+      if (typeof this.#options.provider.notifyPods !== 'function') {
+        // A polled provider cannot report the end of a pod it no longer has (upstream sync wrapper).
+        this.#onReported({ metadata: pod.metadata, status: deletedPodStatus(pod, new Date()) });
+      }
+    }
+    const deadline = pod.metadata?.deletionTimestamp
+      ? new Date(pod.metadata.deletionTimestamp).getTime()
+      : Date.now();
+    const graceMs = (pod.metadata?.deletionGracePeriodSeconds ?? 0) * 1000;
+    this.#deletes.enqueueAfter(deleteKey, Math.max(0, Math.min(deadline - Date.now(), graceMs)));
+  }
+
+  async #removeFromProvider(key: string, state: PodState | undefined, signal: AbortSignal): Promise<void> {
+    if (state) {
+      if (state.inProvider && !state.deletedInProvider && state.applied)
+        await this.#deleteQuietly(state.applied, signal);
+      else if (state.inProvider && !state.deletedInProvider) await this.#deleteByName(key, state.uid, signal);
+      return;
+    }
+    await this.#deleteByName(key, undefined, signal);
+  }
+
+  async #deleteByName(key: string, uid: string | undefined, signal: AbortSignal): Promise<void> {
+    const { namespace, name } = splitPodKey(key);
+    try {
+      const existing = await this.#calls.get(namespace, name, signal);
+      if (uid !== undefined && uidOf(existing) !== '' && uidOf(existing) !== uid) return;
+      await this.#deleteQuietly(existing, signal);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  async #deleteQuietly(pod: V1Pod, signal: AbortSignal): Promise<void> {
+    try {
+      await this.#calls.delete(pod, signal);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  /** Force delete from the API with a UID precondition, so a re-created pod is never hit. */
+  async #forceDelete(deleteKey: string, signal: AbortSignal): Promise<void> {
+    const slash = deleteKey.lastIndexOf('/');
+    const key = deleteKey.slice(0, slash);
+    const uid = deleteKey.slice(slash + 1);
+    const pod = this.#informer.get(key);
+    if (!pod || uidOf(pod) !== uid) return;
+    await this.#deleteFromApi(key, uid, 0, signal);
+  }
+
+  async #deleteFromApi(
+    key: string,
+    uid: string,
+    gracePeriodSeconds: number,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const { namespace, name } = splitPodKey(key);
+    try {
+      await this.#options.client.requestJson('DELETE', podPath(namespace, name), {
+        body: { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds, preconditions: { uid } },
+        signal,
+      });
+    } catch (err) {
+      const code = httpCode(err);
+      if (code !== 404 && code !== 409) throw err;
+    }
+  }
+
+  /** A status report from the provider (notifier callback or poll). Never blocks. */
+  #onReported(reported: V1Pod): void {
+    const key = podKey(reported);
+    const apiPod = this.#informer.get(key);
+    const state = this.#states.get(key);
+    if (!apiPod || !state || state.uid !== uidOf(apiPod)) return;
+    if (uidOf(reported) !== '' && uidOf(reported) !== state.uid) return; // about an older pod of that name
+    state.reported = structuredClone(reported);
+    this.#status.enqueue(key);
+  }
+
+  async #syncStatus(key: string, signal: AbortSignal): Promise<void> {
+    const pod = this.#informer.get(key);
+    const state = this.#states.get(key);
+    const reported = state?.reported;
+    if (!pod || !state || !reported || state.uid !== uidOf(pod)) return;
+    // Terminal pods were written once and are left alone (the API server refuses to revive them).
+    if (isTerminalPhase(pod.status?.phase)) return;
+    let patchError: Error | undefined;
+    try {
+      await this.#writeStatus(pod, reported.status ?? {}, signal);
+    } catch (err) {
+      // A failing status write must not hold up deletes (upstream #938): carry on, fail afterwards.
+      patchError = err instanceof Error ? err : new Error(String(err));
+    }
+    const providerDeletion = reported.metadata?.deletionTimestamp;
+    if (providerDeletion && !pod.metadata?.deletionTimestamp) {
+      const remaining = Math.ceil((new Date(providerDeletion).getTime() - Date.now()) / 1000);
+      const grace = remaining > 0 ? (reported.metadata?.deletionGracePeriodSeconds ?? remaining) : 0;
+      await this.#deleteFromApi(key, state.uid, grace, signal);
+    } else if (pod.metadata?.deletionTimestamp && state.deletedInProvider && !isPodRunning(reported.status)) {
+      // The provider has stopped the pod: no need to wait out the rest of the grace period.
+      this.#deletes.enqueue(`${key}/${state.uid}`);
+    }
+    if (patchError) throw patchError;
+  }
+
+  /** Patches pods/status towards `desired` when it differs from what the API server holds. */
+  async #writeStatus(pod: V1Pod, desired: V1PodStatus, signal: AbortSignal): Promise<void> {
+    const patch = statusPatch(pod.status, desired);
+    if (!patch) return;
+    const key = podKey(pod);
+    const resourceVersion = pod.metadata?.resourceVersion ?? '';
+    const serialized = JSON.stringify(patch);
+    const last = this.#lastPatch.get(key);
+    // The informer may not show our last write yet; the same patch on the same version is a no-op.
+    if (last && last.resourceVersion === resourceVersion && last.patch === serialized) return;
+    await this.#patchStatus(pod, patch, signal);
+    this.#lastPatch.set(key, { resourceVersion, patch: serialized });
+  }
+
+  async #patchStatus(pod: V1Pod, status: object, signal: AbortSignal): Promise<void> {
+    const { namespace = '', name = '', uid } = pod.metadata ?? {};
+    try {
+      // Strategic merge on the status subresource only: labels and annotations are never touched,
+      // and the UID in the patch makes the API server reject it for a re-created pod of that name.
+      await this.#options.client.patch(
+        `${podPath(namespace, name)}/status`,
+        { metadata: { uid }, status },
+        'strategic',
+        signal,
+      );
+    } catch (err) {
+      if (httpCode(err) === 404) return;
+      throw err;
+    }
+  }
+
+  async #poll(signal: AbortSignal): Promise<void> {
+    await pollStatuses(
+      {
+        calls: this.#calls,
+        intervalMs: this.#options.statusPollIntervalMs ?? 5000,
+        concurrency: this.#options.pollConcurrency ?? this.#options.workers ?? 10,
+        logger: this.#logger,
+        pods: () =>
+          this.#informer.list().filter(pod => {
+            const state = this.#states.get(podKey(pod));
+            return (
+              state?.inProvider === true &&
+              !state.deletedInProvider &&
+              state.uid === uidOf(pod) &&
+              !isTerminalPhase(pod.status?.phase)
+            );
+          }),
+        deletedInProvider: pod => this.#states.get(podKey(pod))?.deletedInProvider === true,
+        report: pod => this.#onReported(pod),
+      },
+      signal,
+    );
+  }
+
+  async #countPhases(signal: AbortSignal): Promise<void> {
+    const count = (): void => {
+      const counts: Record<string, number> = { Pending: 0, Running: 0, Succeeded: 0, Failed: 0, Unknown: 0 };
+      for (const pod of this.#informer.list()) {
+        const phase = pod.status?.phase ?? 'Pending';
+        counts[phase] = (counts[phase] ?? 0) + 1;
+      }
+      for (const [phase, value] of Object.entries(counts)) this.#podsByPhase.set(value, { phase });
+    };
+    count();
+    const timer = setInterval(count, 10_000);
+    timer.unref();
+    await new Promise<void>(resolve => signal.addEventListener('abort', () => resolve(), { once: true }));
+    clearInterval(timer);
+  }
+}
+
+function podPath(namespace: string, name: string): string {
+  return `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}`;
+}

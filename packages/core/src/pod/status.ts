@@ -1,0 +1,129 @@
+import type { V1Pod, V1PodCondition, V1PodStatus } from '@kubernetes/client-node';
+import { isDeepStrictEqual } from 'node:util';
+
+import { canonical } from './compare.js';
+
+/** Reason written into a pod's status when the provider rejects it (upstream's value). */
+export const PROVIDER_FAILED_REASON = 'ProviderFailed';
+
+/**
+ * The status upstream writes when the provider fails a create/update: Pending with the error (the
+ * queue retries), or Failed when the pod would never be restarted (`restartPolicy: Never`) or the
+ * provider says the pod cannot run as given.
+ */
+export function providerFailedStatus(pod: V1Pod, message: string, permanent: boolean): V1PodStatus {
+  const phase = permanent || pod.spec?.restartPolicy === 'Never' ? 'Failed' : 'Pending';
+  return { phase, reason: PROVIDER_FAILED_REASON, message };
+}
+
+/** Status fields core writes; anything else in the API status belongs to someone else. */
+const OWNED_FIELDS = [
+  'phase',
+  'reason',
+  'message',
+  'conditions',
+  'containerStatuses',
+  'initContainerStatuses',
+  'ephemeralContainerStatuses',
+  'podIP',
+  'podIPs',
+  'hostIP',
+  'hostIPs',
+  'startTime',
+  'qosClass',
+  'nominatedNodeName',
+] as const satisfies readonly (keyof V1PodStatus)[];
+
+const CLEARABLE = new Set<string>(['reason', 'message']);
+
+function conditionsDiffer(current: V1PodCondition[] | undefined, desired: V1PodCondition[]): boolean {
+  return desired.some(condition => {
+    const existing = current?.find(candidate => candidate.type === condition.type);
+    return !isDeepStrictEqual(canonical(existing), canonical(condition));
+  });
+}
+
+/**
+ * The strategic-merge patch of `pods/status` that brings `current` to the provider's `desired`
+ * status, or undefined when nothing the provider reports differs. Conditions merge by type (so
+ * conditions others own, e.g. DisruptionTarget, survive); a reason/message the provider no longer
+ * reports is removed (clears an earlier ProviderFailed).
+ */
+export function statusPatch(current: V1PodStatus | undefined, desired: V1PodStatus): V1PodStatus | undefined {
+  const patch: Record<string, unknown> = {};
+  for (const field of OWNED_FIELDS) {
+    const want = desired[field];
+    const have = current?.[field];
+    if (want === undefined || want === null) {
+      if (CLEARABLE.has(field) && have !== undefined && have !== null && have !== '') patch[field] = null;
+      continue;
+    }
+    if (field === 'conditions') {
+      if (conditionsDiffer(current?.conditions, want as V1PodCondition[])) patch[field] = canonical(want);
+      continue;
+    }
+    if (!isDeepStrictEqual(canonical(have), canonical(want))) patch[field] = canonical(want);
+  }
+  return Object.keys(patch).length === 0 ? undefined : patch;
+}
+
+const NOT_FOUND_MESSAGE = 'The pod status was not found and may have been deleted from the provider';
+
+/**
+ * What upstream's polling wrapper reports for a pod the provider has lost: Failed, reason NotFound,
+ * running containers terminated with exit code -137.
+ */
+export function lostPodStatus(pod: V1Pod, now: Date): V1PodStatus {
+  const containerStatuses = (pod.status?.containerStatuses ?? []).map(container => {
+    const running = container.state?.running;
+    if (!running) return container;
+    return {
+      ...container,
+      ready: false,
+      state: {
+        terminated: {
+          exitCode: -137,
+          reason: 'NotFound',
+          message: 'Container was not found and was likely deleted',
+          startedAt: running.startedAt,
+          finishedAt: now,
+          containerID: container.containerID,
+        },
+      },
+    };
+  });
+  return {
+    ...pod.status,
+    phase: 'Failed',
+    reason: 'NotFound',
+    message: NOT_FOUND_MESSAGE,
+    containerStatuses,
+  };
+}
+
+/**
+ * What upstream's polling wrapper reports after it deleted a pod in the provider: Succeeded, every
+ * container terminated (the provider cannot be asked for real exit codes any more).
+ */
+export function deletedPodStatus(pod: V1Pod, now: Date): V1PodStatus {
+  if (isTerminal(pod.status?.phase)) return pod.status ?? {};
+  const containerStatuses = (pod.status?.containerStatuses ?? []).map(container => ({
+    ...container,
+    ready: false,
+    state: {
+      terminated: {
+        exitCode: 0,
+        reason: 'Terminated',
+        message: 'Container was terminated. The exit code may not reflect the real exit code',
+        startedAt: container.state?.running?.startedAt,
+        finishedAt: now,
+        containerID: container.containerID,
+      },
+    },
+  }));
+  return { ...pod.status, phase: 'Succeeded', reason: 'Terminated', containerStatuses };
+}
+
+function isTerminal(phase: string | undefined): boolean {
+  return phase === 'Succeeded' || phase === 'Failed';
+}
