@@ -43,12 +43,13 @@ export function probe(url: string, tls?: TlsIdentity, timeoutMs = 2_000): Promis
 
 export class ComponentStartError extends Error {
   override readonly name = 'ComponentStartError';
-  constructor(
-    readonly component: string,
-    message: string,
-    readonly logTail: string,
-  ) {
+  readonly component: string;
+  readonly logTail: string;
+  // No parameter properties: the sources stay runnable by Node's type stripping (test fixtures use that).
+  constructor(component: string, message: string, logTail: string) {
     super(`${component} ${message}\n--- last lines of ${component}'s log ---\n${logTail}`);
+    this.component = component;
+    this.logTail = logTail;
   }
   /** The component could not bind its port because another process took it after we probed it. */
   get isPortRace(): boolean {

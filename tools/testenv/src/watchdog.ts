@@ -3,11 +3,12 @@
 // directories. stop() kills the watchdog first, so in the normal case it never acts.
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { killGroupNow, trackGroup, untrackGroup } from './cleanup.js';
 
 const script = `
-parent=$1; pids=$2; shift 2
+parent=$1; pids=$2; shift 2  # POSIX sh (dash): no "--" before a negative PID
 while kill -0 "$parent" 2>/dev/null; do sleep 1; done
-for g in $(cat "$pids" 2>/dev/null); do kill -KILL -- "-$g" 2>/dev/null; done
+for g in $(cat "$pids" 2>/dev/null); do kill -KILL "-$g" 2>/dev/null; done
 rm -rf "$@"
 `;
 
@@ -28,14 +29,15 @@ export function startWatchdog(pidsFile: string, dirsToRemove: readonly string[])
     },
   );
   child.unref();
+  const pgid = child.pid;
+  // On an orderly exit the cleanup hooks already did the watchdog's job, so they end it too.
+  if (pgid !== undefined) trackGroup(pgid);
   return {
     setGroups: pgids => writeFileSync(pidsFile, `${pgids.join('\n')}\n`),
     dispose: () => {
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
+      if (pgid === undefined) return;
+      killGroupNow(pgid);
+      untrackGroup(pgid);
     },
   };
 }
