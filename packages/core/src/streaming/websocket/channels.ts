@@ -34,7 +34,12 @@ export function acceptWebSocket(
   head: Buffer,
   protocol: string,
 ): Promise<WebSocket> {
-  if (protocol !== '') chosenProtocols.set(req, protocol);
+  // The choice is already made. Go clients offer names that are not RFC 6455 tokens
+  // ("SPDY/3.1+portforward.k8s.io"), which ws would refuse to parse, so it gets a stand-in offer.
+  if (protocol !== '') {
+    chosenProtocols.set(req, protocol);
+    req.headers['sec-websocket-protocol'] = 'negotiated';
+  } else delete req.headers['sec-websocket-protocol'];
   return new Promise(resolve => server.handleUpgrade(req, socket, head, ws => resolve(ws)));
 }
 

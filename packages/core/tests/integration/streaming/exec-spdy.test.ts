@@ -52,9 +52,9 @@ describe('exec over SPDY/3.1', () => {
     const client = await TestSpdyClient.connect(port, '/exec', {
       'X-Stream-Protocol-Version': 'channel.k8s.io, v4.channel.k8s.io, v5.channel.k8s.io',
     });
-    expect(client.response.statusCode).toBe(101);
-    expect(client.response.headers['x-stream-protocol-version']).toBe('v5.channel.k8s.io');
-    expect(client.response.headers.upgrade).toBe('SPDY/3.1');
+    expect(client.response?.statusCode).toBe(101);
+    expect(client.response?.headers['x-stream-protocol-version']).toBe('v5.channel.k8s.io');
+    expect(client.response?.headers.upgrade).toBe('SPDY/3.1');
     client.socket.destroy();
   });
 

@@ -4,7 +4,7 @@
  * like Kubernetes' spdystream: lower-case header names, no flow control of its own.
  */
 import { request, type IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { constants, createDeflate, createInflate } from 'node:zlib';
 
 import { SPDY3_HEADER_DICTIONARY } from '../../../../src/streaming/spdy/dictionary.js';
@@ -62,8 +62,8 @@ export class TestSpdyClient {
   private readonly socketClosed: Promise<void>;
   /** Set to false to stop reading the socket (a slow client). */
   constructor(
-    readonly socket: Socket,
-    readonly response: IncomingMessage,
+    readonly socket: Duplex,
+    readonly response: IncomingMessage | undefined,
     head: Buffer,
   ) {
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
@@ -80,7 +80,7 @@ export class TestSpdyClient {
         method: 'POST',
         headers: { Connection: 'Upgrade', Upgrade: 'SPDY/3.1', ...headers },
       });
-      req.on('upgrade', (res, socket, head) => resolve(new TestSpdyClient(socket as Socket, res, head)));
+      req.on('upgrade', (res, socket, head) => resolve(new TestSpdyClient(socket, res, head)));
       req.on('response', res => {
         let body = '';
         res.on('data', (c: Buffer) => (body += c.toString()));
