@@ -8,7 +8,8 @@ import { MockBackend } from './backend.js';
 import { FaultInjector } from './faults.js';
 import { configureMockNode, nodeConditions } from './node.js';
 import { parseMockSettings, type MockSettings, type MockSettingsInput } from './options.js';
-import { PodRuntime } from './pod-runtime.js';
+import type { ContainerLog } from './container-log.js';
+import { PodRuntime, type ContainerRun } from './pod-runtime.js';
 import { buildStatsSummary } from './stats.js';
 import { attachToRun, execInContainer, findContainer, serveForwardedPort } from './streams.js';
 
@@ -117,8 +118,7 @@ export class MockProvider implements Provider {
   ): Promise<AsyncIterable<LogItem>> {
     await this.faults.before('getContainerLogs', options.signal);
     const run = findContainer(this.backend.get(pod.namespace, pod.name), pod, container, false);
-    const runs = run.logs;
-    const log = options.previous ? (runs.length > 1 ? runs.at(-2) : undefined) : runs.at(-1);
+    const log = options.previous ? previousRunLog(run) : run.logs.at(-1);
     if (!log) {
       if (options.previous) {
         throw new InvalidInputError(
@@ -220,6 +220,12 @@ function identify(pod: V1Pod): { namespace: string; name: string; uid: string } 
     throw new InvalidInputError('pod needs metadata.namespace and metadata.name');
   }
   return { namespace: metadata.namespace, name: metadata.name, uid: metadata.uid ?? '' };
+}
+
+/** The log of the run before the current one; while a container waits to restart that is its last run. */
+function previousRunLog(run: ContainerRun): ContainerLog | undefined {
+  if (run.restartCount === 0) return undefined;
+  return run.state.running ? run.logs.at(-2) : run.logs.at(-1);
 }
 
 async function* emptyLog(): AsyncGenerator<LogItem, void, undefined> {}

@@ -121,6 +121,7 @@ export async function serveForwardedPort(
   signal.addEventListener('abort', onAbort, { once: true });
   try {
     if (behaviour === 'close') {
+      stream.resume(); // discard what the client sends, as a closed socket would
       stream.end();
     } else if (behaviour === 'echo') {
       stream.on('data', (chunk: Buffer) => stream.write(chunk));

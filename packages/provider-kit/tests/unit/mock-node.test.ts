@@ -1,0 +1,98 @@
+import type { V1Node } from '@kubernetes/client-node';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+import { isInvalidInput, isTransient, noopLogger, noopMeter, type ProviderContext } from '../../src/index.js';
+import { MockProvider, mockPlugin, parseMockSettings } from '../../src/mock/index.js';
+import { call, makePod, sh, waitForStatus } from './helpers.js';
+
+function context(configPath?: string): ProviderContext {
+  return {
+    nodeName: 'node-a',
+    operatingSystem: 'linux',
+    internalIP: '192.0.2.10',
+    daemonPort: 10250,
+    clusterDomain: 'cluster.local',
+    ...(configPath ? { configPath } : {}),
+    resources: {
+      getConfigMap: async () => undefined,
+      getSecret: async () => undefined,
+      listServices: async () => [],
+    },
+    logger: noopLogger,
+    metrics: noopMeter,
+  };
+}
+
+async function configFile(content: string): Promise<string> {
+  const path = join(await mkdtemp(join(tmpdir(), 'mock-config-')), 'config.json');
+  await writeFile(path, content);
+  return path;
+}
+
+describe('mock node and plugin', () => {
+  it('configures capacity, addresses, conditions and node info from the upstream-shaped config file', async () => {
+    const path = await configFile(
+      JSON.stringify({
+        'node-a': { cpu: '8', memory: '32Gi', pods: 128, others: { 'nvidia.com/gpu': '2' } },
+      }),
+    );
+    const provider = (await mockPlugin.create(context(path))) as MockProvider;
+    const node: V1Node = { metadata: { name: 'node-a' } };
+    provider.configureNode(node);
+    expect(node.status?.capacity).toEqual({ cpu: '8', memory: '32Gi', pods: '128', 'nvidia.com/gpu': '2' });
+    expect(node.status?.allocatable).toEqual(node.status?.capacity);
+    expect(node.status?.addresses).toContainEqual({ type: 'InternalIP', address: '192.0.2.10' });
+    expect(node.status?.nodeInfo).toMatchObject({ operatingSystem: 'linux', architecture: 'amd64' });
+    expect(node.status?.daemonEndpoints?.kubeletEndpoint?.Port).toBe(10250);
+    expect(node.status?.conditions?.find(c => c.type === 'Ready')?.status).toBe('True');
+  });
+
+  it('uses the defaults without a config file or without an entry for the node', async () => {
+    const path = await configFile(JSON.stringify({ 'other-node': { cpu: '1' } }));
+    const provider = (await mockPlugin.create(context(path))) as MockProvider;
+    expect(provider.settings).toMatchObject({ cpu: '20', memory: '100Gi', pods: '20' });
+    expect(((await mockPlugin.create(context())) as MockProvider).settings.cpu).toBe('20');
+  });
+
+  it('rejects bad config with an error naming the file and the field', async () => {
+    const bad = await configFile(JSON.stringify({ 'node-a': { cpu: '2', latencyMs: -1 } }));
+    await expect(mockPlugin.create(context(bad))).rejects.toSatisfy(isInvalidInput);
+    await expect(mockPlugin.create(context(bad))).rejects.toThrow(/latencyMs/);
+    const notJson = await configFile('{');
+    await expect(mockPlugin.create(context(notJson))).rejects.toThrow(/is not JSON/);
+    await expect(mockPlugin.create(context('/nonexistent/mock.json'))).rejects.toThrow(/nonexistent/);
+    expect(() => parseMockSettings({ unknownKey: 1 })).toThrow(/unknownKey/);
+    expect(() => parseMockSettings({ errors: [{ rate: 2 }] })).toThrow(/rate/);
+  });
+
+  it('ping fails and the node turns NotReady when the backend is set unhealthy', async () => {
+    const provider = new MockProvider();
+    const pushed: V1Node[] = [];
+    provider.configureNode({ metadata: { name: 'n' } });
+    provider.notifyNodeStatus(node => pushed.push(node));
+    await provider.ping(call());
+    provider.setHealthy(false);
+    await expect(provider.ping(call())).rejects.toSatisfy(isTransient);
+    expect(pushed.at(-1)?.status?.conditions?.find(c => c.type === 'Ready')?.status).toBe('False');
+  });
+
+  it('reports deterministic stats with CPU time growing between samples', async () => {
+    const provider = new MockProvider({ startupDelayMs: 1 });
+    const pod = makePod('s', [sh('app', 'sleep 60')]);
+    await provider.createPod(pod, call());
+    await waitForStatus(provider, pod, s => s.phase === 'Running');
+    const first = await provider.getStatsSummary(call());
+    await new Promise(resolve => setTimeout(resolve, 20));
+    const second = await provider.getStatsSummary(call());
+    const [a, b] = [first.pods[0]!, second.pods[0]!];
+    expect(a.podRef).toEqual({ name: 's', namespace: 'default', uid: pod.metadata!.uid });
+    expect(b.containers[0]!.cpu!.usageNanoCores).toBe(a.containers[0]!.cpu!.usageNanoCores);
+    expect(b.containers[0]!.memory!.workingSetBytes).toBe(a.containers[0]!.memory!.workingSetBytes);
+    expect(b.cpu!.usageCoreNanoSeconds!).toBeGreaterThan(a.cpu!.usageCoreNanoSeconds!);
+    expect(second.node.memory?.workingSetBytes).toBe(b.memory?.workingSetBytes);
+    provider.backend.close();
+  });
+});
