@@ -230,7 +230,7 @@ export class FargateProvider implements Provider {
     return tasks.find(t => t.desiredStatus === 'RUNNING') ?? tasks[0];
   }
 
-  async updatePod(pod: V1Pod): Promise<void> {
+  async updatePod(pod: V1Pod, _options?: CallOptions): Promise<void> {
     // A running ECS task cannot be changed; keep the new metadata so getPod reflects labels and annotations.
     const identity = identityOf(pod);
     const tracked = this.pods.get(podKey(identity.namespace, identity.name));
@@ -285,19 +285,19 @@ export class FargateProvider implements Provider {
     if (this.pods.get(key) === tracked) this.pods.delete(key);
   }
 
-  getPod(namespace: string, name: string): Promise<V1Pod> {
+  getPod(namespace: string, name: string, _options?: CallOptions): Promise<V1Pod> {
     const tracked = this.pods.get(podKey(namespace, name));
     if (!tracked)
       return Promise.reject(new NotFoundError(`pod ${podKey(namespace, name)} is not running here`));
     return Promise.resolve(this.podWithStatus(tracked));
   }
 
-  async getPodStatus(namespace: string, name: string): Promise<V1PodStatus> {
+  async getPodStatus(namespace: string, name: string, _options?: CallOptions): Promise<V1PodStatus> {
     const pod = await this.getPod(namespace, name);
     return pod.status ?? {};
   }
 
-  getPods(): Promise<V1Pod[]> {
+  getPods(_options?: CallOptions): Promise<V1Pod[]> {
     return Promise.resolve([...this.pods.values()].map(tracked => this.podWithStatus(tracked)));
   }
 

@@ -26,6 +26,11 @@ export interface MotoServer {
   credentials: { accessKeyId: string; secretAccessKey: string };
   /** Set how a moto model advances (moto's ECS tasks stop on their own after a few DescribeTasks by default). */
   setTransition(modelName: string, transition: MotoTransition): Promise<void>;
+  /**
+   * IDs of the default VPC's subnets moto creates in `region` (awsvpc tasks need a real subnet there),
+   * read with EC2 DescribeSubnets so tests need no EC2 SDK.
+   */
+  defaultSubnets(region: string): Promise<string[]>;
   /** Forget every resource (moto's `/moto-api/reset`). */
   reset(): Promise<void>;
   stop(): Promise<void>;
@@ -94,7 +99,7 @@ export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> 
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-4000);
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>(resolve => child.once('exit', code => resolve(code)));
 
   try {
     await waitUntilReady(endpoint, child, exited, options.readyTimeoutMs ?? 30_000);
@@ -116,6 +121,7 @@ export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> 
     credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
     setTransition: (modelName, transition) =>
       postJson(`${endpoint}/moto-api/state-manager/set-transition`, { model_name: modelName, transition }),
+    defaultSubnets: region => defaultSubnets(endpoint, region),
     reset: () => postJson(`${endpoint}/moto-api/reset`, {}),
     stop,
     [Symbol.asyncDispose]: stop,
@@ -131,7 +137,7 @@ async function waitUntilReady(
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   let exitCode: number | null | undefined;
-  void exited.then((code) => (exitCode = code));
+  void exited.then(code => (exitCode = code));
   while (Date.now() < deadline) {
     if (exitCode !== undefined || child.exitCode !== null) {
       throw new Error(`moto_server exited with code ${String(exitCode ?? child.exitCode)}`);
@@ -147,4 +153,28 @@ async function waitUntilReady(
     await sleep(100);
   }
   throw new Error(`no answer from ${endpoint} within ${timeoutMs} ms (last error: ${String(lastError)})`);
+}
+
+/** A SigV4-shaped header; moto checks no signature but takes the region from the credential scope. */
+function fakeAuthorization(region: string, service: string): string {
+  return `AWS4-HMAC-SHA256 Credential=testing/20260101/${region}/${service}/aws4_request, SignedHeaders=host, Signature=0`;
+}
+
+async function defaultSubnets(endpoint: string, region: string): Promise<string[]> {
+  const response = await fetch(endpoint, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: fakeAuthorization(region, 'ec2'),
+    },
+    body: new URLSearchParams({
+      Action: 'DescribeSubnets',
+      Version: '2016-11-15',
+      'Filter.1.Name': 'default-for-az',
+      'Filter.1.Value.1': 'true',
+    }),
+  });
+  const xml = await response.text();
+  if (!response.ok) throw new Error(`moto DescribeSubnets answered ${response.status}: ${xml}`);
+  return [...xml.matchAll(/<subnetId>([^<]+)<\/subnetId>/g)].map(match => match[1] ?? '');
 }

@@ -19,6 +19,9 @@ describe('startMoto', () => {
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({ clusterArns: [] });
       await moto.setTransition('ecs::task', { progression: 'manual', times: 1000 });
+      const subnets = await moto.defaultSubnets('eu-west-1');
+      expect(subnets.length).toBeGreaterThan(0);
+      expect(subnets.every(id => id.startsWith('subnet-'))).toBe(true);
     } finally {
       await moto.stop();
     }
