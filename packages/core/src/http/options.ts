@@ -48,11 +48,11 @@ export interface KubeletServerOptions {
   tls: KubeletTlsOptions;
   auth: KubeletAuthOptions;
   streaming?: {
-    /** Default 30 s (`--stream-idle-timeout`). */
+    /** `--stream-idle-timeout`; default the streaming layer's (the kubelet's 4 h). */
     idleTimeoutMs?: number;
-    /** Default 30 s (`--stream-creation-timeout`). */
+    /** `--stream-creation-timeout`; default 30 s. */
     creationTimeoutMs?: number;
-    /** The SPDY/WebSocket protocol layer; without it exec, attach and port-forward answer 501. */
+    /** The SPDY/WebSocket protocol layer; default src/streaming. */
     protocols?: StreamingProtocols;
   };
   logger?: Logger;

@@ -12,6 +12,13 @@ import {
   type MetricHistogram,
 } from '@vkubelet/provider-kit';
 
+import {
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_STREAM_CREATION_TIMEOUT_MS,
+  servePortForward,
+  serveRemoteCommand,
+} from '../streaming/index.js';
+
 import { RequestAuthenticator } from './auth/authenticator.js';
 import { alwaysAllow, SubjectAccessReviewAuthorizer } from './auth/authorizer.js';
 import { AuthGate } from './auth/gate.js';
@@ -20,7 +27,7 @@ import { handleRequest, type HandlerContext } from './handlers.js';
 import { MetricsServer } from './metrics-server.js';
 import type { KubeletServerOptions, KubeletTlsOptions } from './options.js';
 import { KubeletRoutes, type RouteLookup } from './routes.js';
-import type { StreamingOptions } from './streaming-contract.js';
+import type { StreamingOptions, StreamingProtocols } from './streaming-contract.js';
 import { CsrCertificateSource } from './tls/csr-source.js';
 import { FileCertificateSource } from './tls/file-source.js';
 import { SelfSignedSource } from './tls/self-signed.js';
@@ -28,7 +35,8 @@ import type { CertificateSource, ServingCredentials } from './tls/types.js';
 import { handleUpgrade, rejectUpgrade, type UpgradeContext } from './upgrade.js';
 
 const DEFAULT_PORT = 10250;
-const DEFAULT_STREAM_TIMEOUT_MS = 30_000;
+/** The SPDY/WebSocket layer of src/streaming, used unless a test or embedder swaps it. */
+const defaultProtocols: StreamingProtocols = { serveRemoteCommand, servePortForward };
 /** Upstream's only server timeout (ReadHeaderTimeout); log streams and sessions run for as long as they like. */
 const HEADERS_TIMEOUT_MS = 30_000;
 
@@ -195,8 +203,8 @@ export class KubeletServer {
 
   private get context(): UpgradeContext {
     const streaming: StreamingOptions = {
-      idleTimeoutMs: this.options.streaming?.idleTimeoutMs ?? DEFAULT_STREAM_TIMEOUT_MS,
-      creationTimeoutMs: this.options.streaming?.creationTimeoutMs ?? DEFAULT_STREAM_TIMEOUT_MS,
+      idleTimeoutMs: this.options.streaming?.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+      creationTimeoutMs: this.options.streaming?.creationTimeoutMs ?? DEFAULT_STREAM_CREATION_TIMEOUT_MS,
       logger: this.logger,
     };
     const handler: HandlerContext = {
@@ -204,7 +212,7 @@ export class KubeletServer {
       listPods: this.options.listPods,
       serverSignal: this.shutdown.signal,
     };
-    return { ...handler, protocols: this.options.streaming?.protocols, streaming };
+    return { ...handler, protocols: this.options.streaming?.protocols ?? defaultProtocols, streaming };
   }
 
   /** Authenticates, authorizes and routes; answers the status of whatever fails first. */

@@ -17,14 +17,14 @@ export interface RemoteCommandRequest {
   tty: boolean;
 }
 
-/** Runs the session in the provider; resolves with the exit code (0 for attach). */
-export type RemoteCommandRun = (io: AttachIO, signal: AbortSignal) => Promise<number>;
+/** Runs the session in the provider; resolves with the exit code (undefined for attach). */
+export type RemoteCommandRun = (io: AttachIO, signal: AbortSignal) => Promise<number | undefined>;
 
 /** Carries one forwarded connection to `port` in the pod. */
 export type PortForwardRun = (port: number, stream: Duplex, signal: AbortSignal) => Promise<void>;
 
 export interface StreamingOptions {
-  /** Close a session with no traffic for this long (`--stream-idle-timeout`, default 30 s). */
+  /** Close a session with no traffic for this long (`--stream-idle-timeout`). */
   idleTimeoutMs: number;
   /** Give up on streams that do not arrive within this after the upgrade (default 30 s). */
   creationTimeoutMs: number;

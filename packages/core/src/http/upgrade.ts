@@ -62,7 +62,7 @@ export function parseRemoteCommandRequest(
 }
 
 export interface UpgradeContext extends HandlerContext {
-  protocols: StreamingProtocols | undefined;
+  protocols: StreamingProtocols;
   streaming: StreamingOptions;
 }
 
@@ -82,7 +82,6 @@ export async function handleUpgrade(
       const request = parseRemoteCommandRequest(route.name, route, query, ctx);
       const run = remoteCommandRun(provider, request, ctx.serverSignal);
       if (!run) throw notImplemented();
-      if (!ctx.protocols) throw notImplemented();
       const protocols = ctx.protocols;
       await handOver(ctx, socket, () =>
         protocols.serveRemoteCommand(req, socket, head, request, run, ctx.streaming),
@@ -93,7 +92,6 @@ export async function handleUpgrade(
       const pod = podRefOf(route.params, ctx.listPods);
       const portForward = provider.portForward?.bind(provider);
       if (!portForward) throw notImplemented();
-      if (!ctx.protocols) throw notImplemented();
       const run: PortForwardRun = (port, stream, signal) =>
         portForward(pod, port, stream, { signal: AbortSignal.any([signal, ctx.serverSignal]) });
       const protocols = ctx.protocols;
@@ -145,7 +143,7 @@ function remoteCommandRun(
     attach &&
     (async (io, signal) => {
       await attach(pod, container, io, { signal: signalOf(signal) });
-      return 0;
+      return undefined;
     })
   );
 }

@@ -18,6 +18,8 @@ export interface AuthenticatorOptions {
   /** How long a TokenReview answer is reused (kubelet default 2 min). */
   cacheTtlMs?: number;
   cacheMaxEntries?: number;
+  /** Time source of the cache (milliseconds); tests pass a manual clock. */
+  clock?: { now(): number };
   logger: Logger;
 }
 
@@ -43,6 +45,8 @@ export class RequestAuthenticator {
     this.cache = new LRUCache({
       max: options.cacheMaxEntries ?? 4096,
       ttl: options.cacheTtlMs ?? 120_000,
+      ttlResolution: 0,
+      ...(options.clock ? { perf: options.clock } : {}),
     });
   }
 

@@ -9,6 +9,8 @@ export interface AuthorizerOptions {
   /** How long a "denied" answer is reused (kubelet default 30 s). */
   denyTtlMs?: number;
   cacheMaxEntries?: number;
+  /** Time source of the cache (milliseconds); tests pass a manual clock. */
+  clock?: { now(): number };
 }
 
 export interface Authorizer {
@@ -32,7 +34,12 @@ export class SubjectAccessReviewAuthorizer implements Authorizer {
   constructor(private readonly options: AuthorizerOptions) {
     this.allowTtlMs = options.allowTtlMs ?? 300_000;
     this.denyTtlMs = options.denyTtlMs ?? 30_000;
-    this.cache = new LRUCache({ max: options.cacheMaxEntries ?? 4096, ttl: this.allowTtlMs });
+    this.cache = new LRUCache({
+      max: options.cacheMaxEntries ?? 4096,
+      ttl: this.allowTtlMs,
+      ttlResolution: 0,
+      ...(options.clock ? { perf: options.clock } : {}),
+    });
   }
 
   async authorize(user: UserInfo, attributes: readonly RequestAttributes[]): Promise<AuthorizationDecision> {

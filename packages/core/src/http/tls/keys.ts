@@ -1,20 +1,20 @@
+// @peculiar/x509 resolves its ASN.1 services through tsyringe, which needs the Reflect metadata API.
+import 'reflect-metadata';
+
 import { webcrypto } from 'node:crypto';
 
 import * as x509 from '@peculiar/x509';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
-/** The key pair type @peculiar/x509 signs with (WebCrypto's CryptoKeyPair). */
-export type KeyPair = Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[0]['keys'];
+/** A WebCrypto key pair, which @peculiar/x509 signs with. */
+export type KeyPair = webcrypto.CryptoKeyPair;
 
 /** ECDSA P-256 with SHA-256: small, fast to generate, accepted by the kubelet-serving signer. */
 export const SIGNING_ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 
 export async function generateKeyPair(): Promise<KeyPair> {
-  return await webcrypto.subtle.generateKey(SIGNING_ALGORITHM, true, [
-    'sign',
-    'verify',
-  ]);
+  return await webcrypto.subtle.generateKey(SIGNING_ALGORITHM, true, ['sign', 'verify']);
 }
 
 export async function privateKeyPem(keys: KeyPair): Promise<string> {
