@@ -35,6 +35,7 @@ const OWNED_FIELDS = [
 ] as const satisfies readonly (keyof V1PodStatus)[];
 
 const CLEARABLE = new Set<string>(['reason', 'message']);
+const REPLACED_LISTS = new Set<string>(['podIPs', 'hostIPs']);
 
 function conditionsDiffer(current: V1PodCondition[] | undefined, desired: V1PodCondition[]): boolean {
   return desired.some(condition => {
@@ -62,7 +63,11 @@ export function statusPatch(current: V1PodStatus | undefined, desired: V1PodStat
       if (conditionsDiffer(current?.conditions, want as V1PodCondition[])) patch[field] = canonical(want);
       continue;
     }
-    if (!isDeepStrictEqual(canonical(have), canonical(want))) patch[field] = canonical(want);
+    if (isDeepStrictEqual(canonical(have), canonical(want))) continue;
+    // podIPs/hostIPs merge by `ip` in a strategic merge patch; a changed address must replace the list.
+    patch[field] = REPLACED_LISTS.has(field)
+      ? [{ $patch: 'replace' }, ...(canonical(want) as unknown[])]
+      : canonical(want);
   }
   return Object.keys(patch).length === 0 ? undefined : patch;
 }

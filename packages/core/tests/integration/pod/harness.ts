@@ -1,0 +1,145 @@
+import {
+  KubeConfig,
+  type V1ConfigMap,
+  type V1Pod,
+  type V1Secret,
+  type V1Service,
+} from '@kubernetes/client-node';
+import { noopLogger, type Logger, type Provider, type ResourceLister } from '@vkubelet/provider-kit';
+
+/** Set VK_TEST_LOG=1 to see the controller's warnings while debugging a test. */
+const testLogger: Logger = process.env.VK_TEST_LOG
+  ? {
+      ...noopLogger,
+      warn: (message, meta) => console.warn(message, meta),
+      error: (message, meta) => console.error(message, meta),
+      child: () => testLogger,
+    }
+  : noopLogger;
+
+import { Informer } from '../../../src/cache/informer.js';
+import { EventRecorder } from '../../../src/events/recorder.js';
+import { eventsApiSink } from '../../../src/events/sink.js';
+import { KubeClient } from '../../../src/kube/client.js';
+import { PodController } from '../../../src/pod/controller.js';
+
+export function clientFor(kubeconfigPath: string): KubeClient {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(kubeconfigPath);
+  return KubeClient.create({ kubeConfig });
+}
+
+/** Reads through to the API server with the node's identity (what the Node authorizer allows). */
+class ApiResourceLister implements ResourceLister {
+  constructor(private readonly client: KubeClient) {}
+  async #get<T>(path: string): Promise<T | undefined> {
+    try {
+      return await this.client.requestJson<T>('GET', path);
+    } catch (err) {
+      if ((err as { code?: number }).code === 404) return undefined;
+      throw err;
+    }
+  }
+  getConfigMap(namespace: string, name: string): Promise<V1ConfigMap | undefined> {
+    return this.#get(`/api/v1/namespaces/${namespace}/configmaps/${name}`);
+  }
+  getSecret(namespace: string, name: string): Promise<V1Secret | undefined> {
+    return this.#get(`/api/v1/namespaces/${namespace}/secrets/${name}`);
+  }
+  async listServices(namespace?: string): Promise<V1Service[]> {
+    const path = namespace ? `/api/v1/namespaces/${namespace}/services` : '/api/v1/services';
+    return (await this.client.requestJson<{ items: V1Service[] }>('GET', path)).items;
+  }
+}
+
+export interface RunningController {
+  controller: PodController;
+  events: EventRecorder;
+  stop(): Promise<void>;
+}
+
+/** A pod controller for `nodeName` as the node identity, with its own informer, running until stop(). */
+export async function runController(
+  nodeKubeconfigPath: string,
+  nodeName: string,
+  provider: Provider,
+  overrides: { statusPollIntervalMs?: number } = {},
+): Promise<RunningController> {
+  const client = clientFor(nodeKubeconfigPath);
+  const abort = new AbortController();
+  const informer = new Informer<V1Pod>({
+    client,
+    path: '/api/v1/pods',
+    fieldSelector: `spec.nodeName=${nodeName}`,
+    minBackoffMs: 100,
+    maxBackoffMs: 1000,
+  });
+  informer.start(abort.signal);
+  const events = new EventRecorder({ nodeName, sink: eventsApiSink(client.events), seriesFlushMs: 500 });
+  const controller = new PodController({
+    nodeName,
+    client,
+    podInformer: informer,
+    resources: new ApiResourceLister(client),
+    provider,
+    events,
+    workers: 4,
+    baseBackoffMs: 200,
+    maxBackoffMs: 2000,
+    statusPollIntervalMs: overrides.statusPollIntervalMs ?? 500,
+    allocatable: { cpu: '8', memory: '32Gi' },
+    hostIPs: ['192.168.0.10'],
+    logger: testLogger,
+  });
+  const done = controller.run(abort.signal);
+  return {
+    controller,
+    events,
+    stop: async () => {
+      abort.abort();
+      await done;
+      await informer.stop();
+      await events.close();
+      await client.close();
+    },
+  };
+}
+
+export async function eventually<T>(
+  check: () => Promise<T> | T,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}: ${String(lastError)}`, { cause: lastError });
+    }
+    await new Promise(resolve => setTimeout(resolve, 100));
+  }
+}
+
+export function podManifest(
+  name: string,
+  nodeName: string,
+  extra: Partial<NonNullable<V1Pod['spec']>> = {},
+): V1Pod {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, labels: { app: name } },
+    spec: {
+      nodeName,
+      automountServiceAccountToken: false,
+      tolerations: [{ operator: 'Exists' }],
+      containers: [{ name: 'main', image: 'busybox:1' }],
+      ...extra,
+    },
+  };
+}
