@@ -1,4 +1,5 @@
-import { DescribeTasksCommand, type ECSClient } from '@aws-sdk/client-ecs';
+import type { DescribeTasksCommand} from '@aws-sdk/client-ecs';
+import { type ECSClient } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
 
 import { describeTasks } from '../../src/adoption.js';
