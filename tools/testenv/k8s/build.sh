@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds kube-apiserver, kube-controller-manager, kube-scheduler, kubectl and etcd from the
 # published modules pinned in go.mod, into a cache outside the repository. A binary already in
-# the cache is reused, so a warm machine does nothing here. Prints one line per step with its time.
+# the cache is reused, so a warm machine does nothing here (VKUBELET_K8S_FORCE_REBUILD=1 rebuilds,
+# through Go's build cache). Prints one line per step with its time.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here"
@@ -21,7 +22,7 @@ ldflags="$ldflags -X k8s.io/client-go/pkg/version.gitVersion=$kv -X k8s.io/clien
 
 step() { # name package [ldflags]
   local name=$1 pkg=$2 flags=$3
-  if [ -x "$out/$name" ]; then echo "[control-plane] $name $kv: cached"; return; fi
+  if [ -x "$out/$name" ] && [ -z "${VKUBELET_K8S_FORCE_REBUILD:-}" ]; then echo "[control-plane] $name $kv: cached"; return; fi
   echo "[control-plane] building $name $kv (a cold build takes minutes on 2 cores)..."
   local t0=$SECONDS
   go build -trimpath -ldflags "$flags" -o "$out/$name.tmp" "$pkg"
