@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import { startLocalControlPlane } from './local.js';
 
-const usage = `usage: vkubelet-testenv up [--kubeconfig PATH] [--no-scheduler] [--no-controller-manager]
+const usage = `usage: vkubelet-testenv up [--kubeconfig PATH] [--name NAME] [--no-scheduler] [--no-controller-manager]
   Starts etcd, kube-apiserver, kube-scheduler and kube-controller-manager on 127.0.0.1, writes the
   admin kubeconfig to PATH (default ~/.cache/vkubelet/local/kubeconfig) and runs until interrupted.`;
 
@@ -20,6 +20,7 @@ async function up(argv: string[]): Promise<void> {
       args: argv,
       options: {
         kubeconfig: { type: 'string' },
+        name: { type: 'string' },
         'no-scheduler': { type: 'boolean', default: false },
         'no-controller-manager': { type: 'boolean', default: false },
       },
@@ -36,6 +37,7 @@ async function up(argv: string[]): Promise<void> {
     scheduler: !values['no-scheduler'],
     controllerManager: !values['no-controller-manager'],
     ...(values.kubeconfig ? { kubeconfigPath: values.kubeconfig } : {}),
+    ...(values.name ? { name: values.name } : {}),
   });
   process.stderr.write(
     `[testenv] ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${local.controlPlane.server} (logs in ${local.controlPlane.dir}/logs)\n`,

@@ -12,6 +12,8 @@ import { ComponentStartError, MissingBinaryError, startControlPlane } from '../.
 import { eventually, processesMentioning, statusOf, uniqueName } from './helpers.js';
 
 const fixture = fileURLToPath(new URL('../fixtures/hold-control-plane.mjs', import.meta.url));
+const tsResolveHook = fileURLToPath(new URL('../fixtures/ts-resolve.mjs', import.meta.url));
+const cliSource = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 
 function coreClient(kubeconfigPath: string): CoreV1Api {
   const kc = new KubeConfig();
@@ -21,7 +23,9 @@ function coreClient(kubeconfigPath: string): CoreV1Api {
 
 /** Runs the fixture in a child process and resolves with the child and the control plane's dir. */
 async function controlPlaneInChild(how: 'throw' | 'wait', name: string) {
-  const child = spawn(process.execPath, [fixture, how, name], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', tsResolveHook, fixture, how, name], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = new Promise<number | null>(resolveExit => child.once('exit', code => resolveExit(code)));
@@ -108,6 +112,44 @@ describe('control plane lifecycle', () => {
     expect((error as Error).message).toMatch(/kube-apiserver exited with code 1 before GET \/readyz/);
     expect((error as Error).message).toMatch(/unknown flag: --no-such-flag/);
     expect(processesMentioning(name)).toEqual([]);
+  });
+
+  it('reports a component that does not get ready in time', async () => {
+    const name = uniqueName('slow');
+    const error = await startControlPlane({ name, readyTimeoutMs: 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ComponentStartError);
+    expect((error as Error).message).toMatch(
+      /^etcd did not become ready \(GET \/health\) within 1 ms; last probe: /,
+    );
+    expect(processesMentioning(name)).toEqual([]);
+  });
+
+  it('runs "vkubelet-testenv up" until SIGTERM, with a working kubeconfig at the requested path', async () => {
+    const name = uniqueName('cli');
+    const scratch = mkdtempSync(join(tmpdir(), 'vkubelet-cli-'));
+    const kubeconfig = join(scratch, 'kubeconfig');
+    try {
+      const child = spawn(
+        process.execPath,
+        ['--import', tsResolveHook, cliSource, 'up', '--name', name, '--kubeconfig', kubeconfig],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      const exited = new Promise<number | null>(resolveExit => child.once('exit', code => resolveExit(code)));
+      const line = await new Promise<string>(resolveLine =>
+        createInterface({ input: child.stdout }).once('line', resolveLine),
+      );
+      expect(line).toBe(`KUBECONFIG=${kubeconfig}`);
+      const namespaces = (await coreClient(kubeconfig).listNamespace()).items.map(ns => ns.metadata?.name);
+      expect(namespaces).toContain('kube-node-lease');
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(existsSync(kubeconfig)).toBe(false);
+      expect(processesMentioning(name)).toEqual([]);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 
   it('fails fast with the build hint when the binaries are missing', async () => {
