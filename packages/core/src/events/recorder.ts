@@ -13,7 +13,10 @@ import type { EventType, PodEventRecorder } from './types.js';
 export interface EventRecorderOptions {
   nodeName: string;
   sink: EventSink;
-  /** `reportingController` of every event; must be a qualified name. */
+  /**
+   * `reportingController` of every event, which kubectl shows as "From". Default `<node>/pod-controller`,
+   * upstream's event source, so `kubectl describe pod` reads as it did with upstream.
+   */
   reportingController?: string;
   /** Repeats of an identical event within this window advance one event's series (client-go: 6 min). */
   seriesWindowMs?: number;
@@ -28,9 +31,14 @@ export interface EventRecorderOptions {
   metrics?: MetricMeter;
 }
 
-/** What kubectl and the upstream tooling show as the event source: `<node>/pod-controller`. */
+/**
+ * Upstream's event source `<node>/pod-controller`. events.k8s.io/v1 refuses `deprecatedSource`, and
+ * kubectl shows `reportingController` as "From", so this becomes the reporting controller; a node
+ * name too long for it (128) falls back to a fixed name.
+ */
 export function podControllerComponent(nodeName: string): string {
-  return `${nodeName}/pod-controller`;
+  const component = `${nodeName}/pod-controller`;
+  return component.length <= 128 ? component : 'vkubelet.io/pod-controller';
 }
 
 interface Series {
@@ -60,7 +68,7 @@ interface Bucket {
  */
 export class EventRecorder implements PodEventRecorder {
   readonly #sink: EventSink;
-  readonly #component: string;
+  readonly #instance: string;
   readonly #controller: string;
   readonly #windowMs: number;
   readonly #flushMs: number;
@@ -80,8 +88,9 @@ export class EventRecorder implements PodEventRecorder {
   constructor(options: EventRecorderOptions) {
     if (!options.nodeName) throw new TypeError('EventRecorder: nodeName must not be empty');
     this.#sink = options.sink;
-    this.#component = podControllerComponent(options.nodeName);
-    this.#controller = options.reportingController ?? 'vkubelet.io/pod-controller';
+    // kubelet's convention: the instance is the node.
+    this.#instance = truncate(options.nodeName, 128);
+    this.#controller = options.reportingController ?? podControllerComponent(options.nodeName);
     this.#windowMs = options.seriesWindowMs ?? 6 * 60_000;
     this.#flushMs = options.seriesFlushMs ?? 30_000;
     this.#burst = options.perObjectBurst ?? 25;
@@ -126,7 +135,7 @@ export class EventRecorder implements PodEventRecorder {
       action: truncate(action, 128),
       note: truncate(note, 1024),
       reportingController: this.#controller,
-      reportingInstance: truncate(this.#component, 128),
+      reportingInstance: this.#instance,
       regarding: { apiVersion: 'v1', kind: 'Pod', namespace, name: podName, uid },
     };
     const series: Series = {

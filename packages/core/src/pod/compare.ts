@@ -30,8 +30,14 @@ function sortedEnv(env: V1EnvVar[] | undefined): unknown {
 /** The parts of a pod a provider acts on (upstream podsEqual), env compared order-insensitively. */
 function providerView(pod: V1Pod): unknown {
   const spec = pod.spec;
+  // An empty list and an absent one mean the same (a resolved pod has `envFrom: []`).
   const containers = <T extends { env?: V1EnvVar[] }>(list: T[] | undefined) =>
-    (list ?? []).map(container => ({ ...(canonical(container) as object), env: sortedEnv(container.env) }));
+    (list ?? []).map(container => {
+      const view = Object.entries(canonical(container) as Record<string, unknown>).filter(
+        ([, value]) => !(Array.isArray(value) && value.length === 0),
+      );
+      return { ...Object.fromEntries(view), env: sortedEnv(container.env) };
+    });
   return {
     containers: containers(spec?.containers),
     initContainers: containers(spec?.initContainers),

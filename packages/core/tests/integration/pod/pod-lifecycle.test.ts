@@ -106,7 +106,14 @@ describe('PodController with a notifying provider', { timeout: 30_000 }, () => {
     expect(pod?.metadata?.labels).toEqual({ app: 'web' });
     expect(provider.callsFor('web', 'create')).toHaveLength(1);
     expect(provider.callsFor('web', 'create')[0]?.uid).toBe(created.metadata?.uid);
-    await waitForEvent(ns, 'web', 'ProviderCreateSuccess');
+    const event = await waitForEvent(ns, 'web', 'ProviderCreateSuccess');
+    expect(event).toMatchObject({
+      type: 'Normal',
+      note: 'Create pod in provider successfully',
+      reportingController: `${NODE}/pod-controller`,
+      reportingInstance: NODE,
+      regarding: { kind: 'Pod', name: 'web', uid: created.metadata?.uid },
+    });
   });
 
   it('passes spec changes to updatePod, and ignores status-only changes', async () => {

@@ -37,8 +37,8 @@ describe('EventRecorder', () => {
       type: 'Normal',
       reason: 'ProviderCreateSuccess',
       note: 'Create pod in provider successfully',
-      reportingController: 'vkubelet.io/pod-controller',
-      reportingInstance: 'vk-1/pod-controller',
+      reportingController: 'vk-1/pod-controller',
+      reportingInstance: 'vk-1',
       regarding: { apiVersion: 'v1', kind: 'Pod', namespace: 'ns', name: 'web', uid: 'u1' },
     });
     expect(sink.created[0]!.metadata!.name).toMatch(/^web\.[0-9a-f]+$/);

@@ -1,0 +1,264 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import { InvalidInputError } from '@vkubelet/provider-kit';
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { PodController } from '../../../src/pod/controller.js';
+import type { PodApi, PodInformer } from '../../../src/pod/types.js';
+import { NotifyingProvider, RecordingProvider } from '../../integration/pod/recording-provider.js';
+import { FakeResources, RecordingEvents } from './env/fakes.js';
+
+type Handlers = Parameters<PodInformer['addHandlers']>[0];
+
+class FakeInformer implements PodInformer {
+  readonly store = new Map<string, V1Pod>();
+  handlers: Handlers[] = [];
+  get(key: string): V1Pod | undefined {
+    return this.store.get(key);
+  }
+  list(): V1Pod[] {
+    return [...this.store.values()];
+  }
+  async waitForSync(): Promise<void> {}
+  addHandlers(handlers: Handlers): () => void {
+    for (const pod of this.store.values()) handlers.onAdd?.(pod);
+    this.handlers.push(handlers);
+    return () => undefined;
+  }
+  put(pod: V1Pod): void {
+    const key = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
+    const old = this.store.get(key);
+    this.store.set(key, pod);
+    for (const h of this.handlers) {
+      if (old) h.onUpdate?.(old, pod);
+      else h.onAdd?.(pod);
+    }
+  }
+  remove(key: string): void {
+    const old = this.store.get(key);
+    this.store.delete(key);
+    if (old) for (const h of this.handlers) h.onDelete?.(old);
+  }
+}
+
+interface ApiCall {
+  method: string;
+  path: string;
+  body: unknown;
+}
+
+/** Records API calls; applies status patches to the fake informer so the controller sees them. */
+class FakeApi implements PodApi {
+  readonly calls: ApiCall[] = [];
+  failPatches = 0;
+  constructor(private readonly informer: FakeInformer) {}
+  async patch<T>(path: string, body: unknown): Promise<T> {
+    this.calls.push({ method: 'PATCH', path, body });
+    if (this.failPatches > 0) {
+      this.failPatches--;
+      throw Object.assign(new Error('500 etcd timeout'), { code: 500 });
+    }
+    const [, ns, name] = /namespaces\/([^/]+)\/pods\/([^/]+)/.exec(path) ?? [];
+    const pod = this.informer.get(`${ns}/${name}`);
+    if (pod) {
+      const status = { ...pod.status, ...(body as { status: object }).status };
+      for (const [k, v] of Object.entries(status))
+        if (v === null) delete (status as Record<string, unknown>)[k];
+      this.informer.put({
+        ...pod,
+        metadata: { ...pod.metadata, resourceVersion: String(Date.now()) },
+        status,
+      });
+    }
+    return undefined as T;
+  }
+  async requestJson<T>(method: string, path: string, options?: { body?: unknown }): Promise<T> {
+    this.calls.push({ method, path, body: options?.body });
+    return undefined as T;
+  }
+  deletes(): ApiCall[] {
+    return this.calls.filter(call => call.method === 'DELETE');
+  }
+  statusPatches(): ApiCall[] {
+    return this.calls.filter(call => call.method === 'PATCH');
+  }
+}
+
+function pod(name: string, uid = `uid-${name}`, extra: Partial<V1Pod> = {}): V1Pod {
+  return {
+    metadata: { name, namespace: 'ns', uid, resourceVersion: '1' },
+    spec: { nodeName: 'vk', containers: [{ name: 'c', image: 'img' }] },
+    status: { phase: 'Pending' },
+    ...extra,
+  };
+}
+
+const until = async (check: () => boolean, what: string): Promise<void> => {
+  const deadline = Date.now() + 3000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise(resolve => setTimeout(resolve, 5));
+  }
+};
+
+const stops: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const stop of stops.splice(0)) await stop();
+});
+
+function start(provider: RecordingProvider, informer = new FakeInformer(), resources = new FakeResources()) {
+  const api = new FakeApi(informer);
+  const events = new RecordingEvents();
+  const controller = new PodController({
+    nodeName: 'vk',
+    client: api,
+    podInformer: informer,
+    resources,
+    provider,
+    events,
+    workers: 2,
+    baseBackoffMs: 10,
+    maxBackoffMs: 50,
+    statusPollIntervalMs: 20,
+  });
+  const abort = new AbortController();
+  const done = controller.run(abort.signal);
+  stops.push(async () => {
+    abort.abort();
+    await done;
+  });
+  return { api, events, informer, controller, resources };
+}
+
+describe('PodController (fakes)', () => {
+  it('start-up: keeps same-UID provider pods, deletes dangling and stale-UID ones, creates the new UID', async () => {
+    const provider = new NotifyingProvider();
+    for (const p of [pod('keep'), pod('orphan'), pod('renewed', 'old-uid')]) {
+      await provider.createPod(p, { signal: AbortSignal.timeout(1000) });
+    }
+    provider.calls.length = 0;
+    const informer = new FakeInformer();
+    informer.store.set('ns/keep', pod('keep'));
+    informer.store.set('ns/renewed', pod('renewed', 'new-uid'));
+    const { controller } = start(provider, informer);
+    await until(() => controller.ready, 'ready');
+    await until(() => provider.callsFor('renewed', 'create').length === 1, 'renewed created');
+    expect(provider.calls.map(c => `${c.op} ${c.key} ${c.uid}`).sort()).toEqual([
+      'create ns/renewed new-uid',
+      'delete ns/orphan uid-orphan',
+      'delete ns/renewed old-uid',
+    ]);
+  });
+
+  it('start-up: an errored provider list deletes nothing', async () => {
+    const provider = new NotifyingProvider();
+    await provider.createPod(pod('orphan'), { signal: AbortSignal.timeout(1000) });
+    provider.getPods = () => Promise.reject(new Error('backend down'));
+    const { controller } = start(provider);
+    await until(() => controller.ready, 'ready');
+    await new Promise(resolve => setTimeout(resolve, 50));
+    expect(provider.callsFor('orphan', 'delete')).toEqual([]);
+  });
+
+  it('InvalidInput from the provider fails the pod without retrying', async () => {
+    const provider = new NotifyingProvider();
+    provider.failNext.create = [new InvalidInputError('image not allowed'), new InvalidInputError('again')];
+    const { api, events, informer } = start(provider);
+    informer.put(pod('bad'));
+    await until(() => api.statusPatches().length > 0, 'status written');
+    await new Promise(resolve => setTimeout(resolve, 100));
+    expect(api.statusPatches()[0]?.body).toMatchObject({
+      metadata: { uid: 'uid-bad' },
+      status: { phase: 'Failed', reason: 'ProviderFailed', message: 'image not allowed' },
+    });
+    expect(provider.failNext.create).toHaveLength(1);
+    expect(events.reasons()).toEqual(['ProviderCreateFailed']);
+  });
+
+  it('writes a terminal status once, then leaves the pod alone', async () => {
+    const provider = new NotifyingProvider();
+    const { api, informer } = start(provider);
+    informer.put(pod('job'));
+    await until(() => informer.get('ns/job')?.status?.phase === 'Running', 'running');
+    const notify = (provider as unknown as { notify: (p: V1Pod) => void }).notify;
+    notify({ ...pod('job'), status: { phase: 'Succeeded' } });
+    await until(() => informer.get('ns/job')?.status?.phase === 'Succeeded', 'succeeded');
+    const writes = api.statusPatches().length;
+    notify({ ...pod('job'), status: { phase: 'Running' } });
+    await new Promise(resolve => setTimeout(resolve, 100));
+    expect(api.statusPatches()).toHaveLength(writes);
+  });
+
+  it('provider-initiated deletion deletes the pod in the API, even when the status write fails', async () => {
+    const provider = new NotifyingProvider();
+    const { api, informer } = start(provider);
+    informer.put(pod('evicted'));
+    await until(() => informer.get('ns/evicted')?.status?.phase === 'Running', 'running');
+    api.failPatches = 100;
+    const notify = (provider as unknown as { notify: (p: V1Pod) => void }).notify;
+    const gone = new Date(Date.now() - 1000);
+    notify({
+      ...pod('evicted'),
+      metadata: { ...pod('evicted').metadata, deletionTimestamp: gone },
+      status: { phase: 'Failed', reason: 'Evicted' },
+    });
+    await until(() => api.deletes().length > 0, 'API delete');
+    expect(api.deletes()[0]).toMatchObject({
+      path: '/api/v1/namespaces/ns/pods/evicted',
+      body: { gracePeriodSeconds: 0, preconditions: { uid: 'uid-evicted' } },
+    });
+  });
+
+  it('graceful delete: provider delete, then force delete with a UID precondition', async () => {
+    const provider = new NotifyingProvider();
+    const { api, informer } = start(provider);
+    informer.put(pod('bye'));
+    await until(() => informer.get('ns/bye')?.status?.phase === 'Running', 'running');
+    const current = informer.get('ns/bye')!;
+    informer.put({
+      ...current,
+      metadata: {
+        ...current.metadata,
+        deletionTimestamp: new Date(Date.now() + 30_000),
+        deletionGracePeriodSeconds: 30,
+      },
+    });
+    await until(() => api.deletes().length > 0, 'force delete');
+    expect(provider.callsFor('bye', 'delete')).toHaveLength(1);
+    expect(api.deletes()[0]?.body).toMatchObject({
+      gracePeriodSeconds: 0,
+      preconditions: { uid: 'uid-bye' },
+    });
+  });
+
+  it('keeps the resolved env of a running pod: a ConfigMap deleted later does not block updates (#649)', async () => {
+    const provider = new NotifyingProvider();
+    const resources = new FakeResources().configMap('ns', 'cm', { K: 'v' });
+    const { informer, events } = start(provider, new FakeInformer(), resources);
+    const withEnv = pod('env', 'uid-env', {
+      spec: {
+        nodeName: 'vk',
+        containers: [{ name: 'c', image: 'img', envFrom: [{ configMapRef: { name: 'cm' } }] }],
+      },
+    });
+    informer.put(withEnv);
+    await until(() => provider.callsFor('env', 'create').length === 1, 'created');
+    resources.configMaps.clear();
+    const current = informer.get('ns/env')!;
+    informer.put({ ...current, metadata: { ...current.metadata, labels: { new: 'label' } } });
+    await until(() => provider.callsFor('env', 'update').length === 1, 'updated');
+    expect(provider.callsFor('env', 'update')[0]?.pod.spec?.containers[0]?.env).toEqual([
+      { name: 'K', value: 'v' },
+    ]);
+    expect(events.reasons().filter(reason => reason.includes('NotFound'))).toEqual([]);
+  });
+
+  it('polls a provider without notifyPods and reports a lost pod as Failed', async () => {
+    const provider = new RecordingProvider();
+    const { informer } = start(provider);
+    informer.put(pod('lost'));
+    await until(() => informer.get('ns/lost')?.status?.phase === 'Running', 'running via polling');
+    provider.pods.clear();
+    await until(() => informer.get('ns/lost')?.status?.phase === 'Failed', 'lost pod failed');
+    expect(informer.get('ns/lost')?.status?.reason).toBe('NotFound');
+  });
+});
