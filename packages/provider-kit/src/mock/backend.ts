@@ -20,20 +20,26 @@ export class MockBackend {
     return `${namespace}/${name}`;
   }
 
+  /** @internal */
   get(namespace: string, name: string): PodRuntime | undefined {
     return this.pods.get(MockBackend.key(namespace, name));
   }
 
+  /** @internal */
   list(): PodRuntime[] {
     return [...this.pods.values()];
   }
 
+  /** @internal */
   add(runtime: PodRuntime): void {
     const metadata = runtime.pod.metadata;
     this.pods.set(MockBackend.key(metadata?.namespace ?? '', metadata?.name ?? ''), runtime);
   }
 
-  /** Forgets a pod; the caller has stopped it. */
+  /**
+   * Forgets a pod; the caller has stopped it.
+   * @internal
+   */
   remove(runtime: PodRuntime): void {
     const metadata = runtime.pod.metadata;
     const key = MockBackend.key(metadata?.namespace ?? '', metadata?.name ?? '');
