@@ -23,7 +23,7 @@ export class TokenBucket {
 
   /** Resolve once a token is available (at once while the bucket is not empty). */
   take(signal?: AbortSignal): Promise<void> {
-    signal?.throwIfAborted();
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
     this.#refill();
     if (this.#waiters.length === 0 && this.#tokens >= 1) {
       this.#tokens -= 1;
