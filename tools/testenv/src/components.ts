@@ -53,7 +53,7 @@ export function apiServerArgs(
   // Without KCM nobody creates the "default" ServiceAccount, and the ServiceAccount plugin would then
   // refuse every pod (envtest disables it for the same reason).
   if (!opts.controllerManager) disabledAdmission.push('ServiceAccount');
-  return [
+  const defaults = [
     `--etcd-servers=http://127.0.0.1:${ports.etcdClient}`,
     '--bind-address=127.0.0.1',
     '--advertise-address=127.0.0.1',
@@ -77,8 +77,19 @@ export function apiServerArgs(
     '--kubelet-preferred-address-types=InternalIP,Hostname',
     '--enable-priority-and-fairness=false',
     '--profiling=false',
-    ...opts.extraFlags,
   ];
+  return withOverrides(defaults, opts.extraFlags);
+}
+
+const flagName = (flag: string): string => flag.split('=', 1)[0]!;
+
+/**
+ * Defaults, minus those the extra flags name again, then the extra flags. Appending alone is not
+ * enough: for list flags (--disable-admission-plugins, ...) a repeated flag adds to the list.
+ */
+export function withOverrides(defaults: readonly string[], extraFlags: readonly string[]): string[] {
+  const overridden = new Set(extraFlags.map(flagName));
+  return [...defaults.filter(flag => !overridden.has(flagName(flag))), ...extraFlags];
 }
 
 export function schedulerArgs(ports: ComponentPorts, files: ComponentFiles): string[] {

@@ -28,7 +28,7 @@ export interface ControlPlaneOptions {
   controllerManager?: boolean;
   /** Used in the temp directory's name, to tell instances apart in logs. */
   name?: string;
-  /** Extra kube-apiserver flags, appended last (so they win over the defaults). */
+  /** Extra kube-apiserver flags; one that names a default flag replaces it (`--flag=value` form). */
   apiServerFlags?: string[];
   /** Readiness budget per component (default 60 s; 2 shared cores can be slow). */
   readyTimeoutMs?: number;

@@ -31,6 +31,16 @@ describe('component flags', () => {
     expect(args.at(-1)).toBe('--v=4');
   });
 
+  it('lets an extra flag replace the default of the same name instead of adding to it', () => {
+    const args = apiServerArgs(ports, files, {
+      controllerManager: true,
+      extraFlags: ['--disable-admission-plugins=ServiceAccount'],
+    });
+    expect(args.filter(a => a.startsWith('--disable-admission-plugins'))).toEqual([
+      '--disable-admission-plugins=ServiceAccount',
+    ]);
+  });
+
   it('drops the ServiceAccount admission plugin only when no controller-manager creates the default SA', () => {
     const args = apiServerArgs(ports, files, { controllerManager: false, extraFlags: [] });
     expect(args).toContain('--disable-admission-plugins=TaintNodesByCondition,ServiceAccount');
