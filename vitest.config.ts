@@ -11,7 +11,5 @@ export default defineConfig({
       'tools/*/vitest.config.ts',
       'e2e/vitest.config.ts',
     ],
-    testTimeout: 30_000,
-    hookTimeout: 180_000,
   },
 });

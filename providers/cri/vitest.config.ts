@@ -1,8 +1,7 @@
-import { defineProject } from 'vitest/config';
+import { vkubeletProject } from '../../vitest.shared.ts';
 
-export default defineProject({
+export default vkubeletProject({
   test: {
     name: 'provider-cri',
-    include: ['tests/**/*.test.ts'],
   },
 });

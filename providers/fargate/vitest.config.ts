@@ -1,9 +1,8 @@
-import { defineProject } from 'vitest/config';
+import { vkubeletProject } from '../../vitest.shared.ts';
 
-export default defineProject({
+export default vkubeletProject({
   test: {
     name: 'provider-fargate',
-    include: ['tests/**/*.test.ts'],
     // moto starts Python and builds its default VPC on first use: seconds, not milliseconds.
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -1,1 +1,11 @@
-export {};
+export { VirtualKubelet } from './agent/virtual-kubelet.js';
+export type { AgentTlsOptions, ProviderSource, VirtualKubeletOptions } from './agent/options.js';
+export { IllegalStateError, type VirtualKubeletState } from './agent/lifecycle.js';
+export { CORE_VERSION, KUBELET_VERSION, KUBERNETES_VERSION } from './agent/version.js';
+export { main, runAgent, EXIT_USAGE } from './cli/main.js';
+export { createPinoLogger, LOG_LEVELS, type LogLevel } from './logging/pino-logger.js';
+export { PrometheusMeter } from './metrics/prometheus-meter.js';
+export { KubeClient, KubeApiError, type KubeClientOptions } from './kube/client.js';
+export { Informer, type InformerOptions } from './cache/index.js';
+export { WorkQueue, type WorkQueueOptions } from './queue/index.js';
+export { KubeletServer, type KubeletServerOptions } from './http/index.js';
