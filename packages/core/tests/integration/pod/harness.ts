@@ -5,7 +5,14 @@ import {
   type V1Secret,
   type V1Service,
 } from '@kubernetes/client-node';
-import { noopLogger, type Logger, type Provider, type ResourceLister } from '@vkubelet/provider-kit';
+import {
+  noopLogger,
+  noopMeter,
+  type Logger,
+  type MetricMeter,
+  type Provider,
+  type ResourceLister,
+} from '@vkubelet/provider-kit';
 
 /** Set VK_TEST_LOG=1 to see the controller's warnings while debugging a test. */
 const testLogger: Logger = process.env.VK_TEST_LOG
@@ -52,8 +59,32 @@ class ApiResourceLister implements ResourceLister {
   }
 }
 
+/** Sums counter additions by `name{label=value,...}`, so tests can see relists and errors. */
+export class CountingMeter implements MetricMeter {
+  readonly counts = new Map<string, number>();
+  counter(name: string): ReturnType<MetricMeter['counter']> {
+    return {
+      add: (value = 1, labels = {}) => {
+        const key = `${name}{${Object.entries(labels)
+          .map(([k, v]) => `${k}=${v}`)
+          .sort()
+          .join(',')}}`;
+        this.counts.set(key, (this.counts.get(key) ?? 0) + value);
+      },
+    };
+  }
+  gauge = noopMeter.gauge;
+  histogram = noopMeter.histogram;
+  total(prefix: string): number {
+    let sum = 0;
+    for (const [key, value] of this.counts) if (key.startsWith(prefix)) sum += value;
+    return sum;
+  }
+}
+
 export interface RunningController {
   controller: PodController;
+  metrics: CountingMeter;
   events: EventRecorder;
   stop(): Promise<void>;
 }
@@ -67,7 +98,9 @@ export async function runController(
 ): Promise<RunningController> {
   const client = clientFor(nodeKubeconfigPath);
   const abort = new AbortController();
+  const metrics = new CountingMeter();
   const informer = new Informer<V1Pod>({
+    metrics,
     client,
     path: '/api/v1/pods',
     fieldSelector: `spec.nodeName=${nodeName}`,
@@ -90,10 +123,12 @@ export async function runController(
     allocatable: { cpu: '8', memory: '32Gi' },
     hostIPs: ['192.168.0.10'],
     logger: testLogger,
+    metrics,
   });
   const done = controller.run(abort.signal);
   return {
     controller,
+    metrics,
     events,
     stop: async () => {
       abort.abort();

@@ -387,11 +387,22 @@ describe('restarts', () => {
     const ns = await newNamespace();
     await createPod(ns, podManifest('before', NODE));
     await waitForPhase(ns, 'before', 'Running');
+    // Move the cluster's resourceVersion past the informer's: the restarted API server's watch cache
+    // starts there, so the informer's watch gets 410 Gone and must relist.
+    for (let i = 0; i < 5; i++) {
+      await admin.requestJson('POST', `/api/v1/namespaces/${ns}/configmaps`, {
+        body: { metadata: { name: `bump-${i}` } },
+      });
+    }
     await cp.restartApiServer();
     await createPod(ns, podManifest('after', NODE));
     await waitForPhase(ns, 'after', 'Running');
     expect(provider.callsFor('before', 'create')).toHaveLength(1);
     expect(provider.callsFor('after', 'create')).toHaveLength(1);
+    expect(
+      running.metrics.total('vkubelet_informer_lists_total{informer=/api/v1/pods,reason=relist}'),
+    ).toBeGreaterThanOrEqual(1);
+    expect(running.controller.ready).toBe(true);
   }, 120_000);
 
   it('controller restarted with running pods: nothing re-created or deleted; pods deleted meanwhile are cleaned up', async () => {
