@@ -49,7 +49,7 @@ export interface PodControllerOptions {
   allocatable?: NodeAllocatable;
   /** The node's IPs, for status.hostIP(s) when the provider reports no hostIP. */
   hostIPs?: readonly string[];
-  /** Retry backoff of failed keys (default 1 s doubling to 5 min, retried for ever). */
+  /** Retry backoff of failed keys (default 1 s doubling to 1 min, retried for ever: a missing ConfigMap is picked up within a minute of being created). */
   baseBackoffMs?: number;
   maxBackoffMs?: number;
 }
@@ -124,7 +124,7 @@ export class PodController {
         name,
         workers,
         baseBackoffMs: options.baseBackoffMs ?? 1000,
-        maxBackoffMs: options.maxBackoffMs ?? 300_000,
+        maxBackoffMs: options.maxBackoffMs ?? 60_000,
         metrics: meter,
         logger: this.#logger,
         handler: async (key, signal) => {
