@@ -201,6 +201,10 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
   stream_server_port = "0"
   enable_selinux = false
   max_container_log_line_size = 16384
+  # Sandboxes ask for oom_score_adj -998, which needs CAP_SYS_RESOURCE; VMs and containers that drop it
+  # (this one does) make runc fail with "can't get final child's PID from pipe". Restricting keeps the
+  # score at or above containerd's own.
+  restrict_oom_score_adj = true
 
 [${cri}.containerd]
   snapshotter = ${JSON.stringify(p.snapshotter)}

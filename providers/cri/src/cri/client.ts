@@ -1,0 +1,300 @@
+import { fileURLToPath } from 'node:url';
+
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { NotFoundError, TransientError } from '@vkubelet/provider-kit';
+
+import type {
+  Container,
+  ContainerConfig,
+  ContainerEvent,
+  ContainerStats,
+  ContainerStatus,
+  PodSandbox,
+  PodSandboxConfig,
+  PodSandboxStatus,
+  VersionInfo,
+} from './types.js';
+
+const PROTO_PATH = fileURLToPath(new URL('../../proto/cri.proto', import.meta.url));
+
+type UnaryMethod = (
+  request: object,
+  metadata: grpc.Metadata,
+  options: grpc.CallOptions,
+  callback: (error: grpc.ServiceError | null, response: unknown) => void,
+) => grpc.ClientUnaryCall;
+
+type ServiceClient = grpc.Client & Record<string, UnaryMethod>;
+
+let cachedPackage: grpc.GrpcObject | undefined;
+function loadPackage(): grpc.GrpcObject {
+  cachedPackage ??= grpc.loadPackageDefinition(
+    protoLoader.loadSync(PROTO_PATH, {
+      keepCase: true,
+      longs: String,
+      enums: String,
+      defaults: true,
+      oneofs: true,
+    }),
+  );
+  return cachedPackage;
+}
+
+/** Options of every call: an AbortSignal (cancels the RPC) and an optional deadline. */
+export interface RpcOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+/** A typed client of the CRI RuntimeService and ImageService subset this provider uses. */
+export class CriClient {
+  private readonly runtime: ServiceClient;
+  private readonly images: ServiceClient;
+
+  constructor(
+    runtimeEndpoint: string,
+    imageEndpoint: string = runtimeEndpoint,
+    private readonly defaultTimeoutMs = 120_000,
+  ) {
+    const v1 = (loadPackage()['runtime'] as grpc.GrpcObject)['v1'] as grpc.GrpcObject;
+    const Runtime = v1['RuntimeService'] as grpc.ServiceClientConstructor;
+    const Images = v1['ImageService'] as grpc.ServiceClientConstructor;
+    const credentials = grpc.credentials.createInsecure();
+    // Messages such as ListContainerStats grow with the number of containers; CRI allows 16 MiB.
+    const channelOptions = { 'grpc.max_receive_message_length': 16 << 20 };
+    this.runtime = new Runtime(toTarget(runtimeEndpoint), credentials, channelOptions) as ServiceClient;
+    this.images = new Images(toTarget(imageEndpoint), credentials, channelOptions) as ServiceClient;
+  }
+
+  close(): void {
+    this.runtime.close();
+    this.images.close();
+  }
+
+  version(o?: RpcOptions): Promise<VersionInfo> {
+    return this.call(this.runtime, 'Version', { version: 'v1' }, o);
+  }
+
+  async status(
+    o?: RpcOptions,
+  ): Promise<{ type: string; status: boolean; reason: string; message: string }[]> {
+    const res = await this.call<{
+      status: { conditions: { type: string; status: boolean; reason: string; message: string }[] } | null;
+    }>(this.runtime, 'Status', {}, o);
+    return res.status?.conditions ?? [];
+  }
+
+  async runPodSandbox(config: PodSandboxConfig, o?: RpcOptions): Promise<string> {
+    return (await this.call<{ pod_sandbox_id: string }>(this.runtime, 'RunPodSandbox', { config }, o))
+      .pod_sandbox_id;
+  }
+
+  async stopPodSandbox(id: string, o?: RpcOptions): Promise<void> {
+    await this.call(this.runtime, 'StopPodSandbox', { pod_sandbox_id: id }, o);
+  }
+
+  async removePodSandbox(id: string, o?: RpcOptions): Promise<void> {
+    await this.call(this.runtime, 'RemovePodSandbox', { pod_sandbox_id: id }, o);
+  }
+
+  async podSandboxStatus(id: string, o?: RpcOptions): Promise<PodSandboxStatus> {
+    const res = await this.call<{ status: PodSandboxStatus }>(
+      this.runtime,
+      'PodSandboxStatus',
+      { pod_sandbox_id: id },
+      o,
+    );
+    return res.status;
+  }
+
+  async listPodSandbox(labelSelector: Record<string, string>, o?: RpcOptions): Promise<PodSandbox[]> {
+    const res = await this.call<{ items: PodSandbox[] }>(
+      this.runtime,
+      'ListPodSandbox',
+      { filter: { label_selector: labelSelector } },
+      o,
+    );
+    return res.items;
+  }
+
+  async createContainer(
+    sandboxId: string,
+    config: ContainerConfig,
+    sandboxConfig: PodSandboxConfig,
+    o?: RpcOptions,
+  ): Promise<string> {
+    const res = await this.call<{ container_id: string }>(
+      this.runtime,
+      'CreateContainer',
+      { pod_sandbox_id: sandboxId, config, sandbox_config: sandboxConfig },
+      o,
+    );
+    return res.container_id;
+  }
+
+  async startContainer(id: string, o?: RpcOptions): Promise<void> {
+    await this.call(this.runtime, 'StartContainer', { container_id: id }, o);
+  }
+
+  async stopContainer(id: string, timeoutSeconds: number, o?: RpcOptions): Promise<void> {
+    await this.call(this.runtime, 'StopContainer', { container_id: id, timeout: timeoutSeconds }, o);
+  }
+
+  async removeContainer(id: string, o?: RpcOptions): Promise<void> {
+    await this.call(this.runtime, 'RemoveContainer', { container_id: id }, o);
+  }
+
+  async listContainers(
+    filter: { pod_sandbox_id?: string; label_selector?: Record<string, string> },
+    o?: RpcOptions,
+  ): Promise<Container[]> {
+    return (await this.call<{ containers: Container[] }>(this.runtime, 'ListContainers', { filter }, o))
+      .containers;
+  }
+
+  async containerStatus(id: string, o?: RpcOptions): Promise<ContainerStatus> {
+    return (
+      await this.call<{ status: ContainerStatus }>(this.runtime, 'ContainerStatus', { container_id: id }, o)
+    ).status;
+  }
+
+  async exec(
+    request: {
+      container_id: string;
+      cmd: string[];
+      tty: boolean;
+      stdin: boolean;
+      stdout: boolean;
+      stderr: boolean;
+    },
+    o?: RpcOptions,
+  ): Promise<string> {
+    return (await this.call<{ url: string }>(this.runtime, 'Exec', request, o)).url;
+  }
+
+  async attach(
+    request: { container_id: string; tty: boolean; stdin: boolean; stdout: boolean; stderr: boolean },
+    o?: RpcOptions,
+  ): Promise<string> {
+    return (await this.call<{ url: string }>(this.runtime, 'Attach', request, o)).url;
+  }
+
+  async portForward(sandboxId: string, ports: number[], o?: RpcOptions): Promise<string> {
+    return (
+      await this.call<{ url: string }>(
+        this.runtime,
+        'PortForward',
+        { pod_sandbox_id: sandboxId, port: ports },
+        o,
+      )
+    ).url;
+  }
+
+  async listContainerStats(labelSelector: Record<string, string>, o?: RpcOptions): Promise<ContainerStats[]> {
+    const res = await this.call<{ stats: ContainerStats[] }>(
+      this.runtime,
+      'ListContainerStats',
+      { filter: { label_selector: labelSelector } },
+      o,
+    );
+    return res.stats;
+  }
+
+  /** Whether the image is present in the runtime's store (ImageStatus answers an empty image if not). */
+  async imagePresent(image: string, o?: RpcOptions): Promise<boolean> {
+    const res = await this.call<{ image: { id: string } | null }>(
+      this.images,
+      'ImageStatus',
+      { image: { image } },
+      o,
+    );
+    return Boolean(res.image?.id);
+  }
+
+  async pullImage(image: string, sandboxConfig: PodSandboxConfig, o?: RpcOptions): Promise<string> {
+    const res = await this.call<{ image_ref: string }>(
+      this.images,
+      'PullImage',
+      { image: { image }, sandbox_config: sandboxConfig },
+      o,
+    );
+    return res.image_ref;
+  }
+
+  /**
+   * The runtime's container event stream (containerd >= 1.7). Calls `onEvent` per event; `onEnd` when the
+   * stream ends or fails, with the error (UNIMPLEMENTED on runtimes without events).
+   */
+  containerEvents(
+    onEvent: (event: ContainerEvent) => void,
+    onEnd: (error?: grpc.ServiceError) => void,
+  ): () => void {
+    const method = this.runtime['GetContainerEvents'] as unknown as (
+      request: object,
+    ) => grpc.ClientReadableStream<ContainerEvent>;
+    const stream = method.call(this.runtime, {});
+    let ended = false;
+    const end = (error?: grpc.ServiceError): void => {
+      if (ended) return;
+      ended = true;
+      onEnd(error);
+    };
+    stream.on('data', onEvent);
+    stream.on('error', (error: grpc.ServiceError) => end(error));
+    stream.on('end', () => end());
+    return () => {
+      ended = true;
+      stream.cancel();
+    };
+  }
+
+  private call<T>(client: ServiceClient, method: string, request: object, o: RpcOptions = {}): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (o.signal?.aborted) {
+        reject(o.signal.reason instanceof Error ? o.signal.reason : new Error('aborted'));
+        return;
+      }
+      const deadline = new Date(Date.now() + (o.timeoutMs ?? this.defaultTimeoutMs));
+      const fn = client[method];
+      if (!fn) {
+        reject(new Error(`CRI method ${method} missing from proto`));
+        return;
+      }
+      const onAbort = (): void => call.cancel();
+      const call = fn.call(client, request, new grpc.Metadata(), { deadline }, (error, response) => {
+        o.signal?.removeEventListener('abort', onAbort);
+        if (error) reject(toProviderError(method, error));
+        else resolve(response as T);
+      });
+      o.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
+
+/** Maps gRPC codes onto the provider error kinds core reacts to. */
+function toProviderError(method: string, error: grpc.ServiceError): Error {
+  const message = `CRI ${method}: ${error.details || error.message}`;
+  switch (error.code) {
+    case grpc.status.NOT_FOUND:
+      return new NotFoundError(message, { cause: error });
+    case grpc.status.UNAVAILABLE:
+    case grpc.status.DEADLINE_EXCEEDED:
+    case grpc.status.RESOURCE_EXHAUSTED:
+      return new TransientError(message, { cause: error });
+    default:
+      return Object.assign(new Error(message, { cause: error }), { grpcCode: error.code });
+  }
+}
+
+/** The gRPC status code of an error from CriClient, if it came from the runtime. */
+export function grpcCode(error: unknown): number | undefined {
+  const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause;
+  return typeof cause?.code === 'number' ? cause.code : undefined;
+}
+
+function toTarget(endpoint: string): string {
+  if (endpoint.startsWith('unix://') || endpoint.startsWith('unix:')) return endpoint;
+  if (endpoint.startsWith('/')) return `unix://${endpoint}`;
+  return endpoint;
+}

@@ -1,0 +1,58 @@
+import type { V1Container, V1ContainerStateTerminated, V1Pod } from '@kubernetes/client-node';
+
+import type { ContainerStatus, PodSandboxConfig } from '../cri/types.js';
+import type { ContainerKind } from './container-config.js';
+import type { PodIdentity } from './sandbox-config.js';
+
+/** Why a container is not running yet, as kubelet words it (ErrImagePull, CrashLoopBackOff, ...). */
+export interface WaitingReason {
+  reason: string;
+  message?: string;
+}
+
+/** What the provider knows about one container of a pod across its restarts. */
+export interface ContainerRecord {
+  kind: ContainerKind;
+  spec: V1Container;
+  /** CRI id of the current instance, once created. */
+  id?: string;
+  /** CRI id of the instance before the current one (kept for `logs --previous`). */
+  previousId?: string;
+  /** CRI metadata.attempt of the current instance; also the restart count. */
+  attempt: number;
+  /** Latest CRI status of the current instance. */
+  status?: ContainerStatus;
+  /** How the previous instance ended. */
+  lastTermination?: V1ContainerStateTerminated;
+  /** Shown while no instance runs: image pull errors, crash back-off. */
+  waiting?: WaitingReason;
+  /** Not before this time (ms) may the container be (re)started. */
+  notBefore: number;
+  /** Current back-off step (ms); 0 until the first failure. */
+  backoffMs: number;
+  /** The image reference the runtime resolved. */
+  imageRef?: string;
+}
+
+export interface PodRecord {
+  pod: V1Pod;
+  id: PodIdentity;
+  podDir: string;
+  sandboxConfig: PodSandboxConfig;
+  sandboxId: string;
+  sandboxReady: boolean;
+  podIP?: string;
+  createdAt: Date;
+  /** Volume name → host path to bind-mount. */
+  hostPaths: Map<string, string>;
+  init: ContainerRecord[];
+  app: ContainerRecord[];
+  /** Set once deletion begins; the sync loop leaves the pod alone from then on. */
+  deleting: boolean;
+  /** The status last pushed to core, as JSON, to notify on change only. */
+  lastNotified?: string;
+}
+
+export function newContainerRecord(kind: ContainerKind, spec: V1Container): ContainerRecord {
+  return { kind, spec, attempt: 0, notBefore: 0, backoffMs: 0 };
+}

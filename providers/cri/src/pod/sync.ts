@@ -1,0 +1,182 @@
+import type { Logger } from '@vkubelet/provider-kit';
+
+import { grpcCode, type CriClient } from '../cri/client.js';
+import { containerConfig } from './container-config.js';
+import { nextBackoff, shouldResetBackoff, type BackoffPolicy } from './backoff.js';
+import type { ContainerRecord, PodRecord } from './record.js';
+import { initFailedForGood, initSucceeded, terminated } from './status.js';
+import { nsToDate } from './time.js';
+import { containerMounts } from './volumes.js';
+
+const GRPC_NOT_FOUND = 5;
+
+export interface SyncContext {
+  cri: CriClient;
+  nodeName: string;
+  backoff: BackoffPolicy;
+  logger: Logger;
+  signal: AbortSignal;
+}
+
+/**
+ * One reconcile pass over a pod: read sandbox and container state from the runtime, then start what
+ * should run next (init containers one at a time, in order; then every app container) and restart
+ * exited containers per restartPolicy once their back-off has passed.
+ */
+export async function syncPod(pod: PodRecord, ctx: SyncContext): Promise<void> {
+  await refresh(pod, ctx);
+  if (pod.deleting || !pod.sandboxReady) return;
+  const policy = pod.pod.spec?.restartPolicy ?? 'Always';
+
+  if (initFailedForGood(pod)) return;
+  for (const init of pod.init) {
+    if (initSucceeded(init)) continue;
+    const state = init.status?.state;
+    if (state === 'CONTAINER_RUNNING' || state === 'CONTAINER_CREATED') return;
+    if (state === 'CONTAINER_EXITED' && policy === 'Never') return;
+    await startContainer(pod, init, ctx);
+    return;
+  }
+  for (const app of pod.app) {
+    const state = app.status?.state;
+    if (state === 'CONTAINER_RUNNING' || state === 'CONTAINER_CREATED') continue;
+    if (state === 'CONTAINER_EXITED') {
+      const exitCode = app.status!.exit_code;
+      if (policy === 'Never' || (policy === 'OnFailure' && exitCode === 0)) continue;
+    }
+    await startContainer(pod, app, ctx);
+  }
+}
+
+async function refresh(pod: PodRecord, ctx: SyncContext): Promise<void> {
+  const o = { signal: ctx.signal };
+  const sandbox = await ctx.cri.podSandboxStatus(pod.sandboxId, o);
+  pod.sandboxReady = sandbox.state === 'SANDBOX_READY';
+  pod.podIP = sandbox.network?.ip || pod.podIP;
+  for (const record of [...pod.init, ...pod.app]) {
+    if (!record.id) continue;
+    try {
+      record.status = await ctx.cri.containerStatus(record.id, o);
+      record.imageRef = record.status.image_ref || record.imageRef;
+    } catch (error) {
+      if (grpcCode(error) !== GRPC_NOT_FOUND) throw error;
+      // Removed behind our back: forget it, it will be created again.
+      record.id = undefined;
+      record.status = undefined;
+    }
+  }
+}
+
+/** Creates and starts the next instance of `record`, honouring back-off and image pulls. */
+async function startContainer(pod: PodRecord, record: ContainerRecord, ctx: SyncContext): Promise<void> {
+  const now = Date.now();
+  const exited = record.status?.state === 'CONTAINER_EXITED';
+  if (exited && record.notBefore === 0) {
+    // First look at this exit: schedule the restart after the back-off.
+    const started = nsToDate(record.status!.started_at)?.getTime() ?? now;
+    const finished = nsToDate(record.status!.finished_at)?.getTime() ?? now;
+    if (shouldResetBackoff(finished - started, ctx.backoff)) record.backoffMs = 0;
+    record.backoffMs = nextBackoff(record.backoffMs, ctx.backoff);
+    record.notBefore = finished + record.backoffMs;
+  }
+  if (now < record.notBefore) {
+    if (record.waiting?.reason === 'ErrImagePull') {
+      record.waiting = {
+        reason: 'ImagePullBackOff',
+        message: `Back-off pulling image "${record.spec.image}"`,
+      };
+    } else if (exited) {
+      record.waiting = {
+        reason: 'CrashLoopBackOff',
+        message: `back-off ${Math.round(record.backoffMs / 1000)}s restarting failed container=${record.spec.name} pod=${pod.id.name}_${pod.id.namespace}(${pod.id.uid})`,
+      };
+    }
+    return;
+  }
+
+  const image = record.spec.image;
+  if (!image) {
+    record.waiting = { reason: 'InvalidImageName', message: 'container has no image' };
+    return;
+  }
+  if (!(await ensureImage(pod, record, image, ctx))) return;
+
+  const attempt = record.id ? record.attempt + 1 : record.attempt;
+  const config = containerConfig(
+    record.spec,
+    record.kind,
+    { ...pod.id, nodeName: ctx.nodeName },
+    attempt,
+    containerMounts(record.spec, pod.hostPaths),
+    image,
+  );
+  const o = { signal: ctx.signal };
+  const id = await ctx.cri.createContainer(pod.sandboxId, config, pod.sandboxConfig, o);
+  // Keep one previous instance for `logs --previous`; older ones go.
+  if (record.id) {
+    if (record.previousId) await ctx.cri.removeContainer(record.previousId, o).catch(() => undefined);
+    record.lastTermination = terminated(record);
+    record.previousId = record.id;
+  }
+  record.id = id;
+  record.attempt = attempt;
+  record.status = undefined;
+  record.notBefore = 0;
+  try {
+    await ctx.cri.startContainer(id, o);
+  } catch (error) {
+    // A start failure (bad command, missing binary) surfaces as an exited container with a reason;
+    // the next pass reads it and backs off like a crash.
+    ctx.logger.warn('container start failed', {
+      pod: `${pod.id.namespace}/${pod.id.name}`,
+      container: record.spec.name,
+      error: String(error),
+    });
+    record.waiting = { reason: 'RunContainerError', message: (error as Error).message };
+    return;
+  }
+  record.waiting = undefined;
+  record.status = await ctx.cri.containerStatus(id, o);
+}
+
+/**
+ * Makes sure the image is in the runtime's store per imagePullPolicy. On failure the container waits
+ * with ErrImagePull, then ImagePullBackOff until the back-off allows another try.
+ */
+async function ensureImage(
+  pod: PodRecord,
+  record: ContainerRecord,
+  image: string,
+  ctx: SyncContext,
+): Promise<boolean> {
+  const o = { signal: ctx.signal };
+  const policy =
+    record.spec.imagePullPolicy ??
+    (/:latest$|^[^:]+$/.test(image.split('/').pop() ?? '') ? 'Always' : 'IfNotPresent');
+  const present = await ctx.cri.imagePresent(image, o);
+  if (present && policy !== 'Always') return true;
+  if (policy === 'Never') {
+    record.waiting = {
+      reason: 'ErrImageNeverPull',
+      message: `image "${image}" is not present with pull policy of Never`,
+    };
+    return false;
+  }
+  try {
+    record.imageRef = await ctx.cri.pullImage(image, pod.sandboxConfig, o);
+    return true;
+  } catch (error) {
+    // With policy Always and the image present, kubelet would fail too; offline nodes should use IfNotPresent.
+    const failedBefore =
+      record.waiting?.reason === 'ErrImagePull' || record.waiting?.reason === 'ImagePullBackOff';
+    record.backoffMs = nextBackoff(failedBefore ? record.backoffMs : 0, ctx.backoff);
+    record.notBefore = Date.now() + record.backoffMs;
+    record.waiting = {
+      reason: failedBefore ? 'ImagePullBackOff' : 'ErrImagePull',
+      message: failedBefore
+        ? `Back-off pulling image "${image}": ${(error as Error).message}`
+        : (error as Error).message,
+    };
+    return false;
+  }
+}

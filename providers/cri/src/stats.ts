@@ -1,0 +1,133 @@
+import type { ContainerStats as CriContainerStats, UInt64Value } from './cri/types.js';
+import type { ContainerStats, PodStats, StatsSummary } from '@vkubelet/provider-kit';
+
+import { LABEL_CONTAINER_NAME, LABEL_POD_UID } from './labels.js';
+import type { PodRecord } from './pod/record.js';
+import { nsToDate } from './pod/time.js';
+import { hostCpuNanos, hostMemoryUsage } from './node.js';
+
+const num = (value: UInt64Value | null | undefined): number | undefined =>
+  value === null || value === undefined ? undefined : Number(value.value);
+
+function iso(ns: string | number | undefined, fallback: Date): string {
+  return (nsToDate(ns) ?? fallback).toISOString();
+}
+
+function containerStats(stats: CriContainerStats, startTime: Date): ContainerStats {
+  const now = new Date();
+  return {
+    name: stats.attributes.labels[LABEL_CONTAINER_NAME] ?? stats.attributes.metadata.name,
+    startTime: startTime.toISOString(),
+    ...(stats.cpu
+      ? {
+          cpu: {
+            time: iso(stats.cpu.timestamp, now),
+            usageNanoCores: num(stats.cpu.usage_nano_cores),
+            usageCoreNanoSeconds: num(stats.cpu.usage_core_nano_seconds),
+          },
+        }
+      : {}),
+    ...(stats.memory
+      ? {
+          memory: {
+            time: iso(stats.memory.timestamp, now),
+            workingSetBytes: num(stats.memory.working_set_bytes),
+            usageBytes: num(stats.memory.usage_bytes),
+            rssBytes: num(stats.memory.rss_bytes),
+            availableBytes: num(stats.memory.available_bytes),
+            pageFaults: num(stats.memory.page_faults),
+            majorPageFaults: num(stats.memory.major_page_faults),
+          },
+        }
+      : {}),
+    ...(stats.writable_layer
+      ? {
+          rootfs: {
+            time: iso(stats.writable_layer.timestamp, now),
+            usedBytes: num(stats.writable_layer.used_bytes),
+            inodesUsed: num(stats.writable_layer.inodes_used),
+          },
+        }
+      : {}),
+  };
+}
+
+const sum = (values: (number | undefined)[]): number | undefined =>
+  values.some(v => v !== undefined) ? values.reduce<number>((a, v) => a + (v ?? 0), 0) : undefined;
+
+/** Builds the Summary from the runtime's container stats, grouped by pod (only current instances). */
+export async function statsSummary(
+  nodeName: string,
+  startedAt: Date,
+  pods: PodRecord[],
+  stats: CriContainerStats[],
+  cpuSampler: CpuSampler,
+): Promise<StatsSummary> {
+  const byPod = new Map<string, CriContainerStats[]>();
+  for (const s of stats) {
+    const uid = s.attributes.labels[LABEL_POD_UID];
+    if (!uid) continue;
+    byPod.set(uid, [...(byPod.get(uid) ?? []), s]);
+  }
+  const now = new Date().toISOString();
+  const podStats: PodStats[] = [];
+  for (const pod of pods) {
+    const currentIds = new Set([...pod.init, ...pod.app].map(c => c.id).filter(Boolean));
+    const containers = (byPod.get(pod.id.uid) ?? [])
+      .filter(s => currentIds.has(s.attributes.id))
+      .map(s => containerStats(s, pod.createdAt));
+    podStats.push({
+      podRef: { name: pod.id.name, namespace: pod.id.namespace, uid: pod.id.uid },
+      startTime: pod.createdAt.toISOString(),
+      containers,
+      cpu: {
+        time: now,
+        usageNanoCores: sum(containers.map(c => c.cpu?.usageNanoCores)),
+        usageCoreNanoSeconds: sum(containers.map(c => c.cpu?.usageCoreNanoSeconds)),
+      },
+      memory: {
+        time: now,
+        workingSetBytes: sum(containers.map(c => c.memory?.workingSetBytes)),
+        usageBytes: sum(containers.map(c => c.memory?.usageBytes)),
+        rssBytes: sum(containers.map(c => c.memory?.rssBytes)),
+      },
+    });
+  }
+  const memory = await hostMemoryUsage();
+  const cpu = cpuSampler.sample();
+  return {
+    node: {
+      nodeName,
+      startTime: startedAt.toISOString(),
+      cpu: {
+        time: now,
+        usageCoreNanoSeconds: cpu.totalNanos,
+        ...(cpu.nanoCores !== undefined ? { usageNanoCores: cpu.nanoCores } : {}),
+      },
+      memory: {
+        time: now,
+        availableBytes: memory.available,
+        usageBytes: memory.total - memory.available,
+        workingSetBytes: memory.total - memory.available,
+      },
+    },
+    pods: podStats,
+  };
+}
+
+/** Host CPU rate between two calls (the first call has no rate). */
+export class CpuSampler {
+  private last?: { nanos: number; at: bigint };
+
+  sample(): { totalNanos: number; nanoCores?: number } {
+    const nanos = hostCpuNanos();
+    const at = process.hrtime.bigint();
+    const previous = this.last;
+    this.last = { nanos, at };
+    if (!previous || at === previous.at) return { totalNanos: nanos };
+    return {
+      totalNanos: nanos,
+      nanoCores: Math.round(((nanos - previous.nanos) / Number(at - previous.at)) * 1e9),
+    };
+  }
+}
