@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
@@ -29,7 +28,8 @@ import type { KubeletServerOptions, KubeletTlsOptions } from './options.js';
 import { KubeletRoutes, type RouteLookup } from './routes.js';
 import type { StreamingOptions, StreamingProtocols } from './streaming-contract.js';
 import { CsrCertificateSource } from './tls/csr-source.js';
-import { FileCertificateSource } from './tls/file-source.js';
+import { FileCertificateSource, readCaBundle } from './tls/file-source.js';
+import { watchFiles } from './tls/file-watch.js';
 import { SelfSignedSource } from './tls/self-signed.js';
 import type { CertificateSource, ServingCredentials } from './tls/types.js';
 import { handleUpgrade, rejectUpgrade, type UpgradeContext } from './upgrade.js';
@@ -78,7 +78,8 @@ export class KubeletServer {
   private certificates: CertificateSource | undefined;
   private metricsServer: MetricsServer | undefined;
   private clientCa: string | undefined;
-  private hasCredentials = false;
+  private credentials: ServingCredentials | undefined;
+  private stopWatchingClientCa: (() => void) | undefined;
 
   private constructor(private readonly options: KubeletServerOptions) {
     if (!options.nodeName) throw new TypeError('KubeletServer: nodeName is required');
@@ -106,13 +107,13 @@ export class KubeletServer {
 
   /** True once a serving certificate is in place (at once for files and self-signed; after approval for CSR). */
   get servingCertificateReady(): boolean {
-    return this.hasCredentials;
+    return this.credentials !== undefined;
   }
 
   async start(): Promise<StartedKubeletServer> {
     if (this.server) throw new Error('KubeletServer already started');
     const { auth } = this.options;
-    this.clientCa = auth.clientCaFile ? await readFile(auth.clientCaFile, 'utf8') : undefined;
+    this.clientCa = auth.clientCaFile ? await readCaBundle(auth.clientCaFile) : undefined;
     const authenticator = new RequestAuthenticator({
       clientCertificates: this.clientCa !== undefined,
       tokenReview: auth.webhook,
@@ -156,6 +157,7 @@ export class KubeletServer {
     server.on('tlsClientError', err => this.logger.debug('TLS handshake failed', { err: err.message }));
     this.server = server;
 
+    if (auth.clientCaFile) this.watchClientCa(auth.clientCaFile);
     this.certificates = certificateSource(this.options, this.logger);
     await this.certificates.start(credentials => this.useCredentials(credentials));
 
@@ -184,6 +186,7 @@ export class KubeletServer {
 
   async close(): Promise<void> {
     this.certificates?.stop();
+    this.stopWatchingClientCa?.();
     this.shutdown.abort(new Error('kubelet API server closing'));
     await this.metricsServer?.close();
     const server = this.server;
@@ -196,9 +199,32 @@ export class KubeletServer {
   }
 
   private useCredentials(credentials: ServingCredentials): void {
-    // New connections get the new certificate; established ones keep theirs.
-    this.server?.setSecureContext({ ...credentials, ca: this.clientCa, minVersion: 'TLSv1.2' });
-    this.hasCredentials = true;
+    this.credentials = credentials;
+    this.applySecureContext();
+  }
+
+  /** New connections get the current certificate and client CA; established ones keep theirs. */
+  private applySecureContext(): void {
+    if (!this.credentials) return;
+    this.server?.setSecureContext({ ...this.credentials, ca: this.clientCa, minVersion: 'TLSv1.2' });
+  }
+
+  /** The client CA is reloaded like the serving certificate, so CA rotation needs no restart. */
+  private watchClientCa(file: string): void {
+    const reload = (): void => {
+      readCaBundle(file).then(
+        pem => {
+          this.clientCa = pem;
+          this.applySecureContext();
+          this.logger.info('client CA reloaded', { file });
+        },
+        (err: unknown) =>
+          this.logger.warn('client CA changed but does not load; keeping the current one', {
+            err: messageOf(err),
+          }),
+      );
+    };
+    this.stopWatchingClientCa = watchFiles([file], reload, this.logger);
   }
 
   private get context(): UpgradeContext {

@@ -110,6 +110,21 @@ describe('KubeletServer authentication and authorization', () => {
 });
 
 describe('KubeletServer TLS', () => {
+  it('reloads the client CA bundle when it is replaced', async () => {
+    const caFile = join(dir, 'rotating-ca.crt');
+    const next = await createCa('next-ca');
+    await writeFile(caFile, ca.cert);
+    const { port } = await start({ auth: { clientCaFile: caFile } });
+    const client = await issueKeyPair(next, 'CN=rotated-client', 'client');
+    expect((await get(port, '/pods', client)).status).toBe(401);
+
+    await writeFile(`${caFile}.tmp`, next.cert);
+    await rename(`${caFile}.tmp`, caFile);
+    await vi.waitFor(async () => expect((await get(port, '/pods', client)).status).toBe(200), {
+      timeout: 5000,
+    });
+  });
+
   it('serves TLS 1.2 or newer only', async () => {
     const { port } = await start({ auth: { anonymous: true } });
     const { connect } = await import('node:tls');
