@@ -95,7 +95,12 @@ export class WorkQueue {
     return this.#active.size;
   }
 
-  /** Queue `key` to run as soon as a worker is free. */
+  /**
+   * Queue `key` to run as soon as a worker is free. Like client-go's `Add`, this also cuts short a
+   * pending retry delay of a failing key (its failure count stays, so a further failure backs off
+   * longer); callers should not enqueue on changes they caused themselves (e.g. their own status
+   * writes), or a failing key retries without pause.
+   */
   enqueue(key: string): void {
     this.#schedule(key, Date.now());
   }
