@@ -25,6 +25,7 @@ const testLogger: Logger = process.env.VK_TEST_LOG
   : noopLogger;
 
 import { Informer } from '../../../src/cache/informer.js';
+import { ScopedResourceCache } from '../../../src/cache/scoped-resource-cache.js';
 import { EventRecorder } from '../../../src/events/recorder.js';
 import { eventsApiSink } from '../../../src/events/sink.js';
 import { KubeClient } from '../../../src/kube/client.js';
@@ -34,29 +35,6 @@ export function clientFor(kubeconfigPath: string): KubeClient {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(kubeconfigPath);
   return KubeClient.create({ kubeConfig });
-}
-
-/** Reads through to the API server with the node's identity (what the Node authorizer allows). */
-class ApiResourceLister implements ResourceLister {
-  constructor(private readonly client: KubeClient) {}
-  async #get<T>(path: string): Promise<T | undefined> {
-    try {
-      return await this.client.requestJson<T>('GET', path);
-    } catch (err) {
-      if ((err as { code?: number }).code === 404) return undefined;
-      throw err;
-    }
-  }
-  getConfigMap(namespace: string, name: string): Promise<V1ConfigMap | undefined> {
-    return this.#get(`/api/v1/namespaces/${namespace}/configmaps/${name}`);
-  }
-  getSecret(namespace: string, name: string): Promise<V1Secret | undefined> {
-    return this.#get(`/api/v1/namespaces/${namespace}/secrets/${name}`);
-  }
-  async listServices(namespace?: string): Promise<V1Service[]> {
-    const path = namespace ? `/api/v1/namespaces/${namespace}/services` : '/api/v1/services';
-    return (await this.client.requestJson<{ items: V1Service[] }>('GET', path)).items;
-  }
 }
 
 /** Sums counter additions by `name{label=value,...}`, so tests can see relists and errors. */
@@ -107,13 +85,20 @@ export async function runController(
     minBackoffMs: 100,
     maxBackoffMs: 1000,
   });
+  // The cache the agent uses: per-object watches of what the node's pods refer to (Node authorizer).
+  const resources = new ScopedResourceCache({
+    client,
+    notFoundTtlMs: 200,
+    informerDefaults: { minBackoffMs: 100, maxBackoffMs: 1000 },
+  });
+  resources.followPods(informer);
   informer.start(abort.signal);
   const events = new EventRecorder({ nodeName, sink: eventsApiSink(client.events), seriesFlushMs: 500 });
   const controller = new PodController({
     nodeName,
     client,
     podInformer: informer,
-    resources: new ApiResourceLister(client),
+    resources,
     provider,
     events,
     workers: 4,
@@ -134,6 +119,7 @@ export async function runController(
       abort.abort();
       await done;
       await informer.stop();
+      await resources.stop();
       await events.close();
       await client.close();
     },
