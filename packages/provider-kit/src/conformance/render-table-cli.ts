@@ -1,11 +1,32 @@
 #!/usr/bin/env node
 /**
  * `vkubelet-conformance-table [--reports <dir>] [--readme <file>]`: regenerates the conformance
- * table between the markers of the README from every `<provider>.json` report.
+ * table between the markers of the README from every `<provider>.json` report, then formats the
+ * README with the repository's prettier (when installed) so `prettier --check` stays clean.
  */
+import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 
 import { updateReadmeTable } from './render-table.js';
+
+interface PrettierLike {
+  resolveConfig(file: string): Promise<Record<string, unknown> | null>;
+  format(text: string, options: Record<string, unknown>): Promise<string>;
+}
+
+async function formatWithPrettier(file: string): Promise<boolean> {
+  let prettier: PrettierLike;
+  try {
+    prettier = await import('prettier');
+  } catch {
+    return false; // optional: without prettier the table is still valid markdown
+  }
+  const text = await readFile(file, 'utf8');
+  const config = (await prettier.resolveConfig(file)) ?? {};
+  const formatted = await prettier.format(text, { ...config, filepath: file });
+  if (formatted !== text) await writeFile(file, formatted);
+  return true;
+}
 
 const { values } = parseArgs({
   options: {
@@ -16,7 +37,10 @@ const { values } = parseArgs({
 
 try {
   await updateReadmeTable(values.readme, values.reports);
-  process.stdout.write(`updated the conformance table in ${values.readme} from ${values.reports}\n`);
+  const formatted = await formatWithPrettier(values.readme);
+  process.stdout.write(
+    `updated the conformance table in ${values.readme} from ${values.reports}${formatted ? ' (prettier)' : ''}\n`,
+  );
 } catch (err) {
   process.stderr.write(`vkubelet-conformance-table: ${(err as Error).message}\n`);
   process.exitCode = 1;
