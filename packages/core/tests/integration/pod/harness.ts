@@ -1,18 +1,5 @@
-import {
-  KubeConfig,
-  type V1ConfigMap,
-  type V1Pod,
-  type V1Secret,
-  type V1Service,
-} from '@kubernetes/client-node';
-import {
-  noopLogger,
-  noopMeter,
-  type Logger,
-  type MetricMeter,
-  type Provider,
-  type ResourceLister,
-} from '@vkubelet/provider-kit';
+import { KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { noopLogger, noopMeter, type Logger, type MetricMeter, type Provider } from '@vkubelet/provider-kit';
 
 /** Set VK_TEST_LOG=1 to see the controller's warnings while debugging a test. */
 const testLogger: Logger = process.env.VK_TEST_LOG
