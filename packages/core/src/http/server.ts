@@ -18,19 +18,16 @@ import {
   serveRemoteCommand,
 } from '../streaming/index.js';
 
-import { RequestAuthenticator } from './auth/authenticator.js';
-import { alwaysAllow, SubjectAccessReviewAuthorizer } from './auth/authorizer.js';
-import { AuthGate } from './auth/gate.js';
+import { createAuthGate, type AuthGate } from './auth/gate.js';
 import { messageOf, statusCodeOf, writeTextError } from './errors.js';
 import { handleRequest, type HandlerContext } from './handlers.js';
 import { MetricsServer } from './metrics-server.js';
-import type { KubeletServerOptions, KubeletTlsOptions } from './options.js';
+import type { KubeletServerOptions } from './options.js';
 import { KubeletRoutes, type RouteLookup } from './routes.js';
 import type { StreamingOptions, StreamingProtocols } from './streaming-contract.js';
-import { CsrCertificateSource } from './tls/csr-source.js';
-import { FileCertificateSource, readCaBundle } from './tls/file-source.js';
+import { readCaBundle } from './tls/file-source.js';
 import { watchFiles } from './tls/file-watch.js';
-import { SelfSignedSource } from './tls/self-signed.js';
+import { certificateSource } from './tls/index.js';
 import type { CertificateSource, ServingCredentials } from './tls/types.js';
 import { handleUpgrade, rejectUpgrade, type UpgradeContext } from './upgrade.js';
 
@@ -44,21 +41,6 @@ export interface StartedKubeletServer {
   port: number;
   /** Port of the plain-HTTP metrics server, when one was configured. */
   metricsPort?: number;
-}
-
-function certificateSource(options: KubeletServerOptions, logger: Logger): CertificateSource {
-  const tls: KubeletTlsOptions = options.tls;
-  const listenHost = options.listen?.host;
-  const defaultHosts = [options.nodeName, 'localhost', '127.0.0.1'];
-  if (listenHost && listenHost !== '0.0.0.0' && listenHost !== '::') defaultHosts.push(listenHost);
-  if ('certFile' in tls) return new FileCertificateSource(tls.certFile, tls.keyFile, logger);
-  if ('selfSigned' in tls) return new SelfSignedSource(options.nodeName, tls.hosts ?? defaultHosts);
-  return new CsrCertificateSource({
-    ...tls.csr,
-    nodeName: options.nodeName,
-    hosts: tls.csr.hosts ?? defaultHosts,
-    logger,
-  });
 }
 
 /**
@@ -87,6 +69,14 @@ export class KubeletServer {
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new TypeError(`KubeletServer: listen.port must be an integer in 0..65535, got ${port}`);
     }
+    for (const key of ['idleTimeoutMs', 'creationTimeoutMs'] as const) {
+      const value = options.streaming?.[key];
+      if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
+        throw new TypeError(
+          `KubeletServer: streaming.${key} must be a positive number of milliseconds, got ${value}`,
+        );
+      }
+    }
     this.logger = (options.logger ?? noopLogger).child({ component: 'kubelet-api' });
     const meter = options.metrics?.meter ?? noopMeter;
     this.requests = meter.counter(
@@ -114,26 +104,7 @@ export class KubeletServer {
     if (this.server) throw new Error('KubeletServer already started');
     const { auth } = this.options;
     this.clientCa = auth.clientCaFile ? await readCaBundle(auth.clientCaFile) : undefined;
-    const authenticator = new RequestAuthenticator({
-      clientCertificates: this.clientCa !== undefined,
-      tokenReview: auth.webhook,
-      anonymous: auth.anonymous ?? false,
-      cacheTtlMs: auth.cache?.authenticationTtlMs,
-      cacheMaxEntries: auth.cache?.maxEntries,
-      logger: this.logger,
-    });
-    const authorizer = auth.webhook
-      ? new SubjectAccessReviewAuthorizer({
-          apis: auth.webhook,
-          allowTtlMs: auth.cache?.allowTtlMs,
-          denyTtlMs: auth.cache?.denyTtlMs,
-          cacheMaxEntries: auth.cache?.maxEntries,
-        })
-      : alwaysAllow;
-    if (!auth.webhook && (auth.clientCaFile || auth.anonymous)) {
-      this.logger.warn('no authorization webhook: every authenticated request is allowed');
-    }
-    this.gate = new AuthGate(this.options.nodeName, authenticator, authorizer, this.logger);
+    this.gate = createAuthGate(this.options.nodeName, auth, this.clientCa !== undefined, this.logger);
 
     const server = createServer({
       minVersion: 'TLSv1.2',

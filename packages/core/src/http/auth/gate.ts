@@ -2,9 +2,10 @@ import type { IncomingMessage } from 'node:http';
 
 import type { Logger } from '@vkubelet/provider-kit';
 
+import type { KubeletAuthOptions } from '../options.js';
 import { requestAttributes } from './attributes.js';
-import type { RequestAuthenticator } from './authenticator.js';
-import type { Authorizer } from './authorizer.js';
+import { RequestAuthenticator } from './authenticator.js';
+import { alwaysAllow, SubjectAccessReviewAuthorizer, type Authorizer } from './authorizer.js';
 import type { UserInfo } from './types.js';
 
 export type GateResult =
@@ -55,4 +56,37 @@ export class AuthGate {
     }
     return { ok: true, user };
   }
+}
+
+/**
+ * The gate the auth options describe: client certificates when a client CA is loaded, TokenReview
+ * and SubjectAccessReview through the webhook client, anonymous only when asked for. Without a
+ * webhook every authenticated request is allowed (the kubelet's AlwaysAllow), which is logged.
+ */
+export function createAuthGate(
+  nodeName: string,
+  auth: KubeletAuthOptions,
+  clientCertificates: boolean,
+  logger: Logger,
+): AuthGate {
+  const authenticator = new RequestAuthenticator({
+    clientCertificates,
+    tokenReview: auth.webhook,
+    anonymous: auth.anonymous ?? false,
+    cacheTtlMs: auth.cache?.authenticationTtlMs,
+    cacheMaxEntries: auth.cache?.maxEntries,
+    logger,
+  });
+  const authorizer = auth.webhook
+    ? new SubjectAccessReviewAuthorizer({
+        apis: auth.webhook,
+        allowTtlMs: auth.cache?.allowTtlMs,
+        denyTtlMs: auth.cache?.denyTtlMs,
+        cacheMaxEntries: auth.cache?.maxEntries,
+      })
+    : alwaysAllow;
+  if (!auth.webhook && (clientCertificates || auth.anonymous)) {
+    logger.warn('no authorization webhook: every authenticated request is allowed');
+  }
+  return new AuthGate(nodeName, authenticator, authorizer, logger);
 }

@@ -276,3 +276,26 @@ describe('KubeletServer streaming upgrades', () => {
     });
   });
 });
+
+describe('KubeletServer options', () => {
+  const valid = {
+    nodeName: 'vk',
+    provider: baseProvider(),
+    listPods: () => [],
+    tls: { selfSigned: true as const },
+    auth: { anonymous: true },
+  };
+
+  it('rejects bad options when created, naming the option', () => {
+    expect(() => KubeletServer.create({ ...valid, nodeName: '' })).toThrow(/nodeName/);
+    expect(() => KubeletServer.create({ ...valid, listen: { port: 70000 } })).toThrow(/listen\.port/);
+    expect(() => KubeletServer.create({ ...valid, listen: { port: 1.5 } })).toThrow(/listen\.port/);
+    expect(() => KubeletServer.create({ ...valid, streaming: { idleTimeoutMs: 0 } })).toThrow(
+      /idleTimeoutMs/,
+    );
+    expect(() => KubeletServer.create({ ...valid, streaming: { creationTimeoutMs: Number.NaN } })).toThrow(
+      /creationTimeoutMs/,
+    );
+    expect(() => KubeletServer.create({ ...valid, streaming: { idleTimeoutMs: 1000 } })).not.toThrow();
+  });
+});
