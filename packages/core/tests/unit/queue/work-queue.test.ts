@@ -201,6 +201,26 @@ describe('WorkQueue', () => {
     await done;
   });
 
+  it('re-runs at once a key that failed after being enqueued again during its run', async () => {
+    const h = controllableHandler();
+    const { queue, controller, done } = startQueue({ workers: 1, handler: h.handler, baseBackoffMs: 1000 });
+    queue.enqueue('a');
+    await settle();
+    queue.enqueue('a');
+    h.finish('a', new Error('stale input'));
+    await settle();
+    expect(h.calls.map(c => c.at)).toEqual([1_000_000, 1_000_000]);
+    // The failure still counts: the next one waits the second backoff step.
+    h.finish('a', new Error('again'));
+    await vi.advanceTimersByTimeAsync(1999);
+    expect(h.calls).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(h.calls).toHaveLength(3);
+    h.finish('a');
+    controller.abort();
+    await done;
+  });
+
   it('takes jitter off the delay but never exceeds the cap', () => {
     const queue = new WorkQueue({ name: 'j', workers: 1, handler: async () => {}, maxBackoffMs: 1000 });
     vi.mocked(Math.random).mockReturnValue(0.999);
