@@ -25,7 +25,7 @@ import { readCriLog } from './logs.js';
 import { configureNode } from './node.js';
 import { adoptPods } from './pod/adopt.js';
 import { newContainerRecord, type ContainerRecord, type PodRecord } from './pod/record.js';
-import { podIdentity, sandboxConfig, type SandboxContext } from './pod/sandbox-config.js';
+import { podIdentity, sandboxConfig, type PodIdentity, type SandboxContext } from './pod/sandbox-config.js';
 import { podStatus } from './pod/status.js';
 import { syncPod } from './pod/sync.js';
 import { prepareVolumes, volumeHostPaths } from './pod/volumes.js';
@@ -36,6 +36,7 @@ import { runPortForward, runRemoteCommand } from './streaming.js';
 export class CriProvider implements Provider {
   private readonly pods = new Map<string, PodRecord>();
   private readonly busy = new Map<string, Promise<void>>();
+  private readonly creating = new Map<string, Promise<void>>();
   private readonly stopping = new AbortController();
   private readonly cpuSampler = new CpuSampler();
   private readonly startedAt = new Date();
@@ -167,6 +168,16 @@ export class CriProvider implements Provider {
   async createPod(pod: V1Pod, options: CallOptions): Promise<void> {
     const id = podIdentity(pod);
     if (this.pods.has(id.uid)) return;
+    // Concurrent creates of one UID share one attempt, so only one sandbox is ever asked for.
+    const inFlight = this.creating.get(id.uid);
+    if (inFlight) return inFlight;
+    const attempt = this.startPod(pod, id, options).finally(() => this.creating.delete(id.uid));
+    this.creating.set(id.uid, attempt);
+    return attempt;
+  }
+
+  private async startPod(pod: V1Pod, id: PodIdentity, options: CallOptions): Promise<void> {
+    if (!pod.spec) throw new InvalidInputError(`pod ${id.namespace}/${id.name} has no spec`);
     if (!pod.spec?.containers?.length)
       throw new InvalidInputError(`pod ${id.namespace}/${id.name} has no containers`);
     const podDir = join(this.config.podRoot, id.uid);

@@ -1,0 +1,93 @@
+import { fileURLToPath } from 'node:url';
+
+import { startContainerd, type Containerd } from '@vkubelet/containerd';
+import { noopLogger, noopMeter, type Provider } from '@vkubelet/provider-kit';
+import { runConformance } from '@vkubelet/provider-kit/conformance';
+import { afterAll, beforeAll } from 'vitest';
+
+import { parseCriConfig } from '../../src/config.js';
+import { CriClient } from '../../src/cri/client.js';
+import { LABEL_NODE } from '../../src/labels.js';
+import { CriProvider } from '../../src/provider.js';
+
+const nodeName = 'vk-cri-conformance';
+const image = 'vkubelet.test/busybox:1';
+let containerd: Containerd;
+let cri: CriClient;
+
+beforeAll(async () => {
+  containerd = await startContainerd();
+  cri = new CriClient(containerd.endpoint);
+}, 60_000);
+
+afterAll(async () => {
+  cri?.close();
+  await containerd?.stop();
+});
+
+async function criProvider(): Promise<Provider> {
+  const config = parseCriConfig({
+    runtimeEndpoint: containerd.endpoint,
+    podRoot: containerd.podRoot,
+    cgroupParent: containerd.cgroupParent,
+    statusIntervalMs: 200,
+    backoff: { initialMs: 500, maxMs: 2_000 },
+  });
+  return CriProvider.create(
+    {
+      nodeName,
+      operatingSystem: 'linux',
+      internalIP: '127.0.0.1',
+      daemonPort: 10250,
+      clusterDomain: 'cluster.local',
+      resources: {
+        getConfigMap: async () => undefined,
+        getSecret: async () => undefined,
+        listServices: async () => [],
+      },
+      logger: noopLogger,
+      metrics: noopMeter,
+    },
+    config,
+  );
+}
+
+/** Sandboxes and containers of this node still in containerd. */
+async function backendResources(): Promise<string[]> {
+  const sandboxes = await cri.listPodSandbox({ [LABEL_NODE]: nodeName });
+  const containers = await cri.listContainers({ label_selector: { [LABEL_NODE]: nodeName } });
+  return [...sandboxes.map(s => `sandbox/${s.id}`), ...containers.map(c => `container/${c.id}`)];
+}
+
+runConformance({
+  name: 'cri',
+  createProvider: criProvider,
+  capabilities: {
+    exitCodes: true,
+    restartPolicies: true,
+    initContainers: true,
+    multiContainer: true,
+    notifier: true,
+    logs: true,
+    followLogs: true,
+    exec: true,
+    attach: true,
+    portForward: true,
+    stats: true,
+    persistence: true,
+  },
+  workloads: {
+    shell: (name, script) => ({ name, image, command: ['sh', '-c', script] }),
+    echoServer: (name, port) => ({
+      name,
+      image,
+      // Debian's busybox nc has no -k; -ll with -e keeps serving after each connection.
+      command: ['nc', '-ll', '-p', String(port), '-e', 'cat'],
+      ports: [{ containerPort: port }],
+    }),
+  },
+  timeouts: { podRunningMs: 20_000, podExitMs: 20_000, checkMs: 60_000 },
+  parallelPods: 10,
+  listBackendResources: backendResources,
+  report: { dir: fileURLToPath(new URL('../../../../conformance-reports', import.meta.url)) },
+});
