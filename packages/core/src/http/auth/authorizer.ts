@@ -28,6 +28,8 @@ export const alwaysAllow: Authorizer = { authorize: () => Promise.resolve({ allo
  */
 export class SubjectAccessReviewAuthorizer implements Authorizer {
   private readonly cache: LRUCache<string, AuthorizationDecision>;
+  /** Reviews under way, so a burst of identical requests costs one SubjectAccessReview. */
+  private readonly inFlight = new Map<string, Promise<AuthorizationDecision>>();
   private readonly allowTtlMs: number;
   private readonly denyTtlMs: number;
 
@@ -63,6 +65,20 @@ export class SubjectAccessReviewAuthorizer implements Authorizer {
     ]);
     const cached = this.cache.get(key);
     if (cached) return cached;
+    let pending = this.inFlight.get(key);
+    if (!pending) {
+      pending = this.review(user, attrs)
+        .then(decision => {
+          this.cache.set(key, decision, { ttl: decision.allowed ? this.allowTtlMs : this.denyTtlMs });
+          return decision;
+        })
+        .finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async review(user: UserInfo, attrs: RequestAttributes): Promise<AuthorizationDecision> {
     const review = await this.options.apis.authorization.createSubjectAccessReview({
       body: {
         apiVersion: 'authorization.k8s.io/v1',
@@ -83,10 +99,8 @@ export class SubjectAccessReviewAuthorizer implements Authorizer {
         },
       },
     });
-    const decision: AuthorizationDecision = review.status?.allowed
+    return review.status?.allowed
       ? { allowed: true }
       : { allowed: false, reason: review.status?.reason ?? '' };
-    this.cache.set(key, decision, { ttl: decision.allowed ? this.allowTtlMs : this.denyTtlMs });
-    return decision;
   }
 }

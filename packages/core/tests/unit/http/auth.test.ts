@@ -227,6 +227,18 @@ describe('SubjectAccessReviewAuthorizer', () => {
     expect(createSubjectAccessReview).toHaveBeenCalledTimes(4);
   });
 
+  it('shares one review between concurrent identical requests', async () => {
+    const { apis, createSubjectAccessReview } = allowing(() => true);
+    const authz = new SubjectAccessReviewAuthorizer({ apis });
+    const attrs = requestAttributes('vk', 'GET', '/stats/summary');
+    await Promise.all([
+      authz.authorize(user, attrs),
+      authz.authorize(user, attrs),
+      authz.authorize(user, attrs),
+    ]);
+    expect(createSubjectAccessReview).toHaveBeenCalledTimes(1);
+  });
+
   it('keeps users apart in the cache', async () => {
     const { apis, createSubjectAccessReview } = allowing(() => true);
     const authz = new SubjectAccessReviewAuthorizer({ apis });
