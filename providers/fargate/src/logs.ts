@@ -1,4 +1,5 @@
 import {
+  DescribeLogGroupsCommand,
   GetLogEventsCommand,
   type CloudWatchLogsClient,
   type OutputLogEvent,
@@ -112,9 +113,24 @@ async function readPage(
     );
     return { events: out.events ?? [], nextToken: out.nextForwardToken };
   } catch (err) {
-    if ((err as Error).name === 'ResourceNotFoundException' && /stream/i.test((err as Error).message)) {
+    if ((err as Error).name === 'ResourceNotFoundException' && (await logGroupExists(source))) {
       return { events: [], nextToken: undefined };
     }
     throw toProviderError(err, `GetLogEvents ${source.logGroup}/${source.logStream}`);
   }
+}
+
+/**
+ * Whether the log group exists, to tell "the container has written nothing yet" (no stream: an empty
+ * log) from a misconfigured group (an error). The error message cannot tell them apart reliably:
+ * moto answers "log group does not exist" for a missing stream too.
+ */
+async function logGroupExists(source: ContainerLogSource): Promise<boolean> {
+  const out = await source.client.send(
+    new DescribeLogGroupsCommand({ logGroupNamePrefix: source.logGroup, limit: 50 }),
+    {
+      abortSignal: source.options.signal,
+    },
+  );
+  return (out.logGroups ?? []).some(group => group.logGroupName === source.logGroup);
 }

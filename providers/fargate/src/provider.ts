@@ -37,6 +37,8 @@ interface TrackedPod {
   taskArn: string;
   taskDefinitionArn?: string | undefined;
   task?: Task | undefined;
+  /** When this process first saw the task (start time when ECS reports none). */
+  firstSeen: Date;
   /** deletePod was called: the task is stopping and is forgotten once it reports STOPPED. */
   deleting: boolean;
   /** JSON of the last status pushed, to notify only on change. */
@@ -65,6 +67,7 @@ export class FargateProvider implements Provider {
   private readonly region: string;
   private readonly logger: Logger;
   private readonly pods = new Map<string, TrackedPod>();
+  private readonly creating = new Map<string, Promise<void>>();
   private notify: ((pod: V1Pod) => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -131,6 +134,7 @@ export class FargateProvider implements Provider {
         taskDefinitionArn: task.taskDefinitionArn,
         task,
         deleting: false,
+        firstSeen: new Date(),
       };
       this.pods.set(podKey(identity.namespace, identity.name), tracked);
     }
@@ -139,6 +143,15 @@ export class FargateProvider implements Provider {
 
   async createPod(pod: V1Pod, options: CallOptions): Promise<void> {
     const identity = identityOf(pod);
+    // Concurrent creates of one pod share one attempt: both would otherwise find no task and run one each.
+    const inFlight = this.creating.get(identity.uid);
+    if (inFlight) return inFlight;
+    const attempt = this.startPod(pod, identity, options).finally(() => this.creating.delete(identity.uid));
+    this.creating.set(identity.uid, attempt);
+    return attempt;
+  }
+
+  private async startPod(pod: V1Pod, identity: PodIdentity, options: CallOptions): Promise<void> {
     const key = podKey(identity.namespace, identity.name);
     const known = this.pods.get(key);
     if (known?.identity.uid === identity.uid) return;
@@ -213,6 +226,7 @@ export class FargateProvider implements Provider {
       taskDefinitionArn: task.taskDefinitionArn,
       task,
       deleting: false,
+      firstSeen: new Date(),
     };
     this.pods.set(podKey(identity.namespace, identity.name), tracked);
     this.report(tracked);
@@ -379,7 +393,8 @@ export class FargateProvider implements Provider {
 
   private podWithStatus(tracked: TrackedPod): V1Pod {
     const pod = structuredClone(tracked.pod);
-    if (tracked.task) pod.status = podStatusFromTask(tracked.pod, tracked.task);
+    if (tracked.task)
+      pod.status = podStatusFromTask(tracked.pod, tracked.task, new Date(), tracked.firstSeen);
     return pod;
   }
 

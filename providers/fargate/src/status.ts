@@ -20,7 +20,12 @@ export function taskIp(task: Task): string | undefined {
  * Kubernetes status of a pod from its ECS task. Unlike the Go provider (STOPPED was always
  * Succeeded), a stopped task is Failed unless every essential container exited with 0.
  */
-export function podStatusFromTask(pod: V1Pod, task: Task, now: Date = new Date()): V1PodStatus {
+export function podStatusFromTask(
+  pod: V1Pod,
+  task: Task,
+  now: Date = new Date(),
+  firstSeen?: Date,
+): V1PodStatus {
   const lastStatus = task.lastStatus ?? 'PROVISIONING';
   const stopped = lastStatus === 'STOPPED';
   const running = lastStatus === 'RUNNING' || STOPPING.has(lastStatus);
@@ -62,7 +67,9 @@ export function podStatusFromTask(pod: V1Pod, task: Task, now: Date = new Date()
     qosClass: pod.status?.qosClass ?? 'BestEffort',
   };
   if (initContainerStatuses.length > 0) status.initContainerStatuses = initContainerStatuses;
-  if (task.createdAt) status.startTime = task.createdAt;
+  // ECS always reports createdAt; the time the provider first saw the task stands in when it does not.
+  const startTime = task.createdAt ?? firstSeen;
+  if (startTime) status.startTime = startTime;
   if (ip) {
     status.podIP = ip;
     status.podIPs = [{ ip }];
@@ -74,6 +81,20 @@ export function podStatusFromTask(pod: V1Pod, task: Task, now: Date = new Date()
   return status;
 }
 
+/**
+ * The container's state as ECS last reported it, corrected by the task's: a stopped task stops every
+ * container, and ECS marks a task RUNNING only once its essential (app) containers have started,
+ * while the per-container status can lag behind (moto never advances it at all). Init containers
+ * keep their own status: they may still be waiting or have exited.
+ */
+function effectiveContainerStatus(container: EcsContainer | undefined, task: Task, init: boolean): string {
+  if (task.lastStatus === 'STOPPED') return 'STOPPED';
+  const own = container?.lastStatus ?? 'PENDING';
+  if (!init && task.lastStatus === 'RUNNING' && (own === 'PENDING' || own === 'PROVISIONING'))
+    return 'RUNNING';
+  return own;
+}
+
 function containerStatus(
   name: string,
   image: string,
@@ -82,8 +103,7 @@ function containerStatus(
   now: Date,
   init: boolean,
 ): V1ContainerStatus {
-  const taskStopped = task.lastStatus === 'STOPPED';
-  const lastStatus = taskStopped ? 'STOPPED' : (container?.lastStatus ?? 'PENDING');
+  const lastStatus = effectiveContainerStatus(container, task, init);
   const base: V1ContainerStatus = {
     name,
     image: container?.image ?? image,

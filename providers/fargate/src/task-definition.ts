@@ -102,6 +102,8 @@ export function buildTaskDefinition(
     );
   }
 
+  shareUnclaimedMemory(containerDefinitions, size.memory);
+
   const taskRoleArn = pod.metadata?.annotations?.[TASK_ROLE_ANNOTATION] ?? settings.taskRoleArn;
   return {
     family,
@@ -117,6 +119,24 @@ export function buildTaskDefinition(
     containerDefinitions,
     tags: podTags(identity, settings.nodeName),
   };
+}
+
+/** ECS refuses container memory values below this many MiB. */
+const MIN_CONTAINER_MIB = 6;
+
+/**
+ * Containers without a memory request or limit get an equal share of what the others leave of the
+ * task's memory as their soft reservation. Fargate itself only needs the task size, but the Go
+ * provider always set one and ECS emulators (moto) fail RunTask without it; a share keeps the sum
+ * of reservations within the task.
+ */
+function shareUnclaimedMemory(containers: ContainerDefinition[], taskMemory: number): void {
+  const unclaimed = containers.filter(c => c.memory === undefined && c.memoryReservation === undefined);
+  if (unclaimed.length === 0) return;
+  const claimed = containers.reduce((sum, c) => sum + (c.memoryReservation ?? c.memory ?? 0), 0);
+  const share = Math.floor((taskMemory - claimed) / unclaimed.length);
+  if (share < MIN_CONTAINER_MIB) return;
+  for (const container of unclaimed) container.memoryReservation = share;
 }
 
 interface PodVolumes {

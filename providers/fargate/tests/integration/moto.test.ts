@@ -146,7 +146,11 @@ describe('Fargate provider against moto', () => {
   it('never starts a second task for the same pod, even from a fresh process', async () => {
     const first = await provider();
     const twice = pod('twice');
-    await first.createPod(twice, { signal });
+    // Concurrent creates: moto ignores RunTask's clientToken, so only the provider's own dedup holds.
+    await Promise.all([
+      first.createPod(twice, { signal }),
+      first.createPod(structuredClone(twice), { signal }),
+    ]);
     await first.createPod(twice, { signal });
     // A process that crashed before it recorded the task finds it by UID instead of running another.
     const second = await provider('vk-node-other');

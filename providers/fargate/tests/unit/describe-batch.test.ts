@@ -1,4 +1,4 @@
-import type { DescribeTasksCommand} from '@aws-sdk/client-ecs';
+import type { DescribeTasksCommand } from '@aws-sdk/client-ecs';
 import { type ECSClient } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
 

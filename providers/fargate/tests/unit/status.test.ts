@@ -148,3 +148,12 @@ describe('podStatusFromTask', () => {
     expect(status.containerStatuses?.every(c => c.state?.terminated?.exitCode === 137)).toBe(true);
   });
 });
+
+describe('podStatusFromTask with lagging container states', () => {
+  it('reports app containers of a RUNNING task as running even before ECS updates them', () => {
+    const status = podStatusFromTask(pod, task('RUNNING', [{ name: 'app', lastStatus: 'PENDING' }]));
+    expect(status.containerStatuses?.map(c => Object.keys(c.state ?? {})[0])).toEqual(['running', 'running']);
+    // An init container's own state is kept: it may not have run.
+    expect(status.initContainerStatuses?.[0]?.state?.waiting).toBeDefined();
+  });
+});

@@ -115,6 +115,35 @@ describe('buildTaskDefinition', () => {
     expect({ cpu: definition.cpu, memory: definition.memory }).toEqual({ cpu: '4096', memory: '8192' });
   });
 
+  it('gives containers without memory settings an equal share of what the others leave', () => {
+    const definition = buildTaskDefinition(
+      pod({
+        containers: [
+          { name: 'a', image: 'x', resources: { requests: { memory: '1Gi' } } },
+          { name: 'b', image: 'y' },
+          { name: 'c', image: 'z' },
+        ],
+      }),
+      settings,
+    );
+    expect(definition.memory).toBe('1024');
+    expect(definition.containerDefinitions?.map(c => [c.memoryReservation, c.memory])).toEqual([
+      [1024, undefined],
+      [undefined, undefined],
+      [undefined, undefined],
+    ]);
+    const roomy = buildTaskDefinition(
+      pod({
+        containers: [
+          { name: 'a', image: 'x' },
+          { name: 'b', image: 'y' },
+        ],
+      }),
+      settings,
+    );
+    expect(roomy.containerDefinitions?.map(c => c.memoryReservation)).toEqual([256, 256]);
+  });
+
   it('runs init containers one after another before the app containers', () => {
     const definition = buildTaskDefinition(
       pod({
