@@ -1,4 +1,4 @@
-import type { V1Pod, V1PodStatus } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import {
   isAlreadyExists,
   isInvalidInput,
@@ -6,7 +6,6 @@ import {
   noopLogger,
   noopMeter,
   type Logger,
-  type MetricGauge,
   type MetricHistogram,
   type MetricMeter,
   type Provider,
@@ -15,16 +14,19 @@ import {
 
 import type { PodEventRecorder } from '../events/types.js';
 import { WorkQueue } from '../queue/work-queue.js';
-import { carryOverEnvironment } from './carry-over.js';
+import { PodApiWriter } from './api-writer.js';
 import { isPodRunning, isTerminalPhase, podKey, podsEqualForProvider, splitPodKey } from './compare.js';
 import { EnvResolutionError } from './env/errors.js';
 import { EnvEventReason } from './env/reasons.js';
 import type { NodeAllocatable } from './env/resource-field-ref.js';
-import { resolvePodEnvironment } from './env/resolve-env.js';
 import { ProviderCalls } from './provider-calls.js';
+import { resolveForProvider } from './resolve-for-provider.js';
+import { reconcileWithProvider } from './startup-reconcile.js';
 import { deletedPodStatus, providerFailedStatus, statusPatch } from './status.js';
+import { publishPodPhases } from './phase-gauge.js';
 import { pollStatuses } from './status-poller.js';
 import type { PodApi, PodInformer, PodState } from './types.js';
+import { errorMessage, uidOf } from './util.js';
 
 export interface PodControllerOptions {
   nodeName: string;
@@ -63,18 +65,6 @@ export const PodEventReason = {
   ProviderDeleteFailed: 'ProviderDeleteFailed',
 } as const;
 
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-/** HTTP status of a KubeApiError or client-node ApiException. */
-function httpCode(err: unknown): number | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'number' ? code : undefined;
-}
-
-const uidOf = (pod: V1Pod | undefined): string => pod?.metadata?.uid ?? '';
-
 /**
  * Keeps the provider's pods in step with the pods bound to this node, and the API server's pod
  * status in step with the provider. Three keyed queues: `sync` (ns/name: create, update, delete in
@@ -91,11 +81,10 @@ export class PodController {
   readonly #deletes: WorkQueue;
   readonly #status: WorkQueue;
   readonly #syncLatency: MetricHistogram;
-  readonly #podsByPhase: MetricGauge;
+  readonly #meter: MetricMeter;
   /** Whether start-up found out what the provider runs; if not, create checks getPod first. */
   #inventoryKnown = false;
-  /** The status patch last sent per key, with the resourceVersion it was computed from. */
-  readonly #lastPatch = new Map<string, { resourceVersion: string; patch: string }>();
+  readonly #api: PodApiWriter;
   #running = false;
   #ready = false;
 
@@ -106,6 +95,7 @@ export class PodController {
       throw new TypeError(`PodController: workers must be >= 1, got ${workers}`);
     this.#options = options;
     this.#informer = options.podInformer;
+    this.#api = new PodApiWriter(options.client);
     const meter = options.metrics ?? noopMeter;
     this.#logger = (options.logger ?? noopLogger).child({
       component: 'pod-controller',
@@ -118,7 +108,7 @@ export class PodController {
       ['queue'],
       [0.005, 0.025, 0.1, 0.5, 1, 5, 30, 120],
     );
-    this.#podsByPhase = meter.gauge('vkubelet_pods', 'Pods bound to this node, by phase', ['phase']);
+    this.#meter = meter;
     const queue = (name: string, handler: (key: string, signal: AbortSignal) => Promise<void>) =>
       new WorkQueue({
         name,
@@ -171,12 +161,20 @@ export class PodController {
         },
       });
       signal.addEventListener('abort', unregister, { once: true });
-      await this.#reconcileWithProvider(signal);
+      const running = await reconcileWithProvider(
+        this.#calls,
+        this.#informer,
+        this.#options.workers ?? 10,
+        this.#logger,
+        signal,
+      );
+      this.#inventoryKnown = running !== undefined;
+      for (const [key, state] of running ?? []) this.#states.set(key, state);
       const background: Promise<void>[] = [
         this.#sync.run(signal),
         this.#deletes.run(signal),
         this.#status.run(signal),
-        this.#countPhases(signal),
+        publishPodPhases(this.#meter, () => this.#informer.list(), 10_000, signal),
       ];
       const provider = this.#options.provider;
       if (typeof provider.notifyPods === 'function') {
@@ -204,66 +202,13 @@ export class PodController {
     }
   }
 
-  /**
-   * Start-up reconciliation: pods the provider runs that no longer exist in the (fully synced)
-   * informer, or exist with another UID, are deleted from the provider; the others are recorded as
-   * already created, so a restarted agent neither deletes nor re-creates them. An errored list
-   * deletes nothing.
-   */
-  async #reconcileWithProvider(signal: AbortSignal): Promise<void> {
-    let providerPods: V1Pod[];
-    try {
-      providerPods = await this.#calls.list(signal);
-    } catch (err) {
-      this.#logger.warn('listing provider pods failed; skipping start-up clean-up', {
-        err: errorMessage(err),
-      });
-      return;
-    }
-    const dangling: V1Pod[] = [];
-    for (const providerPod of providerPods) {
-      const key = podKey(providerPod);
-      const apiPod = this.#informer.get(key);
-      const providerUid = uidOf(providerPod);
-      if (!apiPod || (providerUid !== '' && providerUid !== uidOf(apiPod))) {
-        dangling.push(providerPod);
-        continue;
-      }
-      this.#states.set(key, {
-        uid: uidOf(apiPod),
-        inProvider: true,
-        applied: providerPod,
-        failureWritten: false,
-        deletedInProvider: false,
-      });
-    }
-    this.#inventoryKnown = true;
-    const workers = this.#options.workers ?? 10;
-    const deleteOne = async (): Promise<void> => {
-      for (let pod = dangling.shift(); pod && !signal.aborted; pod = dangling.shift()) {
-        try {
-          await this.#calls.delete(pod, signal);
-          this.#logger.info('deleted dangling provider pod', { pod: podKey(pod), uid: uidOf(pod) });
-        } catch (err) {
-          if (!isNotFound(err)) {
-            this.#logger.warn('deleting dangling provider pod failed', {
-              pod: podKey(pod),
-              err: errorMessage(err),
-            });
-          }
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: workers }, deleteOne));
-  }
-
   async #syncPod(key: string, signal: AbortSignal): Promise<void> {
     const pod = this.#informer.get(key);
     let state = this.#states.get(key);
     if (!pod) {
       await this.#removeFromProvider(key, state, signal);
       this.#states.delete(key);
-      this.#lastPatch.delete(key);
+      this.#api.forget(key);
       return;
     }
     if (state && state.uid !== uidOf(pod)) {
@@ -271,7 +216,7 @@ export class PodController {
       if (state.inProvider && !state.deletedInProvider)
         await this.#deleteQuietly(state.applied ?? pod, signal);
       state = undefined;
-      this.#lastPatch.delete(key);
+      this.#api.forget(key);
     }
     if (!state) {
       state = { uid: uidOf(pod), inProvider: false, failureWritten: false, deletedInProvider: false };
@@ -313,19 +258,7 @@ export class PodController {
       runtime: { status: state.reported?.status ?? pod.status, hostIPs },
     };
     try {
-      if (!state.applied) return await resolvePodEnvironment(pod, context);
-      const { pod: carried, unresolved } = carryOverEnvironment(pod, state.applied);
-      if (unresolved.length === 0 || !carried.spec) return carried;
-      const onlyNew = await resolvePodEnvironment(
-        {
-          ...carried,
-          spec: { ...carried.spec, containers: [], initContainers: [], ephemeralContainers: unresolved },
-        },
-        context,
-      );
-      const fresh = new Map((onlyNew.spec?.ephemeralContainers ?? []).map(c => [c.name, c]));
-      carried.spec.ephemeralContainers = carried.spec.ephemeralContainers?.map(c => fresh.get(c.name) ?? c);
-      return carried;
+      return await resolveForProvider(pod, state, context);
     } catch (err) {
       if (!(err instanceof EnvResolutionError)) throw err;
       if (err.failure === 'not-ready') {
@@ -339,7 +272,7 @@ export class PodController {
       }
       if (err.failure === 'missing') throw err;
       events.event(pod, 'Warning', EnvEventReason.InvalidDownwardAPIField, err.message);
-      await this.#writeStatus(pod, providerFailedStatus(pod, err.message, true), signal);
+      await this.#api.writeStatus(pod, providerFailedStatus(pod, err.message, true), signal);
       return undefined;
     }
   }
@@ -365,7 +298,7 @@ export class PodController {
         const permanent = isInvalidInput(err);
         this.#options.events.event(pod, 'Warning', failure, message);
         try {
-          await this.#writeStatus(pod, providerFailedStatus(pod, message, permanent), signal);
+          await this.#api.writeStatus(pod, providerFailedStatus(pod, message, permanent), signal);
           state.failureWritten = true;
         } catch (statusErr) {
           this.#logger.warn('writing ProviderFailed status failed', {
@@ -386,7 +319,7 @@ export class PodController {
   /** Recovery: the ProviderFailed reason and message go once the provider has accepted the pod. */
   async #clearFailure(pod: V1Pod, state: PodState, signal: AbortSignal): Promise<void> {
     if (!state.failureWritten) return;
-    await this.#patchStatus(pod, { phase: 'Pending', reason: null, message: null }, signal);
+    await this.#api.patchStatus(pod, { phase: 'Pending', reason: null, message: null }, signal);
     state.failureWritten = false;
   }
 
@@ -463,25 +396,7 @@ export class PodController {
     const uid = deleteKey.slice(slash + 1);
     const pod = this.#informer.get(key);
     if (!pod || uidOf(pod) !== uid) return;
-    await this.#deleteFromApi(key, uid, 0, signal);
-  }
-
-  async #deleteFromApi(
-    key: string,
-    uid: string,
-    gracePeriodSeconds: number,
-    signal: AbortSignal,
-  ): Promise<void> {
-    const { namespace, name } = splitPodKey(key);
-    try {
-      await this.#options.client.requestJson('DELETE', podPath(namespace, name), {
-        body: { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds, preconditions: { uid } },
-        signal,
-      });
-    } catch (err) {
-      const code = httpCode(err);
-      if (code !== 404 && code !== 409) throw err;
-    }
+    await this.#api.delete(key, uid, 0, signal);
   }
 
   /** A status report from the provider (notifier callback or poll). Never blocks. */
@@ -504,7 +419,7 @@ export class PodController {
     if (isTerminalPhase(pod.status?.phase)) return;
     let patchError: Error | undefined;
     try {
-      await this.#writeStatus(pod, reported.status ?? {}, signal);
+      await this.#api.writeStatus(pod, reported.status ?? {}, signal);
     } catch (err) {
       // A failing status write must not hold up deletes (upstream #938): carry on, fail afterwards.
       patchError = err instanceof Error ? err : new Error(String(err));
@@ -513,43 +428,12 @@ export class PodController {
     if (providerDeletion && !pod.metadata?.deletionTimestamp) {
       const remaining = Math.ceil((new Date(providerDeletion).getTime() - Date.now()) / 1000);
       const grace = remaining > 0 ? (reported.metadata?.deletionGracePeriodSeconds ?? remaining) : 0;
-      await this.#deleteFromApi(key, state.uid, grace, signal);
+      await this.#api.delete(key, state.uid, grace, signal);
     } else if (pod.metadata?.deletionTimestamp && state.deletedInProvider && !isPodRunning(reported.status)) {
       // The provider has stopped the pod: no need to wait out the rest of the grace period.
       this.#deletes.enqueue(`${key}/${state.uid}`);
     }
     if (patchError) throw patchError;
-  }
-
-  /** Patches pods/status towards `desired` when it differs from what the API server holds. */
-  async #writeStatus(pod: V1Pod, desired: V1PodStatus, signal: AbortSignal): Promise<void> {
-    const patch = statusPatch(pod.status, desired);
-    if (!patch) return;
-    const key = podKey(pod);
-    const resourceVersion = pod.metadata?.resourceVersion ?? '';
-    const serialized = JSON.stringify(patch);
-    const last = this.#lastPatch.get(key);
-    // The informer may not show our last write yet; the same patch on the same version is a no-op.
-    if (last && last.resourceVersion === resourceVersion && last.patch === serialized) return;
-    await this.#patchStatus(pod, patch, signal);
-    this.#lastPatch.set(key, { resourceVersion, patch: serialized });
-  }
-
-  async #patchStatus(pod: V1Pod, status: object, signal: AbortSignal): Promise<void> {
-    const { namespace = '', name = '', uid } = pod.metadata ?? {};
-    try {
-      // Strategic merge on the status subresource only: labels and annotations are never touched,
-      // and the UID in the patch makes the API server reject it for a re-created pod of that name.
-      await this.#options.client.patch(
-        `${podPath(namespace, name)}/status`,
-        { metadata: { uid }, status },
-        'strategic',
-        signal,
-      );
-    } catch (err) {
-      if (httpCode(err) === 404) return;
-      throw err;
-    }
   }
 
   async #poll(signal: AbortSignal): Promise<void> {
@@ -575,24 +459,4 @@ export class PodController {
       signal,
     );
   }
-
-  async #countPhases(signal: AbortSignal): Promise<void> {
-    const count = (): void => {
-      const counts: Record<string, number> = { Pending: 0, Running: 0, Succeeded: 0, Failed: 0, Unknown: 0 };
-      for (const pod of this.#informer.list()) {
-        const phase = pod.status?.phase ?? 'Pending';
-        counts[phase] = (counts[phase] ?? 0) + 1;
-      }
-      for (const [phase, value] of Object.entries(counts)) this.#podsByPhase.set(value, { phase });
-    };
-    count();
-    const timer = setInterval(count, 10_000);
-    timer.unref();
-    await new Promise<void>(resolve => signal.addEventListener('abort', () => resolve(), { once: true }));
-    clearInterval(timer);
-  }
-}
-
-function podPath(namespace: string, name: string): string {
-  return `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}`;
 }

@@ -1,0 +1,68 @@
+import type { V1Pod, V1PodStatus } from '@kubernetes/client-node';
+
+import { podKey, splitPodKey } from './compare.js';
+import { statusPatch } from './status.js';
+import type { PodApi } from './types.js';
+import { httpCode } from './util.js';
+
+function podPath(namespace: string, name: string): string {
+  return `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}`;
+}
+
+/** The controller's writes to the API server: status patches and deletes, both pinned to a UID. */
+export class PodApiWriter {
+  /** The status patch last sent per key, with the resourceVersion it was computed from. */
+  readonly #lastPatch = new Map<string, { resourceVersion: string; patch: string }>();
+
+  constructor(private readonly client: PodApi) {}
+
+  /** Patches pods/status towards `desired` when it differs from what the API server holds. */
+  async writeStatus(pod: V1Pod, desired: V1PodStatus, signal: AbortSignal): Promise<void> {
+    const patch = statusPatch(pod.status, desired);
+    if (!patch) return;
+    const key = podKey(pod);
+    const resourceVersion = pod.metadata?.resourceVersion ?? '';
+    const serialized = JSON.stringify(patch);
+    const last = this.#lastPatch.get(key);
+    // The informer may not show our last write yet; the same patch on the same version is a no-op.
+    if (last && last.resourceVersion === resourceVersion && last.patch === serialized) return;
+    await this.patchStatus(pod, patch, signal);
+    this.#lastPatch.set(key, { resourceVersion, patch: serialized });
+  }
+
+  /** A strategic-merge patch of pods/status; a pod already gone is not an error. */
+  async patchStatus(pod: V1Pod, status: object, signal: AbortSignal): Promise<void> {
+    const { namespace = '', name = '', uid } = pod.metadata ?? {};
+    try {
+      // The status subresource only: labels and annotations are never touched (upstream PR #976),
+      // and the UID in the patch makes the API server reject it for a re-created pod of that name.
+      await this.client.patch(
+        `${podPath(namespace, name)}/status`,
+        { metadata: { uid }, status },
+        'strategic',
+        signal,
+      );
+    } catch (err) {
+      if (httpCode(err) === 404) return;
+      throw err;
+    }
+  }
+
+  /** DELETE with a UID precondition, so a re-created pod is never hit; gone or replaced = done. */
+  async delete(key: string, uid: string, gracePeriodSeconds: number, signal: AbortSignal): Promise<void> {
+    const { namespace, name } = splitPodKey(key);
+    try {
+      await this.client.requestJson('DELETE', podPath(namespace, name), {
+        body: { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds, preconditions: { uid } },
+        signal,
+      });
+    } catch (err) {
+      const code = httpCode(err);
+      if (code !== 404 && code !== 409) throw err;
+    }
+  }
+
+  forget(key: string): void {
+    this.#lastPatch.delete(key);
+  }
+}
