@@ -16,18 +16,37 @@ function drained(res: ServerResponse, signal: AbortSignal): Promise<void> {
 }
 
 /**
- * Writes chunks to a streaming response, one chunked write per line so `kubectl logs -f` shows each
- * line as it comes, and waits for 'drain' whenever the socket buffer is full so a slow client slows
- * the provider down instead of growing memory. Stops (without error) when `signal` aborts, which the
- * caller ties to the client going away.
+ * Writes chunks to a streaming response so `kubectl logs -f` shows each line as it comes, and waits
+ * for 'drain' whenever the socket buffer is full so a slow client slows the provider down instead of
+ * growing memory. Lines that are ready together (history, bursts) are corked into one chunk, flushed
+ * at the end of the tick, so no line waits for a later one. Stops (without error) when `signal`
+ * aborts, which the caller ties to the client going away.
  */
 export async function writeChunks(
   res: ServerResponse,
   chunks: AsyncIterable<Buffer>,
   signal: AbortSignal,
 ): Promise<void> {
-  for await (const chunk of chunks) {
-    if (signal.aborted || res.destroyed) return;
-    if (!res.write(chunk)) await drained(res, signal);
+  let corked = false;
+  const flush = (): void => {
+    if (!corked) return;
+    corked = false;
+    res.uncork();
+  };
+  try {
+    for await (const chunk of chunks) {
+      if (signal.aborted || res.destroyed) return;
+      if (!corked) {
+        corked = true;
+        res.cork();
+        process.nextTick(flush);
+      }
+      if (!res.write(chunk)) {
+        flush();
+        await drained(res, signal);
+      }
+    }
+  } finally {
+    flush();
   }
 }
