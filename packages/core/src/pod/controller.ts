@@ -316,10 +316,13 @@ export class PodController {
     await this.#clearFailure(pod, state, signal);
   }
 
-  /** Recovery: the ProviderFailed reason and message go once the provider has accepted the pod. */
+  /**
+   * Recovery: the ProviderFailed reason and message go once the provider has accepted the pod. The
+   * phase is left to the provider's report, which may already have been written (Running).
+   */
   async #clearFailure(pod: V1Pod, state: PodState, signal: AbortSignal): Promise<void> {
     if (!state.failureWritten) return;
-    await this.#api.patchStatus(pod, { phase: 'Pending', reason: null, message: null }, signal);
+    await this.#api.patchStatus(pod, { reason: null, message: null }, signal);
     state.failureWritten = false;
   }
 
