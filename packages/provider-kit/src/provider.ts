@@ -66,21 +66,33 @@ export interface NodeProvider {
   notifyNodeStatus?(callback: (node: V1Node) => void): void;
 }
 
-/** Kubelet container log options, validated by core. */
+/**
+ * Kubelet container log options, validated by core. Core applies all but `follow` and `previous`
+ * itself (see `applyLogOptions`); a provider must honour those two.
+ */
 export interface ContainerLogOptions {
+  /** Last N lines of the history (lines before END_OF_HISTORY); 0 shows none. */
   tailLines?: number;
+  /** Stop after this many bytes of output, cutting mid-line. */
   limitBytes?: number;
+  /** Prefix each line with its RFC 3339 time. */
   timestamps: boolean;
+  /** Keep streaming new lines until the signal aborts or the container ends. */
   follow: boolean;
+  /** Logs of the container's previous run (before its last restart) instead of the current one. */
   previous: boolean;
+  /** Only lines from the last N seconds (core resolves it against the request time). */
   sinceSeconds?: number;
+  /** Only lines at or after this time; wins over sinceSeconds. */
   sinceTime?: Date;
 }
 
 /** One log line as the backend recorded it: the text without its trailing newline. */
 export interface LogEntry {
+  /** When the backend recorded the line; used for `since` and `timestamps`. */
   time: Date;
   text: string;
+  /** Which stream wrote it, when the backend knows. */
   stream?: 'stdout' | 'stderr';
 }
 
@@ -110,6 +122,7 @@ export interface AttachIO {
 export interface PodRef {
   namespace: string;
   name: string;
+  /** When set, a pod of that name with another UID (an older or newer copy) counts as not found. */
   uid?: string;
 }
 
@@ -126,7 +139,10 @@ export interface ProviderCapabilities {
     container: string,
     options: ContainerLogOptions & CallOptions,
   ): Promise<AsyncIterable<LogItem>>;
-  /** Run `command` in a container; resolves with its exit code once it ends. */
+  /**
+   * Run `command` in a container; resolves with its exit code once it ends. NotFoundError for an
+   * unknown pod or container; a non-zero exit is a result, not an error.
+   */
   runInContainer?(
     pod: PodRef,
     container: string,
