@@ -11,7 +11,9 @@ import type { AuthApis } from '../../../src/http/auth/types.js';
 import type { KubeletServerOptions } from '../../../src/http/options.js';
 import { KubeletServer } from '../../../src/http/server.js';
 import { get, peerCertificate } from './helpers.js';
-import { createCa, issueKeyPair, type TestCa } from './pki.js';
+import { KUBELET_SERVING_SIGNER } from '../../../src/http/tls/csr-source.js';
+import { x509 } from '../../../src/http/tls/keys.js';
+import { createCa, issue, issueKeyPair, type TestCa } from './pki.js';
 
 const provider = {
   getPods: () => Promise.resolve([]),
@@ -160,6 +162,50 @@ describe('KubeletServer TLS', () => {
     await vi.waitFor(async () => expect((await peerCertificate(port)).subject.CN).toBe('second'), {
       timeout: 5000,
     });
+  });
+
+  it('fails TLS handshakes until a CSR certificate is issued, then serves it', async () => {
+    const issued: { pem?: string } = {};
+    const server = KubeletServer.create({
+      nodeName: 'vk',
+      provider,
+      listPods: () => [],
+      listen: { host: '127.0.0.1', port: 0 },
+      tls: {
+        csr: {
+          client: {
+            certificates: {
+              createCertificateSigningRequest: ({ body }) => {
+                pendingRequest = body.spec.request;
+                return Promise.resolve({ ...body, metadata: { name: 'csr-1' } });
+              },
+              readCertificateSigningRequest: () =>
+                Promise.resolve({
+                  spec: { request: pendingRequest ?? '', signerName: KUBELET_SERVING_SIGNER },
+                  status: issued.pem ? { certificate: Buffer.from(issued.pem).toString('base64') } : {},
+                }),
+            },
+          },
+          pollIntervalMs: 20,
+        },
+      },
+      auth: { anonymous: true },
+      logger: noopLogger,
+    });
+    let pendingRequest: string | undefined;
+    servers.push(server);
+    const { port } = await server.start();
+    await vi.waitFor(() => expect(pendingRequest).toBeDefined());
+    expect(server.servingCertificateReady).toBe(false);
+    await expect(get(port, '/healthz')).rejects.toThrow();
+
+    const csr = new x509.Pkcs10CertificateRequest(
+      Buffer.from(pendingRequest ?? '', 'base64').toString('utf8'),
+    );
+    issued.pem = await issue(ca, csr.subject, csr.publicKey, { usage: 'server', hosts: ['127.0.0.1'] });
+    await vi.waitFor(() => expect(server.servingCertificateReady).toBe(true));
+    expect(await get(port, '/healthz')).toMatchObject({ status: 200, body: 'ok' });
+    expect((await peerCertificate(port)).subject.CN).toBe('system:node:vk');
   });
 
   it('refuses to start with a key that does not match the certificate', async () => {
