@@ -68,6 +68,8 @@ export const mockSettingsSchema = z
     /** Seed of the random numbers behind latency and injected errors (runs are repeatable). */
     seed: z.number().int().default(1),
     architecture: z.string().min(1).default('amd64'),
+    /** Append a JSON line per createPod/deletePod call and first Running status to this file (benchmarks). */
+    callLog: z.string().min(1).optional(),
     /** Per-port port-forward behaviour; other ports echo. */
     ports: z.record(z.string().regex(/^\d+$/, 'port keys must be numbers'), portBehaviourSchema).default({}),
   })

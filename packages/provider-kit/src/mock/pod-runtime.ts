@@ -51,6 +51,7 @@ export class PodRuntime {
   private ipAssigned = false;
   private readonly conditions = new Map<ConditionType, V1PodCondition>();
   private readonly stopper = new AbortController();
+  private deadline: NodeJS.Timeout | undefined;
 
   constructor(
     pod: V1Pod,
@@ -106,12 +107,37 @@ export class PodRuntime {
       const run = this.containers.get(container.name);
       if (run && container.image) run.image = container.image;
     }
+    this.armDeadline();
     this.hooks.changed(this);
   }
 
-  /** Stops every container (the pod was deleted) and leaves a terminal status. */
+  /** Stops every container (the pod was deleted) and leaves a terminal status, notified once more. */
   stop(): void {
-    if (this.stopper.signal.aborted) return;
+    this.clearDeadline();
+    if (this.stopper.signal.aborted) {
+      this.hooks.changed(this);
+      return;
+    }
+    this.terminate(
+      this.phase === 'Failed' ? 'Failed' : 'Succeeded',
+      'MockProviderPodDeleted',
+      'MockProviderPodContainerDeleted',
+      0,
+    );
+  }
+
+  /** Kills what still runs, as the kubelet does when activeDeadlineSeconds passes. */
+  private exceedDeadline(): void {
+    if (this.stopper.signal.aborted || this.terminal) return;
+    this.terminate('Failed', 'DeadlineExceeded', 'DeadlineExceeded', 137);
+  }
+
+  private terminate(
+    phase: 'Succeeded' | 'Failed',
+    podReason: string,
+    containerReason: string,
+    exitCode: number,
+  ): void {
     this.stopper.abort();
     const now = new Date();
     for (const run of this.containers.values()) {
@@ -119,19 +145,34 @@ export class PodRuntime {
       run.logs.at(-1)?.close();
       run.state = {
         terminated: {
-          exitCode: 0,
-          reason: 'MockProviderPodContainerDeleted',
+          exitCode,
+          reason: containerReason,
           startedAt: run.state.running?.startedAt,
           finishedAt: now,
         },
       };
       run.ready = false;
     }
-    if (!this.terminal) this.phase = 'Succeeded';
-    this.reason = 'MockProviderPodDeleted';
+    this.phase = phase;
+    this.reason = podReason;
     this.setCondition('ContainersReady', false);
     this.setCondition('Ready', false);
     this.hooks.changed(this);
+  }
+
+  /** (Re)arms the activeDeadlineSeconds timer, counted from the pod's start time. */
+  private armDeadline(): void {
+    this.clearDeadline();
+    const seconds = this.pod.spec?.activeDeadlineSeconds;
+    if (seconds === undefined || !this.startTime || this.terminal) return;
+    const remaining = this.startTime.getTime() + seconds * 1000 - Date.now();
+    this.deadline = setTimeout(() => this.exceedDeadline(), Math.max(0, remaining));
+    this.deadline.unref();
+  }
+
+  private clearDeadline(): void {
+    if (this.deadline) clearTimeout(this.deadline);
+    this.deadline = undefined;
   }
 
   /** A deep copy of the pod with its current status, safe to hand out. */
@@ -181,6 +222,7 @@ export class PodRuntime {
     await sleep(this.hooks.settings.startupDelayMs, undefined, { signal });
     this.ipAssigned = true;
     this.startTime = new Date();
+    this.armDeadline();
     this.hooks.changed(this);
     for (const run of this.initContainers()) {
       const succeeded = await this.runWithRestarts(run);
@@ -254,6 +296,7 @@ export class PodRuntime {
 
   private finish(phase: 'Succeeded' | 'Failed', reason?: string): void {
     if (this.stopper.signal.aborted) return;
+    this.clearDeadline();
     this.phase = phase;
     if (reason) this.reason = reason;
     this.refreshReadiness();

@@ -10,6 +10,7 @@ import { configureMockNode, nodeConditions } from './node.js';
 import { parseMockSettings, type MockSettings, type MockSettingsInput } from './options.js';
 import type { ContainerLog } from './container-log.js';
 import { PodRuntime, type ContainerRun } from './pod-runtime.js';
+import { CallLog } from './call-log.js';
 import { buildStatsSummary } from './stats.js';
 import { attachToRun, execInContainer, findContainer, serveForwardedPort } from './streams.js';
 
@@ -43,6 +44,7 @@ export class MockProvider implements Provider {
   private nodeCallback: ((node: V1Node) => void) | undefined;
   private configuredNode: V1Node | undefined;
   private healthy = true;
+  private readonly callLog: CallLog | undefined;
 
   constructor(options: MockProviderOptions = {}) {
     const { backend, nodeName, internalIP, operatingSystem, daemonPort, ...settings } = options;
@@ -55,6 +57,7 @@ export class MockProvider implements Provider {
       ...(daemonPort !== undefined ? { daemonPort } : {}),
     };
     this.faults = new FaultInjector(this.settings);
+    this.callLog = this.settings.callLog ? new CallLog(this.settings.callLog) : undefined;
     if (this.settings.notifier) {
       this.notifyPods = callback => {
         this.unsubscribe?.();
@@ -65,19 +68,28 @@ export class MockProvider implements Provider {
 
   async createPod(pod: V1Pod, options: CallOptions): Promise<void> {
     const { namespace, name, uid } = identify(pod);
+    this.callLog?.record('createPod', namespace, name);
     await this.faults.before('createPod', options.signal);
     const existing = this.backend.get(namespace, name);
     if (existing?.uid === uid) return; // idempotent by UID: a retry or a restarted agent
     // A different UID under the same name is a new pod replacing a stale one.
     if (existing) this.removePod(existing);
+    let runningLogged = false;
+    const publish = (snapshot: V1Pod) => {
+      if (this.callLog && !runningLogged && snapshot.status?.phase === 'Running') {
+        runningLogged = true;
+        this.callLog.record('running', namespace, name);
+      }
+      this.backend.publish(snapshot);
+    };
     const runtime = new PodRuntime(pod, {
       settings: this.settings,
       podIP: this.backend.allocatePodIP(),
       hostIP: this.identity.internalIP,
-      changed: changed => this.backend.publish(changed.snapshot()),
+      changed: changed => publish(changed.snapshot()),
     });
     this.backend.add(runtime);
-    this.backend.publish(runtime.snapshot());
+    publish(runtime.snapshot());
     runtime.start();
   }
 
@@ -89,6 +101,7 @@ export class MockProvider implements Provider {
 
   async deletePod(pod: V1Pod, options: CallOptions): Promise<void> {
     const { namespace, name, uid } = identify(pod);
+    this.callLog?.record('deletePod', namespace, name);
     await this.faults.before('deletePod', options.signal);
     const runtime = this.backend.get(namespace, name);
     if (!runtime || (uid && runtime.uid !== uid))
@@ -200,6 +213,7 @@ export class MockProvider implements Provider {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     this.nodeCallback = undefined;
+    await this.callLog?.close();
   }
 
   private require(namespace: string, name: string): PodRuntime {

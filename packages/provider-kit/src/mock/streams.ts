@@ -91,7 +91,8 @@ async function* emptyInput(): AsyncGenerator<Buffer> {}
 export async function attachToRun(run: ContainerRun, io: AttachIO, signal: AbortSignal): Promise<void> {
   const log = run.logs.at(-1);
   if (!log) throw new InvalidInputError(`container ${run.spec.name} has not started`);
-  const stdinDone = (async () => {
+  // Stdin is pumped alongside; it ends with the session because both stop on `signal`.
+  void (async () => {
     if (!io.stdin) return;
     for await (const chunk of io.stdin as AsyncIterable<Buffer | string>) {
       if (signal.aborted) return;
@@ -99,13 +100,9 @@ export async function attachToRun(run: ContainerRun, io: AttachIO, signal: Abort
       else log.write(chunk.toString());
     }
   })().catch(() => undefined);
-  try {
-    for await (const entry of log.readFrom(log.lineCount, signal)) {
-      const target = entry.stream === 'stderr' && !io.tty ? io.stderr : io.stdout;
-      if (target) await writeWithBackpressure(target, `${entry.text}\n`, signal);
-    }
-  } finally {
-    void stdinDone;
+  for await (const entry of log.readFrom(log.lineCount, signal)) {
+    const target = entry.stream === 'stderr' && !io.tty ? io.stderr : io.stdout;
+    if (target) await writeWithBackpressure(target, `${entry.text}\n`, signal);
   }
 }
 

@@ -181,3 +181,19 @@ describe('MockProvider container behaviour', () => {
     expect(lines).toMatchObject([{ text: 'mock: container app started (restart 0)', stream: 'stdout' }]);
   });
 });
+
+describe('MockProvider activeDeadlineSeconds', () => {
+  it('fails the pod with DeadlineExceeded once an updated deadline passes', async () => {
+    const provider = mock();
+    const pod = makePod('deadline', [sh('app', 'sleep 60')]);
+    await provider.createPod(pod, call());
+    await running(provider, pod);
+    await provider.updatePod({ ...pod, spec: { ...pod.spec!, activeDeadlineSeconds: 0.05 } }, call());
+    const status = await waitForStatus(provider, pod, s => s.phase === 'Failed');
+    expect(status.reason).toBe('DeadlineExceeded');
+    expect(status.containerStatuses?.[0]?.state?.terminated).toMatchObject({
+      exitCode: 137,
+      reason: 'DeadlineExceeded',
+    });
+  });
+});
