@@ -260,6 +260,10 @@ export class FargateProvider implements Provider {
     const key = podKey(namespace, name);
     const tracked = this.pods.get(key);
     if (!tracked) throw new NotFoundError(`pod ${key} is not running here`);
+    // A stale delete of an earlier pod with this name must not stop its successor's task.
+    const uid = pod.metadata?.uid;
+    if (uid && uid !== tracked.identity.uid)
+      throw new NotFoundError(`pod ${key} with UID ${uid} is not running here`);
     tracked.deleting = true;
     try {
       const out = await this.ecs.send(

@@ -181,7 +181,12 @@ describe('Fargate provider against moto', () => {
     expect(taskDefinition?.status).toBe('INACTIVE');
 
     await expect(p.getPod('it', 'doomed', { signal })).rejects.toSatisfy(isNotFound);
+    // A stale delete of the old pod leaves a successor with the same name running.
+    const successor = pod('doomed');
+    await p.createPod(successor, { signal });
     await expect(p.deletePod(doomed, { signal })).rejects.toSatisfy(isNotFound);
+    expect((await p.getPod('it', 'doomed', { signal })).metadata?.uid).toBe(successor.metadata?.uid);
+    await p.deletePod(successor, { signal });
   });
 
   it('adopts its running tasks after a restart and starts none', async () => {
