@@ -21,11 +21,20 @@ export interface HandlerContext {
 
 export const notImplemented = (): HttpError => new HttpError(501, '501 not implemented');
 
+/** Kubernetes object names (DNS subdomains); anything else cannot name a pod or container. */
+const OBJECT_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+
+/** A path parameter that names a Kubernetes object, or a 400 (a decoded `%2F` must not reach a provider). */
+export function objectName(params: Record<string, string>, key: string): string {
+  const value = params[key] ?? '';
+  if (!OBJECT_NAME.test(value)) throw new HttpError(400, `invalid ${key} name ${JSON.stringify(value)}`);
+  return value;
+}
+
 /** The pod a request names, with its UID when this node knows the pod. */
 export function podRefOf(params: Record<string, string>, listPods: () => V1Pod[]): PodRef {
-  const namespace = params.namespace ?? '';
-  const name = params.pod ?? '';
-  if (!namespace || !name) throw new HttpError(400, 'namespace and pod name are required');
+  const namespace = objectName(params, 'namespace');
+  const name = objectName(params, 'pod');
   const known = listPods().find(p => p.metadata?.namespace === namespace && p.metadata.name === name);
   const uid = known?.metadata?.uid;
   return uid ? { namespace, name, uid } : { namespace, name };
@@ -50,8 +59,7 @@ async function containerLogs(
 ): Promise<void> {
   const options = parseContainerLogOptions(query);
   const pod = podRefOf(route.params, ctx.listPods);
-  const container = route.params.container ?? '';
-  if (!container) throw new HttpError(400, 'container name is required');
+  const container = objectName(route.params, 'container');
   const getLogs = ctx.provider.getContainerLogs?.bind(ctx.provider);
   if (!getLogs) throw notImplemented();
   const now = new Date();

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { Provider } from '@vkubelet/provider-kit';
 
 import { HttpError } from './errors.js';
-import { notImplemented, podRefOf, type HandlerContext } from './handlers.js';
+import { notImplemented, objectName, podRefOf, type HandlerContext } from './handlers.js';
 import { isStreamFlagSet } from './query.js';
 import type { RouteMatch } from './routes.js';
 import type {
@@ -44,14 +44,13 @@ export function parseRemoteCommandRequest(
   const request: RemoteCommandRequest = {
     kind,
     pod: podRefOf(route.params, ctx.listPods),
-    container: route.params.container ?? '',
+    container: objectName(route.params, 'container'),
     command: kind === 'exec' ? query.getAll('command') : [],
     stdin: isStreamFlagSet(query, 'input'),
     stdout: isStreamFlagSet(query, 'output'),
     stderr: isStreamFlagSet(query, 'error') && !tty,
     tty,
   };
-  if (!request.container) throw new HttpError(400, 'container name is required');
   if (kind === 'exec' && request.command.length === 0) {
     throw new HttpError(400, 'you must specify at least one command for the container');
   }

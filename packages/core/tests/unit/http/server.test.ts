@@ -137,6 +137,18 @@ describe('KubeletServer container logs', () => {
     ]);
   });
 
+  it('answers 400 for names that cannot be Kubernetes names, without calling the provider', async () => {
+    const getContainerLogs = vi.fn();
+    const port = await start(baseProvider({ getContainerLogs }));
+    expect(await get(port, '/containerLogs/a%2Fb/web/main')).toMatchObject({
+      status: 400,
+      body: 'invalid namespace name "a/b"\n',
+    });
+    expect((await get(port, '/containerLogs/default/Web/main')).status).toBe(400);
+    expect((await get(port, '/containerLogs/default/web/c%2F..')).status).toBe(400);
+    expect(getContainerLogs).not.toHaveBeenCalled();
+  });
+
   it('answers 400 for bad options before calling the provider', async () => {
     const getContainerLogs = vi.fn();
     const port = await start(baseProvider({ getContainerLogs }));
