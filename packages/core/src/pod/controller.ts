@@ -22,7 +22,13 @@ import type { NodeAllocatable } from './env/resource-field-ref.js';
 import { ProviderCalls } from './provider-calls.js';
 import { resolveForProvider } from './resolve-for-provider.js';
 import { reconcileWithProvider } from './startup-reconcile.js';
-import { deletedPodStatus, providerFailedStatus, statusPatch } from './status.js';
+import {
+  configErrorStatus,
+  deletedPodStatus,
+  providerFailedStatus,
+  showsConfigError,
+  statusPatch,
+} from './status.js';
 import { publishPodPhases } from './phase-gauge.js';
 import { pollStatuses } from './status-poller.js';
 import type { PodApi, PodInformer, PodState } from './types.js';
@@ -268,9 +274,12 @@ export class PodController {
           EnvEventReason.DownwardAPIFieldNotReady,
           `${err.message}; the pod waits`,
         );
+      }
+      if (err.failure !== 'invalid') {
+        // Retried with backoff; meanwhile the pod shows why it waits, as the kubelet's would.
+        if (!state.inProvider) await this.#writeConfigError(pod, state, err.message, signal);
         throw err;
       }
-      if (err.failure === 'missing') throw err;
       events.event(pod, 'Warning', EnvEventReason.InvalidDownwardAPIField, err.message);
       await this.#api.writeStatus(pod, providerFailedStatus(pod, err.message, true), signal);
       return undefined;
@@ -316,13 +325,31 @@ export class PodController {
     await this.#clearFailure(pod, state, signal);
   }
 
+  async #writeConfigError(pod: V1Pod, state: PodState, message: string, signal: AbortSignal): Promise<void> {
+    try {
+      await this.#api.writeStatus(pod, configErrorStatus(pod, message), signal);
+      state.failureWritten = true;
+    } catch (err) {
+      this.#logger.warn('writing CreateContainerConfigError status failed', {
+        pod: podKey(pod),
+        err: errorMessage(err),
+      });
+    }
+  }
+
   /**
    * Recovery: the ProviderFailed reason and message go once the provider has accepted the pod. The
    * phase is left to the provider's report, which may already have been written (Running).
    */
   async #clearFailure(pod: V1Pod, state: PodState, signal: AbortSignal): Promise<void> {
     if (!state.failureWritten) return;
-    await this.#api.patchStatus(pod, { reason: null, message: null }, signal);
+    const current = this.#informer.get(podKey(pod))?.status ?? pod.status;
+    // Container statuses go only while they still show our config error; by now the provider's
+    // report may have replaced them (and a race is repaired from that report, see #onUpdate).
+    const containers = showsConfigError(current)
+      ? { containerStatuses: null, initContainerStatuses: null }
+      : {};
+    await this.#api.patchStatus(pod, { reason: null, message: null, ...containers }, signal);
     state.failureWritten = false;
   }
 

@@ -132,3 +132,34 @@ export function deletedPodStatus(pod: V1Pod, now: Date): V1PodStatus {
 function isTerminal(phase: string | undefined): boolean {
   return phase === 'Succeeded' || phase === 'Failed';
 }
+
+/** The kubelet's waiting reason for a container whose env (ConfigMap, Secret, field) cannot be built. */
+export const CONFIG_ERROR_REASON = 'CreateContainerConfigError';
+
+/**
+ * What the kubelet shows while a pod's env cannot be resolved: still Pending, every container
+ * waiting with reason CreateContainerConfigError and the error as message, so `kubectl get pods`
+ * says why instead of a bare Pending.
+ */
+export function configErrorStatus(pod: V1Pod, message: string): V1PodStatus {
+  const waiting = (container: { name: string; image?: string }) => ({
+    name: container.name,
+    image: container.image ?? '',
+    imageID: '',
+    ready: false,
+    restartCount: 0,
+    started: false,
+    state: { waiting: { reason: CONFIG_ERROR_REASON, message } },
+  });
+  const spec = pod.spec;
+  const status: V1PodStatus = { phase: 'Pending', containerStatuses: (spec?.containers ?? []).map(waiting) };
+  if (spec?.initContainers?.length) status.initContainerStatuses = spec.initContainers.map(waiting);
+  return status;
+}
+
+/** True when the API status still shows the config error core wrote. */
+export function showsConfigError(status: V1PodStatus | undefined): boolean {
+  return [...(status?.containerStatuses ?? []), ...(status?.initContainerStatuses ?? [])].some(
+    container => container.state?.waiting?.reason === CONFIG_ERROR_REASON,
+  );
+}

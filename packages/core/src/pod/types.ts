@@ -41,7 +41,7 @@ export interface PodState {
   applied?: V1Pod;
   /** The pod as the provider last reported it (notifier or poll). */
   reported?: V1Pod;
-  /** A ProviderFailed status is on the API pod and must be cleared once the provider succeeds. */
+  /** A ProviderFailed or CreateContainerConfigError status is on the API pod, to clear once the provider succeeds. */
   failureWritten: boolean;
   /** provider.deletePod has succeeded for this UID. */
   deletedInProvider: boolean;

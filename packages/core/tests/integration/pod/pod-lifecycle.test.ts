@@ -265,11 +265,28 @@ describe('env resolution against the API server', { timeout: 30_000 }, () => {
     const event = await waitForEvent(ns, 'mandatory', 'MandatoryConfigMapNotFound');
     expect(event.note).toBe('configmap "late" not found');
     expect(provider.callsFor('mandatory')).toHaveLength(0);
-    expect((await getPod(ns, 'mandatory'))?.status?.phase).toBe('Pending');
+    // kubectl get pods shows CreateContainerConfigError, as with the kubelet.
+    await eventually(
+      async () =>
+        expect((await getPod(ns, 'mandatory'))?.status).toMatchObject({
+          phase: 'Pending',
+          containerStatuses: [
+            {
+              name: 'main',
+              state: {
+                waiting: { reason: 'CreateContainerConfigError', message: 'configmap "late" not found' },
+              },
+            },
+          ],
+        }),
+      20_000,
+      'CreateContainerConfigError',
+    );
     await admin.requestJson('POST', `/api/v1/namespaces/${ns}/configmaps`, {
       body: { metadata: { name: 'late' }, data: { LATE: 'yes' } },
     });
-    await waitForPhase(ns, 'mandatory', 'Running');
+    const recovered = await waitForPhase(ns, 'mandatory', 'Running');
+    expect(recovered.status?.containerStatuses?.[0]?.state?.running).toBeDefined();
     expect(provider.callsFor('mandatory', 'create')[0]?.pod.spec?.containers[0]?.env).toContainEqual({
       name: 'LATE',
       value: 'yes',
