@@ -199,10 +199,16 @@ export class PodController {
 
   #onUpdate(oldPod: V1Pod, newPod: V1Pod): void {
     const key = podKey(newPod);
-    if (uidOf(oldPod) !== uidOf(newPod) || !podsEqualForProvider(oldPod, newPod)) this.#sync.enqueue(key);
+    const state = this.#states.get(key);
+    // A pod waiting for status.podIP/hostIP to resolve its env goes as soon as an address appears.
+    const addressAppeared =
+      state?.inProvider === false &&
+      (oldPod.status?.podIP !== newPod.status?.podIP || oldPod.status?.hostIP !== newPod.status?.hostIP);
+    if (uidOf(oldPod) !== uidOf(newPod) || addressAppeared || !podsEqualForProvider(oldPod, newPod)) {
+      this.#sync.enqueue(key);
+    }
     // Repair a status someone else overwrote (upstream #899): what the provider last reported no
     // longer matches what the API server holds.
-    const state = this.#states.get(key);
     if (state?.reported?.status && state.uid === uidOf(newPod) && !isTerminalPhase(newPod.status?.phase)) {
       if (statusPatch(newPod.status, state.reported.status)) this.#status.enqueue(key);
     }

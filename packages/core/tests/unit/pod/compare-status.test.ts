@@ -2,7 +2,13 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 
 import { isPodRunning, podsEqualForProvider } from '../../../src/pod/compare.js';
-import { lostPodStatus, providerFailedStatus, statusPatch } from '../../../src/pod/status.js';
+import {
+  configErrorStatus,
+  lostPodStatus,
+  providerFailedStatus,
+  showsConfigError,
+  statusPatch,
+} from '../../../src/pod/status.js';
 
 const base = (): V1Pod => ({
   metadata: {
@@ -146,5 +152,20 @@ describe('status computation', () => {
       reason: 'NotFound',
       containerID: 'x://1',
     });
+  });
+
+  it('configErrorStatus shows every container waiting with CreateContainerConfigError', () => {
+    const pod = base();
+    pod.spec!.initContainers = [{ name: 'init', image: 'busybox' }];
+    const status = configErrorStatus(pod, 'configmap "x" not found');
+    expect(status.phase).toBe('Pending');
+    expect(
+      status.containerStatuses?.map(c => [c.name, c.state?.waiting?.reason, c.state?.waiting?.message]),
+    ).toEqual([['c', 'CreateContainerConfigError', 'configmap "x" not found']]);
+    expect(status.initContainerStatuses?.[0]?.name).toBe('init');
+    expect(showsConfigError(status)).toBe(true);
+    expect(
+      showsConfigError({ containerStatuses: [{ ...status.containerStatuses![0]!, state: { running: {} } }] }),
+    ).toBe(false);
   });
 });
