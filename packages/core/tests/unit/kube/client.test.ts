@@ -1,4 +1,4 @@
-import type { V1Pod } from '@kubernetes/client-node';
+import { setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
 import type { MetricLabels, MetricMeter } from '@vkubelet/provider-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
@@ -11,6 +11,7 @@ import {
   isKubeNotFound,
   type WatchEvent,
 } from '../../../src/kube/client.js';
+import { withSignal } from '../../../src/kube/index.js';
 import { FakeApiServer, sendJson, status } from './fake-api-server.js';
 
 const pod = (name: string, rv = '1'): V1Pod => ({
@@ -109,6 +110,25 @@ describe('KubeClient', () => {
     // 2 from the burst, then 4 more at 20/s: at least 4 × 50 ms.
     expect(performance.now() - started).toBeGreaterThanOrEqual(190);
     expect(server.requests).toHaveLength(6);
+  });
+
+  it('aborts a typed API call through withSignal, still throttled by the shared bucket', async () => {
+    client = KubeClient.create({ kubeConfig: server.kubeConfig(), qps: 0.2, burst: 1 });
+    server.route = (_req, res) => setTimeout(() => sendJson(res, 200, pod('a')), 2000);
+    const controller = new AbortController();
+    const call = client.core.readNamespacedPod(
+      { name: 'a', namespace: 'default' },
+      withSignal(controller.signal),
+    );
+    setTimeout(() => controller.abort(new Error('caller gone')), 100);
+    await expect(call).rejects.toThrow('caller gone');
+    // The bucket is now empty: a second call waits for a token and is aborted while waiting.
+    const waiting = client.core.readNamespacedPod(
+      { name: 'a', namespace: 'default' },
+      withSignal(AbortSignal.timeout(200), setHeaderOptions('X-Test', '1')),
+    );
+    await expect(waiting).rejects.toThrow(/timeout|aborted/i);
+    expect(server.requests).toHaveLength(1);
   });
 
   it('counts requests by verb, resource and code', async () => {
