@@ -30,7 +30,8 @@ import { podStatus } from './pod/status.js';
 import { syncPod } from './pod/sync.js';
 import { prepareVolumes, volumeHostPaths } from './pod/volumes.js';
 import { CpuSampler, statsSummary } from './stats.js';
-import { runPortForward, runRemoteCommand } from './streaming.js';
+import { runRemoteCommandSpdy } from './spdy/remote-command.js';
+import { runPortForward } from './streaming.js';
 
 /** Runs pods as CRI sandboxes and containers (containerd, CRI-O) on this host. */
 export class CriProvider implements Provider {
@@ -311,7 +312,7 @@ export class CriProvider implements Provider {
       },
       { signal: options.signal },
     );
-    return runRemoteCommand(url, io, options.signal);
+    return runRemoteCommandSpdy(url, io, options.signal);
   }
 
   async attachToContainer(pod: PodRef, container: string, io: AttachIO, options: CallOptions): Promise<void> {
@@ -326,7 +327,7 @@ export class CriProvider implements Provider {
       },
       { signal: options.signal },
     );
-    await runRemoteCommand(url, io, options.signal);
+    await runRemoteCommandSpdy(url, io, options.signal);
   }
 
   async portForward(pod: PodRef, port: number, stream: Duplex, options: CallOptions): Promise<void> {
