@@ -1,0 +1,8 @@
+export {
+  runBenchmark,
+  type BenchmarkOptions,
+  type BenchmarkReport,
+  type ScenarioReport,
+} from './benchmark.js';
+export { renderTable } from './table.js';
+export { summarize, type LatencySummary } from './percentiles.js';
