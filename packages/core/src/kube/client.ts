@@ -122,7 +122,7 @@ export class KubeClient {
     const response = await this.#transport.send({ method, url, headers, body, signal: options.signal });
     const text = await response.text();
     if (!response.ok) {
-      throw new KubeApiError(response.status, parseStatus(text), `${method} ${url.pathname}`);
+      throw new KubeApiError(response.status, parseStatus(text), `${method} ${url.pathname}`, false, text);
     }
     return (text ? JSON.parse(text) : undefined) as T;
   }
@@ -158,7 +158,7 @@ export class KubeClient {
     const response = await this.#transport.send({ method: 'GET', url, signal });
     if (!response.ok) {
       const text = await response.text().catch(() => '');
-      throw new KubeApiError(response.status, parseStatus(text), context);
+      throw new KubeApiError(response.status, parseStatus(text), context, false, text);
     }
     if (!response.body) throw new Error(`${context}: response has no body`);
     try {

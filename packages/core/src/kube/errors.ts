@@ -15,10 +15,10 @@ export class KubeApiError extends Error {
   /** True when the error came as an ERROR event inside a watch stream rather than as an HTTP answer. */
   readonly inStream: boolean;
 
-  constructor(code: number, status: V1Status | undefined, context: string, inStream = false) {
-    super(
-      `${context}: ${code}${status?.reason ? ` ${status.reason}` : ''}: ${status?.message ?? 'no message'}`,
-    );
+  /** `body` is the raw answer, quoted in the message when it is not a Status (e.g. from a proxy). */
+  constructor(code: number, status: V1Status | undefined, context: string, inStream = false, body?: string) {
+    const detail = status?.message ?? (body?.trim() ? body.trim().slice(0, 200) : 'no message');
+    super(`${context}: ${code}${status?.reason ? ` ${status.reason}` : ''}: ${detail}`);
     this.code = code;
     this.reason = status?.reason;
     this.status = status;

@@ -51,6 +51,14 @@ describe('KubeClient', () => {
     expect(isKubeConflict(err)).toBe(false);
   });
 
+  it('quotes a non-Status error body in the message', async () => {
+    client = KubeClient.create({ kubeConfig: server.kubeConfig() });
+    server.route = (_req, res) => res.writeHead(502).end('upstream proxy said no');
+    const err = await client.requestJson('GET', '/api/v1/pods').catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 502, reason: undefined, status: undefined });
+    expect((err as Error).message).toBe('GET /api/v1/pods: 502: upstream proxy said no');
+  });
+
   it('classifies client-node ApiExceptions from the typed APIs too', async () => {
     client = KubeClient.create({ kubeConfig: server.kubeConfig() });
     server.route = (req, res) =>
