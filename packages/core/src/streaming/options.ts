@@ -19,3 +19,11 @@ export function checkOptions(options: StreamingOptions): void {
       throw new RangeError(`StreamingOptions.${key} must be a positive number, got ${value}`);
   }
 }
+
+/** For fire-and-forget session tasks: a bug must be logged, never become an unhandled rejection. */
+export function reportFailure(logger: Logger, what: string): (error: unknown) => void {
+  return error =>
+    logger.error(`${what} failed unexpectedly`, {
+      error: error instanceof Error ? error.stack : String(error),
+    });
+}

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 
-import type { StreamingOptions } from '../options.js';
+import { reportFailure, type StreamingOptions } from '../options.js';
 import { SpdyServerConnection } from '../spdy/connection.js';
 import { headerValue } from '../spdy/frames.js';
 import type { SpdyStream } from '../spdy/stream.js';
@@ -84,7 +84,7 @@ export function runPortForwardSession(
       if (pair.data && pair.error) {
         clearTimeout(pair.timer);
         pairs.delete(requestId);
-        void startPair(pair.data, pair.error);
+        startPair(pair.data, pair.error).catch(reportFailure(logger, 'port-forward pair'));
       }
     },
   });

@@ -3,7 +3,7 @@ import { Duplex } from 'node:stream';
 
 import { createWebSocketStream } from 'ws';
 
-import type { StreamingOptions } from '../options.js';
+import { reportFailure, type StreamingOptions } from '../options.js';
 import { rejectUpgrade } from '../spdy/upgrade.js';
 import { acceptWebSocket, ChannelConnection, offeredSubprotocols } from '../websocket/channels.js';
 import { forwardOne, parsePort, type PortForwardRunner } from './pairs.js';
@@ -35,11 +35,13 @@ export function servePortForwardWebSocket(
   const offered = offeredSubprotocols(req);
   const tunnel = TUNNEL_PROTOCOLS.find(p => offered.includes(p));
   if (tunnel) {
-    void acceptWebSocket(req, socket, head, tunnel).then(ws => {
-      const tunnelStream = createWebSocketStream(ws);
-      tunnelStream.on('error', () => tunnelStream.destroy());
-      runPortForwardSession(tunnelStream, Buffer.alloc(0), run, options);
-    });
+    acceptWebSocket(req, socket, head, tunnel)
+      .then(ws => {
+        const tunnelStream = createWebSocketStream(ws);
+        tunnelStream.on('error', () => tunnelStream.destroy());
+        runPortForwardSession(tunnelStream, Buffer.alloc(0), run, options);
+      })
+      .catch(reportFailure(options.logger, 'port-forward tunnel session'));
     return;
   }
   const channelProtocol =
@@ -69,29 +71,31 @@ export function servePortForwardWebSocket(
     return;
   }
   const logger = options.logger.child({ transport: 'websocket', protocol: channelProtocol.name });
-  void acceptWebSocket(req, socket, head, channelProtocol.name).then(async ws => {
-    const channels = new ChannelConnection(ws, {
-      base64: channelProtocol.base64,
-      closeSignal: false,
-      logger,
-      idleTimeoutMs: options.idleTimeoutMs,
-    });
-    await Promise.all(
-      ports.map((port, index) => {
-        const prefix = Buffer.alloc(2);
-        prefix.writeUInt16LE(port, 0);
-        // Every channel's first message starts with the port (little endian), as clients expect.
-        channels.send(index * 2, prefix);
-        channels.send(index * 2 + 1, prefix);
-        const data = Duplex.from({
-          readable: channels.readable(index * 2),
-          writable: channels.writable(index * 2),
-        });
-        data.on('error', () => {});
-        const error = channels.writable(index * 2 + 1);
-        return forwardOne({ port, data, error, run, gone: [channels.clientGone], logger });
-      }),
-    );
-    channels.close();
-  });
+  acceptWebSocket(req, socket, head, channelProtocol.name)
+    .then(async ws => {
+      const channels = new ChannelConnection(ws, {
+        base64: channelProtocol.base64,
+        closeSignal: false,
+        logger,
+        idleTimeoutMs: options.idleTimeoutMs,
+      });
+      await Promise.all(
+        ports.map((port, index) => {
+          const prefix = Buffer.alloc(2);
+          prefix.writeUInt16LE(port, 0);
+          // Every channel's first message starts with the port (little endian), as clients expect.
+          channels.send(index * 2, prefix);
+          channels.send(index * 2 + 1, prefix);
+          const data = Duplex.from({
+            readable: channels.readable(index * 2),
+            writable: channels.writable(index * 2),
+          });
+          data.on('error', () => {});
+          const error = channels.writable(index * 2 + 1);
+          return forwardOne({ port, data, error, run, gone: [channels.clientGone], logger });
+        }),
+      );
+      channels.close();
+    })
+    .catch(reportFailure(logger, 'websocket port-forward session'));
 }

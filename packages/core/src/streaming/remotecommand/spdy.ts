@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { AttachIO, TerminalSize } from '@vkubelet/provider-kit';
 
 import { AsyncQueue } from '../async-queue.js';
-import type { StreamingOptions } from '../options.js';
+import { reportFailure, type StreamingOptions } from '../options.js';
 import { headerValue } from '../spdy/frames.js';
 import { SpdyServerConnection } from '../spdy/connection.js';
 import type { SpdyStream } from '../spdy/stream.js';
@@ -72,7 +72,7 @@ export function serveRemoteCommandSpdy(
       if (streams.size === expected.size) {
         started = true;
         clearTimeout(creationTimer);
-        void start();
+        start().catch(reportFailure(logger, 'spdy remotecommand session'));
       }
     },
   });

@@ -4,7 +4,7 @@ import type { Duplex, Writable } from 'node:stream';
 import type { AttachIO, TerminalSize } from '@vkubelet/provider-kit';
 
 import { AsyncQueue } from '../async-queue.js';
-import type { StreamingOptions } from '../options.js';
+import { reportFailure, type StreamingOptions } from '../options.js';
 import { rejectUpgrade } from '../spdy/upgrade.js';
 import { acceptWebSocket, ChannelConnection, offeredSubprotocols } from '../websocket/channels.js';
 import { encodeStatus, parseSize, type ProtocolVersion } from './protocol.js';
@@ -58,42 +58,44 @@ export function serveRemoteCommandWebSocket(
     return;
   }
   const logger = options.logger.child({ transport: 'websocket', protocol: protocol.name });
-  void acceptWebSocket(req, socket, head, protocol.name).then(async ws => {
-    const channels = new ChannelConnection(ws, {
-      base64: protocol.base64,
-      closeSignal: protocol.version >= 5,
-      logger,
-      idleTimeoutMs: options.idleTimeoutMs,
-    });
-    const io: AttachIO = { tty: request.tty };
-    const outputs: Writable[] = [];
-    if (request.stdin) io.stdin = channels.readable(Channel.Stdin);
-    if (request.stdout) outputs.push((io.stdout = channels.writable(Channel.Stdout)));
-    if (request.stderr && !request.tty) outputs.push((io.stderr = channels.writable(Channel.Stderr)));
-    if (request.tty) io.resize = resizeEvents(channels);
-    // Tell the client the session is up: an empty message on the lowest channel it reads.
-    channels.send(
-      request.stdout ? Channel.Stdout : request.stderr ? Channel.Stderr : Channel.Error,
-      Buffer.alloc(0),
-    );
-    const errorChannel = channels.writable(Channel.Error);
-    await runRemoteCommand(
-      request.kind ?? 'exec',
-      {
-        io,
-        outputs,
-        clientGone: channels.clientGone,
+  acceptWebSocket(req, socket, head, protocol.name)
+    .then(async ws => {
+      const channels = new ChannelConnection(ws, {
+        base64: protocol.base64,
+        closeSignal: protocol.version >= 5,
         logger,
-        async writeStatus(status) {
-          const bytes = encodeStatus(status, protocol.version);
-          if (bytes) errorChannel.write(bytes);
-          await finishWritable(errorChannel);
+        idleTimeoutMs: options.idleTimeoutMs,
+      });
+      const io: AttachIO = { tty: request.tty };
+      const outputs: Writable[] = [];
+      if (request.stdin) io.stdin = channels.readable(Channel.Stdin);
+      if (request.stdout) outputs.push((io.stdout = channels.writable(Channel.Stdout)));
+      if (request.stderr && !request.tty) outputs.push((io.stderr = channels.writable(Channel.Stderr)));
+      if (request.tty) io.resize = resizeEvents(channels);
+      // Tell the client the session is up: an empty message on the lowest channel it reads.
+      channels.send(
+        request.stdout ? Channel.Stdout : request.stderr ? Channel.Stderr : Channel.Error,
+        Buffer.alloc(0),
+      );
+      const errorChannel = channels.writable(Channel.Error);
+      await runRemoteCommand(
+        request.kind ?? 'exec',
+        {
+          io,
+          outputs,
+          clientGone: channels.clientGone,
+          logger,
+          async writeStatus(status) {
+            const bytes = encodeStatus(status, protocol.version);
+            if (bytes) errorChannel.write(bytes);
+            await finishWritable(errorChannel);
+          },
         },
-      },
-      run,
-    );
-    channels.close();
-  });
+        run,
+      );
+      channels.close();
+    })
+    .catch(reportFailure(logger, 'websocket remotecommand session'));
 }
 
 function resizeEvents(channels: ChannelConnection): AsyncIterable<TerminalSize> {
