@@ -118,6 +118,19 @@ describe('exec over SPDY/3.1', () => {
     expect(s2.error!.text()).toBe('Internal error occurred: error attaching to container: boom');
   });
 
+  it('speaks v1 to a client that offers no protocol: text errors, error stream reset at the end', async () => {
+    const port = await serve({ stdin: false, stdout: true, stderr: false, tty: false }, () =>
+      Promise.reject(new Error('nope')),
+    );
+    const client = await TestSpdyClient.connect(port, '/exec', {});
+    expect(client.response?.statusCode).toBe(101);
+    expect(client.response?.headers['x-stream-protocol-version']).toBeUndefined();
+    const s = await openExec(client, ['error', 'stdout']);
+    await client.closedSocket();
+    expect(s.error!.text()).toBe('Internal error occurred: error executing command in container: nope');
+    expect(client.controlFrames(RST_STREAM).map(f => f.streamId)).toEqual([s.error!.id]);
+  });
+
   it('reports runner failures as InternalError Status on v5', async () => {
     const port = await serve({ stdin: false, stdout: true, stderr: false, tty: false }, () =>
       Promise.reject(new Error('no such container')),

@@ -181,6 +181,20 @@ describe('port-forward over WebSocket', () => {
     expect(errors.text).toBe('');
   });
 
+  it('reports runner errors on the error channel (v4.base64)', async () => {
+    const port = await servePf(() => Promise.reject(new Error('refused')));
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/portforward?ports=5000`, ['v4.base64.channel.k8s.io']);
+    const messages: string[] = [];
+    ws.on('message', (data: Buffer) => messages.push(data.toString()));
+    await new Promise(resolve => ws.on('close', resolve));
+    const decode = (m: string): [string, Buffer] => [m[0]!, Buffer.from(m.slice(1), 'base64')];
+    expect(messages.map(decode)).toEqual([
+      ['0', Buffer.from([0x88, 0x13])], // port 5000, little endian
+      ['1', Buffer.from([0x88, 0x13])],
+      ['1', Buffer.from('error forwarding port 5000: refused')],
+    ]);
+  });
+
   it('rejects a missing or invalid ports query', async () => {
     const port = await servePf(echo);
     for (const query of ['', '?ports=0', '?ports=http']) {
