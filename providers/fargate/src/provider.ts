@@ -39,6 +39,8 @@ interface TrackedPod {
   task?: Task | undefined;
   /** When this process first saw the task (start time when ECS reports none). */
   firstSeen: Date;
+  /** When this process first saw the task STOPPED (finish time when ECS reports none). */
+  stoppedSeen?: Date;
   /** deletePod was called: the task is stopping and is forgotten once it reports STOPPED. */
   deleting: boolean;
   /** JSON of the last status pushed, to notify only on change. */
@@ -321,7 +323,11 @@ export class FargateProvider implements Provider {
 
   notifyPods(callback: (pod: V1Pod) => void): void {
     this.notify = callback;
-    for (const tracked of this.pods.values()) this.report(tracked);
+    // A new listener gets every pod's current status once, whatever earlier listeners were told.
+    for (const tracked of this.pods.values()) {
+      tracked.reported = undefined;
+      this.report(tracked);
+    }
   }
 
   configureNode(node: V1Node): void {
@@ -397,8 +403,10 @@ export class FargateProvider implements Provider {
 
   private podWithStatus(tracked: TrackedPod): V1Pod {
     const pod = structuredClone(tracked.pod);
-    if (tracked.task)
-      pod.status = podStatusFromTask(tracked.pod, tracked.task, new Date(), tracked.firstSeen);
+    if (tracked.task) {
+      if (tracked.task.lastStatus === 'STOPPED') tracked.stoppedSeen ??= new Date();
+      pod.status = podStatusFromTask(tracked.pod, tracked.task, tracked);
+    }
     return pod;
   }
 

@@ -16,6 +16,12 @@ export function taskIp(task: Task): string | undefined {
   return undefined;
 }
 
+/** When the provider saw the task first, and first saw it stopped: stand-ins for times ECS omits. */
+export interface TaskObservation {
+  firstSeen: Date;
+  stoppedSeen?: Date | undefined;
+}
+
 /**
  * Kubernetes status of a pod from its ECS task. Unlike the Go provider (STOPPED was always
  * Succeeded), a stopped task is Failed unless every essential container exited with 0.
@@ -23,8 +29,7 @@ export function taskIp(task: Task): string | undefined {
 export function podStatusFromTask(
   pod: V1Pod,
   task: Task,
-  now: Date = new Date(),
-  firstSeen?: Date,
+  observed: TaskObservation = { firstSeen: new Date() },
 ): V1PodStatus {
   const lastStatus = task.lastStatus ?? 'PROVISIONING';
   const stopped = lastStatus === 'STOPPED';
@@ -32,10 +37,10 @@ export function podStatusFromTask(
   const byName = new Map((task.containers ?? []).map(c => [c.name, c]));
 
   const initContainerStatuses = (pod.spec?.initContainers ?? []).map(c =>
-    containerStatus(c.name, c.image ?? '', byName.get(c.name), task, now, true),
+    containerStatus(c.name, c.image ?? '', byName.get(c.name), task, observed, true),
   );
   const containerStatuses = (pod.spec?.containers ?? []).map(c =>
-    containerStatus(c.name, c.image ?? '', byName.get(c.name), task, now, false),
+    containerStatus(c.name, c.image ?? '', byName.get(c.name), task, observed, false),
   );
 
   let phase: string;
@@ -47,7 +52,8 @@ export function podStatusFromTask(
   const initialized =
     running || stopped || initContainerStatuses.every(s => s.state?.terminated?.exitCode === 0);
   const containersReady = running && !STOPPING.has(lastStatus) && containerStatuses.every(s => s.ready);
-  const since = task.startedAt ?? task.createdAt ?? now;
+  // Fallbacks are fixed times, never `now`, so an unchanged task yields an identical status (no notification).
+  const since = task.startedAt ?? task.createdAt ?? observed.firstSeen;
   const condition = (type: string, status: boolean): V1PodCondition => ({
     type,
     status: status ? 'True' : 'False',
@@ -68,8 +74,7 @@ export function podStatusFromTask(
   };
   if (initContainerStatuses.length > 0) status.initContainerStatuses = initContainerStatuses;
   // ECS always reports createdAt; the time the provider first saw the task stands in when it does not.
-  const startTime = task.createdAt ?? firstSeen;
-  if (startTime) status.startTime = startTime;
+  status.startTime = task.createdAt ?? observed.firstSeen;
   if (ip) {
     status.podIP = ip;
     status.podIPs = [{ ip }];
@@ -100,7 +105,7 @@ function containerStatus(
   image: string,
   container: EcsContainer | undefined,
   task: Task,
-  now: Date,
+  observed: TaskObservation,
   init: boolean,
 ): V1ContainerStatus {
   const lastStatus = effectiveContainerStatus(container, task, init);
@@ -126,8 +131,8 @@ function containerStatus(
           ...(container?.reason || task.stoppedReason
             ? { message: container?.reason ?? task.stoppedReason }
             : {}),
-          startedAt: task.startedAt ?? task.createdAt ?? now,
-          finishedAt: task.stoppedAt ?? task.executionStoppedAt ?? now,
+          startedAt: task.startedAt ?? task.createdAt ?? observed.firstSeen,
+          finishedAt: task.stoppedAt ?? task.executionStoppedAt ?? observed.stoppedSeen ?? observed.firstSeen,
         },
       },
     };
@@ -137,7 +142,7 @@ function containerStatus(
       ...base,
       ready: !init && container?.healthStatus !== 'UNHEALTHY',
       started: true,
-      state: { running: { startedAt: task.startedAt ?? task.createdAt ?? now } },
+      state: { running: { startedAt: task.startedAt ?? task.createdAt ?? observed.firstSeen } },
     };
   }
   return {

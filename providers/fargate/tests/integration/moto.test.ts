@@ -117,6 +117,14 @@ describe('Fargate provider against moto', () => {
     await p.createPod(web, { signal });
 
     const pushed = await running;
+    // Once Running, an unchanged task is described every 100 ms but not re-notified.
+    let later = 0;
+    p.notifyPods(x => {
+      if (x.metadata?.uid === web.metadata?.uid) later++;
+    });
+    const settled = later;
+    await new Promise(resolve => setTimeout(resolve, 600));
+    expect(later).toBe(settled);
     expect(pushed.status?.podIP).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     expect((await p.getPod('it', 'web', { signal })).status?.phase).toBe('Running');
     expect((await p.getPods({ signal })).map(x => x.metadata?.uid)).toContain(web.metadata?.uid);

@@ -157,3 +157,14 @@ describe('podStatusFromTask with lagging container states', () => {
     expect(status.initContainerStatuses?.[0]?.state?.waiting).toBeDefined();
   });
 });
+
+describe('podStatusFromTask stability', () => {
+  it('gives an identical status for an unchanged task that lacks timestamps, so nothing is re-notified', async () => {
+    const bare: Task = { lastStatus: 'RUNNING', containers: [{ name: 'app', lastStatus: 'RUNNING' }] };
+    const observed = { firstSeen: new Date('2026-11-22T03:00:00Z') };
+    const first = JSON.stringify(podStatusFromTask(pod, bare, observed));
+    await new Promise(resolve => setTimeout(resolve, 5));
+    expect(JSON.stringify(podStatusFromTask(pod, bare, observed))).toBe(first);
+    expect(podStatusFromTask(pod, bare, observed).startTime).toEqual(observed.firstSeen);
+  });
+});
