@@ -163,11 +163,18 @@ export class Informer<T extends KubeObject> {
           await this.#relist(signal);
           mustList = false;
         }
+        let healthy = false;
+        const openedAt = performance.now();
         await this.#watch(signal, () => {
+          healthy = true;
           failures = 0;
           expired = 0;
         });
-        // The server ended the watch at timeoutSeconds: reopen from where it stopped.
+        // The server ended the watch (timeoutSeconds): reopen it from where it stopped. One that
+        // ends at once without a single event is a misbehaving server or proxy: back off instead.
+        if (!healthy && performance.now() - openedAt < 1000) {
+          throw new Error('watch ended at once without any event');
+        }
       } catch (err) {
         if (signal.aborted) break;
         if (isKubeGone(err)) {
@@ -184,11 +191,7 @@ export class Informer<T extends KubeObject> {
           continue;
         }
         failures++;
-        const delay = jitteredBackoff(
-          failures,
-          this.#options.minBackoffMs ?? 1000,
-          this.#options.maxBackoffMs ?? 30_000,
-        );
+        const delay = jitteredBackoff(failures, this.#minBackoffMs, this.#maxBackoffMs);
         this.#metrics.failures.add();
         this.#logger.warn('list/watch failed; retrying', {
           err,

@@ -191,6 +191,16 @@ describe('Informer', () => {
     expect(api.watchRequests.every(r => r.url.searchParams.get('resourceVersion') === '1')).toBe(true);
   });
 
+  it('backs off when watches end at once without events instead of reconnecting in a tight loop', async () => {
+    api.lists.push(listAnswer([], '1'));
+    for (let i = 0; i < 50; i++) api.watches.push((_req, res) => res.writeHead(200).end());
+    make({ minBackoffMs: 100, maxBackoffMs: 100 }).start();
+    await new Promise(resolve => setTimeout(resolve, 500));
+    // 500 ms at one attempt per 50-100 ms: at most ~10 watches, not hundreds.
+    expect(api.watchRequests.length).toBeGreaterThan(2);
+    expect(api.watchRequests.length).toBeLessThanOrEqual(11);
+  });
+
   it('reopens a watch that receives nothing for stallTimeoutMs', async () => {
     api.lists.push(listAnswer([pod('a', '1')], '1'));
     api.watches.push((_req, res) => {
