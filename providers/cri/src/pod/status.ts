@@ -53,12 +53,17 @@ export function containerStatus(record: ContainerRecord): V1ContainerStatus {
 export function terminated(record: ContainerRecord): NonNullable<V1ContainerState['terminated']> | undefined {
   const cri = record.status;
   if (!cri || cri.state !== 'CONTAINER_EXITED') return undefined;
+  const startedAt = nsToDate(cri.started_at);
+  // containerd stamps started_at when Start returns but finished_at from the exit event, so a process
+  // that exits at once can "finish" before it "started"; report the start as the earliest finish.
+  const reportedFinish = nsToDate(cri.finished_at) ?? new Date();
+  const finishedAt = startedAt && reportedFinish < startedAt ? startedAt : reportedFinish;
   return {
     exitCode: cri.exit_code,
     reason: cri.reason || (cri.exit_code === 0 ? 'Completed' : 'Error'),
     ...(cri.message ? { message: cri.message } : {}),
-    ...(nsToDate(cri.started_at) ? { startedAt: nsToDate(cri.started_at)! } : {}),
-    finishedAt: nsToDate(cri.finished_at) ?? new Date(),
+    ...(startedAt ? { startedAt } : {}),
+    finishedAt,
     containerID: `${CONTAINER_ID_PREFIX}${record.id}`,
   };
 }

@@ -141,6 +141,16 @@ describe('pod status', () => {
     expect(status?.state?.waiting?.reason).toBe('CrashLoopBackOff');
   });
 
+  it('never reports a finish before the start (containerd stamps them from different events)', () => {
+    const r = record('Never', 0);
+    r.app[0]!.status!.started_at = '2005000000';
+    r.app[0]!.status!.finished_at = '2001000000';
+    const terminated = podStatus(r, '1.2.3.4').containerStatuses?.[0]?.state?.terminated;
+    expect(terminated?.finishedAt?.getTime()).toBeGreaterThanOrEqual(
+      terminated?.startedAt?.getTime() ?? Infinity,
+    );
+  });
+
   it('ends a deleted pod in a terminal phase', () => {
     const r = record('Always', 137);
     r.deleting = true;
