@@ -1,0 +1,42 @@
+import { noopLogger } from '@vkubelet/provider-kit';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+import { plugin } from '../../src/index.js';
+import { createFargateProvider } from '../../src/plugin.js';
+
+describe('fargate plugin', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('is named fargate, for `virtual-kubelet --provider fargate`', () => {
+    expect(plugin.name).toBe('fargate');
+  });
+
+  it('asks for a config file when none is given', async () => {
+    await expect(createFargateProvider({ nodeName: 'n', logger: noopLogger })).rejects.toThrow(
+      'the fargate provider needs a config file (--provider-config): at least subnets must be set',
+    );
+  });
+
+  it('says where a region can come from when none is found', async () => {
+    vi.stubEnv('AWS_REGION', '');
+    vi.stubEnv('AWS_DEFAULT_REGION', '');
+    vi.stubEnv('AWS_CONFIG_FILE', '/nonexistent/aws-config');
+    vi.stubEnv('AWS_PROFILE', '');
+    await expect(
+      createFargateProvider({ nodeName: 'n', logger: noopLogger }, { config: { subnets: ['subnet-1'] } }),
+    ).rejects.toThrow(
+      'no AWS region: set region in the fargate config, or AWS_REGION, or a region in ~/.aws/config',
+    );
+  });
+
+  it('rejects an invalid config before touching AWS', async () => {
+    await expect(
+      createFargateProvider(
+        { nodeName: 'n', logger: noopLogger },
+        { config: { subnets: [], region: 'eu-west-1' } },
+      ),
+    ).rejects.toThrow('subnets: needs at least one subnet');
+  });
+});
