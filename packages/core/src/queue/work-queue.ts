@@ -204,7 +204,6 @@ export class WorkQueue {
       },
       Math.max(0, head.dueAt - now),
     );
-    this.#timer.unref?.();
   }
 
   #nextLive(): { key: string; dueAt: number } | undefined {
