@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // vkubelet-testenv up: starts a local control plane, prints KUBECONFIG=<path> once it is ready and
 // keeps it up until SIGINT/SIGTERM, then tears it down. Progress goes to stderr, the result to stdout.
+import { copyFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalControlPlane } from './local.js';
 
@@ -20,6 +22,7 @@ async function up(argv: string[]): Promise<void> {
       args: argv,
       options: {
         kubeconfig: { type: 'string' },
+        node: { type: 'string' },
         name: { type: 'string' },
         'no-scheduler': { type: 'boolean', default: false },
         'no-controller-manager': { type: 'boolean', default: false },
@@ -42,6 +45,11 @@ async function up(argv: string[]): Promise<void> {
   process.stderr.write(
     `[testenv] ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${local.controlPlane.server} (logs in ${local.controlPlane.dir}/logs)\n`,
   );
+  if (values.node) {
+    const nodeKubeconfig = join(dirname(local.kubeconfigPath), `${values.node}.kubeconfig`);
+    copyFileSync(await local.controlPlane.nodeKubeconfig(values.node), nodeKubeconfig);
+    process.stdout.write(`NODE_KUBECONFIG=${nodeKubeconfig}\nCA_FILE=${local.controlPlane.caCertPath}\n`);
+  }
   process.stdout.write(`KUBECONFIG=${local.kubeconfigPath}\n`);
 
   await new Promise<void>(resolveSignal => {

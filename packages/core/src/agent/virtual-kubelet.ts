@@ -285,6 +285,11 @@ export class VirtualKubelet {
       labels: options.nodeLabels,
     });
     await this.provider.configureNode?.(template);
+    // Where the API server reaches this agent is core's to say: the port actually listened on.
+    template.status = {
+      ...template.status,
+      daemonEndpoints: { kubeletEndpoint: { Port: this.#kubeletPort ?? 0 } },
+    };
     return template;
   }
 }
