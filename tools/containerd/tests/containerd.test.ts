@@ -20,7 +20,16 @@ describe('startContainerd', () => {
       expect(images).toContain(TEST_IMAGES.busybox);
       expect(images).toContain(TEST_IMAGES.pause);
       // A task left running on purpose: stop() must kill it, its shim and its mounts.
-      await containerd.ctr(['run', '-d', TEST_IMAGES.busybox, 'left-running', 'sleep', '3600']);
+      await containerd.ctr([
+        'run',
+        '-d',
+        '--cgroup',
+        `${containerd.cgroupParent}/left-running`,
+        TEST_IMAGES.busybox,
+        'left-running',
+        'sleep',
+        '3600',
+      ]);
       expect(await mountsUnder(dir)).not.toHaveLength(0);
     } finally {
       await containerd.stop();
@@ -31,7 +40,7 @@ describe('startContainerd', () => {
     expect(links).not.toContain(bridgeName);
     const processes = await run('ps', ['-eo', 'args']);
     expect(processes.stdout).not.toContain(socketPath);
-    const cgroups = await readFile('/proc/self/mountinfo', 'utf8');
-    expect(cgroups).not.toContain(dir);
+    expect(await readFile('/proc/self/mountinfo', 'utf8')).not.toContain(dir);
+    expect(existsSync(`/sys/fs/cgroup/memory${containerd.cgroupParent}`)).toBe(false);
   });
 });
