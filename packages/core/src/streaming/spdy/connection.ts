@@ -19,6 +19,9 @@ export interface SpdyConnectionOptions {
 /** Largest DATA frame we send; Go readers allocate a frame at a time, so keep it moderate. */
 const MAX_DATA_FRAME = 64 * 1024;
 
+/** Frames parsed but not yet handled (they wait while a header block decompresses). */
+const MAX_INBOUND_BACKLOG = 256;
+
 type OutItem = { bytes: Buffer | Promise<Buffer>; written?: (error?: Error | null) => void } | { end: true };
 
 /**
@@ -48,6 +51,7 @@ export class SpdyServerConnection implements StreamHost {
   private flushing = false;
   private lastStreamId = 0;
   private goAwaySent = false;
+  private readingPaused = false;
 
   constructor(
     private readonly socket: Duplex,
@@ -76,8 +80,9 @@ export class SpdyServerConnection implements StreamHost {
   receive(chunk: Buffer): void {
     if (chunk.length === 0 || this.signal.aborted) return;
     this.idleTimer.refresh();
-    this.inbound.push(...this.splitter.push(chunk));
+    for (const frame of this.splitter.push(chunk)) this.inbound.push(frame);
     this.pump();
+    this.updateReading();
   }
 
   /** Graceful close: GOAWAY after everything queued, then end the socket. */
@@ -119,6 +124,7 @@ export class SpdyServerConnection implements StreamHost {
       }
       if (decoded) this.handle(decoded);
     }
+    this.updateReading();
   }
 
   private afterDecode(frame: SpdyFrame | undefined, error?: unknown): void {
@@ -258,8 +264,19 @@ export class SpdyServerConnection implements StreamHost {
   congested(stream: SpdyStream, congested: boolean): void {
     if (congested) this.congestedStreams.add(stream);
     else this.congestedStreams.delete(stream);
-    if (this.congestedStreams.size > 0) this.socket.pause();
-    else if (!this.signal.aborted) this.socket.resume();
+    this.updateReading();
+  }
+
+  /**
+   * Reads the socket only while every stream reader keeps up and the frames waiting behind a header
+   * decompression stay few; otherwise TCP holds the client back.
+   */
+  private updateReading(): void {
+    const pause = this.congestedStreams.size > 0 || this.inbound.length > MAX_INBOUND_BACKLOG;
+    if (pause === this.readingPaused || (!pause && this.signal.aborted)) return;
+    this.readingPaused = pause;
+    if (pause) this.socket.pause();
+    else this.socket.resume();
   }
 
   forget(stream: SpdyStream): void {
