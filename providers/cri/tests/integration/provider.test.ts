@@ -1,10 +1,13 @@
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 
-import { END_OF_HISTORY, type LogItem } from '@vkubelet/provider-kit';
+import { END_OF_HISTORY, isInvalidInput, isTransient, type LogItem } from '@vkubelet/provider-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { signal, startHarness, testPod, waitFor, type Harness } from './harness.js';
+import { signal, startHarness, tempDir, testPod, waitFor, type Harness } from './harness.js';
 
 const BUSYBOX = 'vkubelet.test/busybox:1';
 
@@ -212,3 +215,100 @@ async function collect(items: AsyncIterable<LogItem>): Promise<LogItem[]> {
   for await (const item of items) out.push(item);
   return out;
 }
+
+describe('CRI provider volumes and host network', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('writes secret, downwardAPI and projected volumes, mounts hostPath, and runs host-network pods', async () => {
+    const hostDir = await tempDir();
+    await writeFile(join(hostDir, 'from-host'), 'host file\n');
+    h.secrets.set('default/creds', {
+      metadata: { name: 'creds' },
+      data: { user: Buffer.from('admin').toString('base64'), pass: Buffer.from('s3cret').toString('base64') },
+    });
+    h.configMaps.set('default/cfg', { metadata: { name: 'cfg' }, data: { mode: 'fast' } });
+    const pod = testPod('volumes', {
+      hostNetwork: true,
+      volumes: [
+        {
+          name: 'secret',
+          secret: {
+            secretName: 'creds',
+            items: [{ key: 'user', path: 'nested/username' }],
+            defaultMode: 0o400,
+          },
+        },
+        {
+          name: 'downward',
+          downwardAPI: { items: [{ path: 'name', fieldRef: { fieldPath: 'metadata.name' } }] },
+        },
+        {
+          name: 'projected',
+          projected: {
+            sources: [
+              { configMap: { name: 'cfg' } },
+              { secret: { name: 'creds', items: [{ key: 'pass', path: 'password' }] } },
+              { downwardAPI: { items: [{ path: 'ns', fieldRef: { fieldPath: 'metadata.namespace' } }] } },
+            ],
+          },
+        },
+        { name: 'host', hostPath: { path: hostDir } },
+      ],
+      containers: [
+        {
+          name: 'c',
+          image: BUSYBOX,
+          command: [
+            'sh',
+            '-c',
+            'cat /s/nested/username; echo; stat -c %a /s/nested/username; cat /d/name; echo; cat /p/mode /p/password /p/ns; echo; cat /h/from-host; hostname; exec sleep 3600',
+          ],
+          volumeMounts: [
+            { name: 'secret', mountPath: '/s' },
+            { name: 'downward', mountPath: '/d' },
+            { name: 'projected', mountPath: '/p', readOnly: true },
+            { name: 'host', mountPath: '/h' },
+          ],
+        },
+      ],
+    });
+    await h.provider.createPod(pod, { signal: signal() });
+    const text = await waitFor('volume contents in the log', async () => {
+      const items = await collect(
+        await h.provider.getContainerLogs({ namespace: 'default', name: 'volumes' }, 'c', {
+          follow: false,
+          previous: false,
+          timestamps: false,
+          signal: signal(),
+        }),
+      );
+      const lines = items.filter(i => i !== END_OF_HISTORY).map(i => (i as { text: string }).text);
+      return lines.length >= 6 ? lines : undefined;
+    });
+    expect(text).toEqual(['admin', '400', 'volumes', 'fasts3cretdefault', 'host file', hostname()]);
+    const status = await h.provider.getPodStatus('default', 'volumes', { signal: signal() });
+    expect(status.phase).toBe('Running');
+    await h.provider.deletePod(pod, { signal: signal() });
+    expect(existsSync(join(h.containerd.podRoot, pod.metadata!.uid!))).toBe(false);
+    expect(existsSync(join(hostDir, 'from-host'))).toBe(true);
+  });
+
+  it('refuses a missing secret as transient and a volume type it cannot write as invalid', async () => {
+    const missing = testPod('missing', {
+      volumes: [{ name: 's', secret: { secretName: 'nope' } }],
+      containers: [{ name: 'c', image: BUSYBOX, volumeMounts: [{ name: 's', mountPath: '/s' }] }],
+    });
+    await expect(h.provider.createPod(missing, { signal: signal() })).rejects.toSatisfy(isTransient);
+    const unsupported = testPod('nfs', {
+      volumes: [{ name: 'n', nfs: { server: 'x', path: '/' } }],
+      containers: [{ name: 'c', image: BUSYBOX }],
+    });
+    await expect(h.provider.createPod(unsupported, { signal: signal() })).rejects.toSatisfy(isInvalidInput);
+  });
+});
