@@ -32,12 +32,14 @@ export interface RawFrame {
 export class FrameSplitter {
   private buffered: Buffer[] = [];
   private bufferedBytes = 0;
+  /** Bytes the frame at the head needs in total, once its header is known: no copying until then. */
+  private needed = FRAME_HEADER_BYTES;
 
   push(chunk: Buffer): RawFrame[] {
     this.buffered.push(chunk);
     this.bufferedBytes += chunk.length;
     const frames: RawFrame[] = [];
-    if (this.bufferedBytes < FRAME_HEADER_BYTES) return frames;
+    if (this.bufferedBytes < this.needed) return frames;
     let buffer = this.buffered.length === 1 ? this.buffered[0]! : Buffer.concat(this.buffered);
     let offset = 0;
     while (buffer.length - offset >= FRAME_HEADER_BYTES) {
@@ -58,6 +60,10 @@ export class FrameSplitter {
     buffer = buffer.subarray(offset);
     this.buffered = buffer.length > 0 ? [buffer] : [];
     this.bufferedBytes = buffer.length;
+    this.needed =
+      buffer.length >= FRAME_HEADER_BYTES
+        ? FRAME_HEADER_BYTES + (buffer.readUInt32BE(4) & MAX_FRAME_LENGTH)
+        : FRAME_HEADER_BYTES;
     return frames;
   }
 }
