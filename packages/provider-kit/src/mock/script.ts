@@ -106,6 +106,12 @@ export function parseCommand(command: readonly string[]): Statement[] {
 }
 
 const YES_CHUNK_LINES = 1024;
+/**
+ * A sink that never pushes back resolves every write at once; generators then yield to the event
+ * loop every few chunks so timers (and the abort they trigger) still run.
+ */
+const YIELD_EVERY = 16;
+const yieldToEventLoop = () => new Promise<void>(resolve => setImmediate(resolve));
 
 /** Runs statements in order; resolves with the exit status (that of `exit`, or of the last command). */
 export async function runScript(statements: readonly Statement[], io: ScriptIO): Promise<number> {
@@ -151,9 +157,10 @@ export async function runScript(statements: readonly Statement[], io: ScriptIO):
         break;
       case 'yes': {
         const chunk = `${args.join(' ') || 'y'}\n`.repeat(YES_CHUNK_LINES);
-        for (;;) {
+        for (let written = 1; ; written++) {
           io.signal.throwIfAborted();
           await io.write(chunk, out);
+          if (written % YIELD_EVERY === 0) await yieldToEventLoop();
         }
       }
       case 'mock-stream': {
@@ -194,9 +201,10 @@ async function streamBytes(bytes: number, io: ScriptIO, out: 'stdout' | 'stderr'
     await io.write('mock-stream: BYTES must be a non-negative integer\n', 'stderr');
     return 2;
   }
-  for (let left = bytes; left > 0; left -= STREAM_CHUNK.length) {
+  for (let left = bytes, written = 1; left > 0; left -= STREAM_CHUNK.length, written++) {
     io.signal.throwIfAborted();
     await io.write(left >= STREAM_CHUNK.length ? STREAM_CHUNK : STREAM_CHUNK.slice(0, left), out);
+    if (written % YIELD_EVERY === 0) await yieldToEventLoop();
   }
   return 0;
 }

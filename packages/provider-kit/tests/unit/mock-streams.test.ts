@@ -1,4 +1,4 @@
-import { duplexPair, PassThrough, Readable } from 'node:stream';
+import { duplexPair, PassThrough, Readable, Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { isInvalidInput, isNotFound } from '../../src/index.js';
@@ -70,6 +70,28 @@ describe('MockProvider exec', () => {
       provider.runInContainer(ref, 'app', ['yes'], { stdout: out, tty: false }, { signal: abort.signal }),
     ).rejects.toThrow();
     expect(bytes).toBeGreaterThan(1_000_000);
+  });
+
+  it('lets a timer abort `yes` into a sink that never pushes back', async () => {
+    const { provider, ref } = await runningMock();
+    let bytes = 0;
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        bytes += chunk.length;
+        done();
+      },
+    });
+    const session = provider.runInContainer(
+      ref,
+      'app',
+      ['yes'],
+      { stdout: sink, tty: false },
+      {
+        signal: AbortSignal.timeout(50),
+      },
+    );
+    await expect(session).rejects.toThrow();
+    expect(bytes).toBeGreaterThan(0);
   });
 
   it('refuses exec in a container that is not running, and in unknown pods', async () => {
