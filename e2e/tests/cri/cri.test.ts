@@ -121,6 +121,12 @@ describe('CRI provider through the API server', () => {
 
     expect(await kubectlOk(['logs', 'web'])).toBe('started on web\n');
     expect(await kubectlOk(['exec', 'web', '--', 'sh', '-c', 'echo $((6 * 7)); id -u'])).toBe('42\n0\n');
+    // stdin reaches the command and its end too (SPDY half-close), so `cat` ends
+    expect(
+      await kubectlOk(['exec', '-i', 'web', '--', 'sh', '-c', 'cat; echo done'], 'line one\nline two\n'),
+    ).toBe('line one\nline two\ndone\n');
+    const failed = await cp.kubectl(['exec', 'web', '--', 'sh', '-c', 'exit 7']);
+    expect(failed.code).toBe(7);
 
     const forward = spawnKubectl(cp.kubectlPath, cp.adminKubeconfigPath, [
       'port-forward',
