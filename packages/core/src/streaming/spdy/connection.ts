@@ -22,6 +22,9 @@ const MAX_DATA_FRAME = 64 * 1024;
 /** Frames parsed but not yet handled (they wait while a header block decompresses). */
 const MAX_INBOUND_BACKLOG = 256;
 
+/** How long a closed session waits for the client to close the socket before destroying it. */
+const SOCKET_LINGER_MS = 10_000;
+
 type OutItem = { bytes: Buffer | Promise<Buffer>; written?: (error?: Error | null) => void } | { end: true };
 
 /**
@@ -357,6 +360,10 @@ export class SpdyServerConnection implements StreamHost {
       this.logger.debug('spdy: session ended', { reason });
       this.closeController.abort(new Error(reason));
       clearTimeout(this.idleTimer);
+      // Keep reading (receive() now discards) so the client's FIN is seen even if a slow stream
+      // reader had paused the socket; and do not wait for a client that never closes.
+      this.socket.resume();
+      setTimeout(() => this.socket.destroy(), SOCKET_LINGER_MS).unref();
     }
     if (!destroyStreams) return;
     for (const stream of [...this.streams.values()]) stream.connectionClosed();

@@ -148,6 +148,25 @@ describe('exec over SPDY/3.1', () => {
     });
   });
 
+  it('finishes cleanly when the runner never read a flood of stdin', async () => {
+    let release: () => void = () => {};
+    const port = await serve({ stdin: true, stdout: true, stderr: false, tty: false }, async io => {
+      await new Promise<void>(resolve => (release = resolve));
+      io.stdout!.write('done');
+      return 0;
+    });
+    const client = await TestSpdyClient.connect(port, '/exec', {
+      'X-Stream-Protocol-Version': 'v4.channel.k8s.io',
+    });
+    const s = await openExec(client, ['error', 'stdin', 'stdout']);
+    for (let i = 0; i < 64; i++) s.stdin!.write(Buffer.alloc(16 * 1024)); // 1 MiB nobody reads
+    await new Promise(r => setTimeout(r, 100));
+    release();
+    await client.closedSocket();
+    expect(s.stdout!.text()).toBe('done');
+    expect(JSON.parse(s.error!.text())).toEqual({ metadata: {}, status: 'Success' });
+  });
+
   it('delivers terminal resizes for tty sessions (v3+)', async () => {
     const sizes: TerminalSize[] = [];
     const port = await serve({ stdin: true, stdout: true, stderr: false, tty: true }, async io => {
