@@ -129,6 +129,8 @@ export class CriProvider implements Provider {
   private kick(record: PodRecord): Promise<void> {
     const running = this.busy.get(record.id.uid);
     if (running) return running;
+    // Once deletion starts it owns the record: a late sync could write back a stale running state.
+    if (record.deleting) return Promise.resolve();
     const task = (async () => {
       try {
         await syncPod(record, {
@@ -182,16 +184,23 @@ export class CriProvider implements Provider {
     if (!pod.spec?.containers?.length)
       throw new InvalidInputError(`pod ${id.namespace}/${id.name} has no containers`);
     const podDir = join(this.config.podRoot, id.uid);
-    await mkdir(join(podDir, 'logs'), { recursive: true });
-    const hostPaths = await prepareVolumes(pod, podDir, this.ctx.resources);
     const config = sandboxConfig(pod, this.sandboxContext(podDir));
-    const o = { signal: options.signal };
-    // A sandbox from an interrupted earlier attempt is reused rather than duplicated.
-    const existing = (
-      await this.cri.listPodSandbox({ [LABEL_NODE]: this.ctx.nodeName, [LABEL_POD_UID]: id.uid }, o)
-    ).find(s => s.state === 'SANDBOX_READY');
-    const sandboxId = existing?.id ?? (await this.cri.runPodSandbox(config, o));
-    if (this.pods.has(id.uid)) return;
+    let hostPaths: Map<string, string>;
+    let sandboxId: string;
+    try {
+      await mkdir(join(podDir, 'logs'), { recursive: true });
+      hostPaths = await prepareVolumes(pod, podDir, this.ctx.resources);
+      const o = { signal: options.signal };
+      // A sandbox from an interrupted earlier attempt is reused rather than duplicated.
+      const existing = (
+        await this.cri.listPodSandbox({ [LABEL_NODE]: this.ctx.nodeName, [LABEL_POD_UID]: id.uid }, o)
+      ).find(s => s.state === 'SANDBOX_READY');
+      sandboxId = existing?.id ?? (await this.cri.runPodSandbox(config, o));
+    } catch (error) {
+      // Core retries or gives up; either way no half-written pod directory stays behind.
+      await rm(podDir, { recursive: true, force: true });
+      throw error;
+    }
     const record: PodRecord = {
       pod,
       id,
@@ -231,6 +240,20 @@ export class CriProvider implements Provider {
     for (const c of [...record.init, ...record.app]) {
       if (c.id) c.status = await this.cri.containerStatus(c.id, o).catch(() => c.status);
       c.waiting = undefined;
+      if (c.id && c.status && c.status.state !== 'CONTAINER_EXITED') {
+        this.logger.warn('container not reported exited after stop', {
+          container: c.spec.name,
+          state: c.status.state,
+        });
+        // As kubelet does for containers it cannot account for at deletion: terminated, unknown.
+        c.status = {
+          ...c.status,
+          state: 'CONTAINER_EXITED',
+          exit_code: 137,
+          reason: 'ContainerStatusUnknown',
+          finished_at: String(BigInt(Date.now()) * 1_000_000n),
+        };
+      }
     }
     await this.cri.stopPodSandbox(record.sandboxId, o).catch(ignoreNotFound);
     await this.cri.removePodSandbox(record.sandboxId, o).catch(ignoreNotFound);

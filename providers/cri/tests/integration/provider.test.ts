@@ -110,7 +110,10 @@ describe('CRI provider against a private containerd', () => {
     expect(await h.containerd.ctr(['containers', 'ls', '-q'])).toBe('');
     await expect(h.provider.getPod('default', 'full', { signal: signal() })).rejects.toThrow(/not found/);
     const final = h.updates.filter(u => u.metadata?.name === 'full').at(-1);
-    expect(final?.status?.containerStatuses?.[0]?.state?.terminated?.exitCode).toBeGreaterThan(0);
+    expect(
+      final?.status?.containerStatuses?.[0]?.state?.terminated?.exitCode,
+      JSON.stringify(final?.status),
+    ).toBeGreaterThan(0);
     expect(final?.status?.phase).toBe('Failed');
   });
 
@@ -305,6 +308,7 @@ describe('CRI provider volumes and host network', () => {
       containers: [{ name: 'c', image: BUSYBOX, volumeMounts: [{ name: 's', mountPath: '/s' }] }],
     });
     await expect(h.provider.createPod(missing, { signal: signal() })).rejects.toSatisfy(isTransient);
+    expect(existsSync(join(h.containerd.podRoot, missing.metadata!.uid!))).toBe(false);
     const unsupported = testPod('nfs', {
       volumes: [{ name: 'n', nfs: { server: 'x', path: '/' } }],
       containers: [{ name: 'c', image: BUSYBOX }],

@@ -1,0 +1,62 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+
+import { isInvalidInput, noopLogger, noopMeter } from '@vkubelet/provider-kit';
+import { describe, expect, it } from 'vitest';
+
+import { plugin } from '../../src/index.js';
+import { parseCriConfig } from '../../src/config.js';
+import { nodeResources } from '../../src/node.js';
+
+const context = {
+  nodeName: 'n',
+  operatingSystem: 'linux',
+  internalIP: '127.0.0.1',
+  daemonPort: 10250,
+  clusterDomain: 'cluster.local',
+  resources: {
+    getConfigMap: async () => undefined,
+    getSecret: async () => undefined,
+    listServices: async () => [],
+  },
+  logger: noopLogger,
+  metrics: noopMeter,
+};
+
+describe('plugin', () => {
+  it('is named cri and refuses a missing config file clearly', async () => {
+    expect(plugin.name).toBe('cri');
+    await expect(plugin.create({ ...context, configPath: '/nonexistent/cri.json' })).rejects.toSatisfy(
+      isInvalidInput,
+    );
+  });
+
+  it('says which socket it cannot reach', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vk-cri-no-runtime-'));
+    try {
+      const config = { runtimeEndpoint: `${dir}/absent.sock`, podRoot: `${dir}/pods` };
+      await writeFile(join(dir, 'cri.json'), JSON.stringify(config));
+      await expect(plugin.create({ ...context, configPath: join(dir, 'cri.json') })).rejects.toThrow(
+        `cannot reach the CRI runtime at ${dir}/absent.sock`,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('node resources', () => {
+  it('publishes host capacity and subtracts reservations from allocatable', () => {
+    const { capacity, allocatable } = nodeResources(
+      parseCriConfig({ reserved: { cpu: '500m', memory: '1Gi' }, maxPods: 42 }),
+    );
+    expect(capacity).toEqual({
+      cpu: String(cpus().length),
+      memory: `${Math.floor(totalmem() / 1024)}Ki`,
+      pods: '42',
+    });
+    expect(allocatable.cpu).toBe(`${cpus().length * 1000 - 500}m`);
+    expect(allocatable.memory).toBe(`${Math.floor((totalmem() - 2 ** 30) / 1024)}Ki`);
+  });
+});
