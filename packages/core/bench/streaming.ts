@@ -14,6 +14,8 @@ import { createServer as createHttpServer, request } from 'node:http';
 import { registerHooks } from 'node:module';
 import { createServer as createNetServer, connect, type AddressInfo } from 'node:net';
 import type { Duplex, Writable } from 'node:stream';
+
+import type { Logger } from '@vkubelet/provider-kit';
 import { fileURLToPath } from 'node:url';
 
 // Sources import './x.js' for files that are './x.ts': map them so node runs the sources directly.
@@ -28,6 +30,15 @@ registerHooks({
 });
 
 const CHUNK = 64 * 1024;
+
+const silent: Logger = {
+  trace() {},
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  child: () => silent,
+};
 const sizeMiB = Number(process.argv[3] ?? process.argv[2] ?? 256);
 const totalBytes = sizeMiB * 1024 * 1024;
 
@@ -56,15 +67,13 @@ async function loadSources() {
     ...(await import('../src/streaming/index.js')),
     ...(await import('../src/streaming/spdy/codec.js')),
     ...(await import('../src/streaming/spdy/frames.js')),
-    noopLogger: (await import('@vkubelet/provider-kit')).noopLogger,
   };
 }
 let sources: Awaited<ReturnType<typeof loadSources>> | undefined;
 
 async function spdy(kind: 'exec' | 'portforward'): Promise<void> {
-  const { serveRemoteCommand, servePortForward, SpdyCodec, FrameSplitter, headersFrom, noopLogger } =
-    sources!;
-  const options = { idleTimeoutMs: 60_000, creationTimeoutMs: 10_000, logger: noopLogger };
+  const { serveRemoteCommand, servePortForward, SpdyCodec, FrameSplitter, headersFrom } = sources!;
+  const options = { idleTimeoutMs: 60_000, creationTimeoutMs: 10_000, logger: silent };
   const server = createHttpServer();
   server.on('upgrade', (req, socket: Duplex, head: Buffer) => {
     if (kind === 'exec') {
