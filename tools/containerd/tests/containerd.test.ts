@@ -43,4 +43,26 @@ describe('startContainerd', () => {
     expect(await readFile('/proc/self/mountinfo', 'utf8')).not.toContain(dir);
     expect(existsSync(`/sys/fs/cgroup/memory${containerd.cgroupParent}`)).toBe(false);
   });
+
+  it('runs with the native snapshotter when asked (the fallback where overlay cannot mount)', async () => {
+    const containerd = await startContainerd({ snapshotter: 'native' });
+    try {
+      expect(containerd.snapshotter).toBe('native');
+      const out = await containerd.ctr([
+        'run',
+        '--rm',
+        '--snapshotter',
+        'native',
+        '--cgroup',
+        `${containerd.cgroupParent}/native`,
+        TEST_IMAGES.busybox,
+        'native-check',
+        'echo',
+        'native ok',
+      ]);
+      expect(out.trim()).toBe('native ok');
+    } finally {
+      await containerd.stop();
+    }
+  });
 });
