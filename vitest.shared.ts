@@ -1,13 +1,15 @@
-import { defaultServerConditions } from 'vite';
 import { defineProject, mergeConfig, type UserWorkspaceConfig } from 'vitest/config';
 
 /**
  * Settings every vitest project shares. Workspace packages resolve to their TypeScript sources
  * through the `@vkubelet/source` export condition, so tests never run a stale `dist/`.
  */
+// Vite's default server conditions minus `module`, which sends the AWS SDK to files only bundlers load.
+const conditions = ['@vkubelet/source', 'node', 'development|production'];
+
 const shared = defineProject({
-  resolve: { conditions: ['@vkubelet/source', ...defaultServerConditions] },
-  ssr: { resolve: { conditions: ['@vkubelet/source', ...defaultServerConditions] } },
+  resolve: { conditions },
+  ssr: { resolve: { conditions } },
   test: {
     include: ['tests/**/*.test.ts'],
     // Integration tests start a real control plane (5-15 s on 2 shared cores, more under load).
