@@ -2,10 +2,8 @@ import type { ServerResponse } from 'node:http';
 
 import type { V1Pod } from '@kubernetes/client-node';
 
-import type { PodRef, Provider } from '@vkubelet/provider-kit';
-
 import { HttpError, writeJson } from './errors.js';
-import { applyLogOptions } from './logs/apply.js';
+import { applyLogOptions, type PodRef, type Provider } from '@vkubelet/provider-kit';
 import { parseContainerLogOptions } from './logs/options.js';
 import { writeChunks } from './logs/write.js';
 import { RESOURCE_METRICS_CONTENT_TYPE, renderResourceMetrics } from './resource-metrics.js';

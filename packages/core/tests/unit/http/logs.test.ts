@@ -2,7 +2,7 @@ import { END_OF_HISTORY, type ContainerLogOptions, type LogItem } from '@vkubele
 import { describe, expect, it } from 'vitest';
 
 import { HttpError } from '../../../src/http/errors.js';
-import { applyLogOptions, formatRfc3339Nano } from '../../../src/http/logs/apply.js';
+import { applyLogOptions, formatRfc3339Nano } from '@vkubelet/provider-kit';
 import { parseContainerLogOptions } from '../../../src/http/logs/options.js';
 
 const parse = (query: string): ContainerLogOptions => parseContainerLogOptions(new URLSearchParams(query));
