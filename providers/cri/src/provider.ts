@@ -360,11 +360,24 @@ export class CriProvider implements Provider {
   }
 
   async getStatsSummary(options: CallOptions): Promise<StatsSummary> {
-    const stats = await this.cri.listContainerStats(
-      { [LABEL_NODE]: this.ctx.nodeName },
-      { signal: options.signal },
+    const o = { signal: options.signal };
+    const selector = { [LABEL_NODE]: this.ctx.nodeName };
+    const [stats, sandboxStats] = await Promise.all([
+      this.cri.listContainerStats(selector, o),
+      // Network usage only comes per sandbox; runtimes without it still give CPU and memory.
+      this.cri.listPodSandboxStats(selector, o).catch((error: unknown) => {
+        this.logger.debug('ListPodSandboxStats unavailable', { error: String(error) });
+        return [];
+      }),
+    ]);
+    return statsSummary(
+      this.ctx.nodeName,
+      this.startedAt,
+      [...this.pods.values()],
+      stats,
+      this.cpuSampler,
+      sandboxStats,
     );
-    return statsSummary(this.ctx.nodeName, this.startedAt, [...this.pods.values()], stats, this.cpuSampler);
   }
 
   async close(): Promise<void> {

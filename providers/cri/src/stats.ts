@@ -1,5 +1,10 @@
-import type { ContainerStats as CriContainerStats, UInt64Value } from './cri/types.js';
-import type { ContainerStats, PodStats, StatsSummary } from '@vkubelet/provider-kit';
+import type {
+  ContainerStats as CriContainerStats,
+  NetworkInterfaceUsage,
+  PodSandboxStats,
+  UInt64Value,
+} from './cri/types.js';
+import type { ContainerStats, NetworkInterfaceStats, PodStats, StatsSummary } from '@vkubelet/provider-kit';
 
 import { LABEL_CONTAINER_NAME, LABEL_POD_UID } from './labels.js';
 import type { PodRecord } from './pod/record.js';
@@ -62,7 +67,9 @@ export async function statsSummary(
   pods: PodRecord[],
   stats: CriContainerStats[],
   cpuSampler: CpuSampler,
+  sandboxStats: PodSandboxStats[] = [],
 ): Promise<StatsSummary> {
+  const networkBySandbox = new Map(sandboxStats.map(s => [s.attributes.id, s.linux?.network ?? null]));
   const byPod = new Map<string, CriContainerStats[]>();
   for (const s of stats) {
     const uid = s.attributes.labels[LABEL_POD_UID];
@@ -91,6 +98,7 @@ export async function statsSummary(
         usageBytes: sum(containers.map(c => c.memory?.usageBytes)),
         rssBytes: sum(containers.map(c => c.memory?.rssBytes)),
       },
+      ...networkStats(networkBySandbox.get(pod.sandboxId)),
     });
   }
   const memory = await hostMemoryUsage();
@@ -112,6 +120,30 @@ export async function statsSummary(
       },
     },
     pods: podStats,
+  };
+}
+
+function interfaceStats(usage: NetworkInterfaceUsage): NetworkInterfaceStats {
+  return {
+    name: usage.name,
+    rxBytes: num(usage.rx_bytes),
+    rxErrors: num(usage.rx_errors),
+    txBytes: num(usage.tx_bytes),
+    txErrors: num(usage.tx_errors),
+  };
+}
+
+/** The pod's network usage from its sandbox stats (the default interface flattened in, as kubelet does). */
+function networkStats(
+  network: NonNullable<PodSandboxStats['linux']>['network'] | undefined,
+): Pick<PodStats, 'network'> {
+  if (!network?.default_interface) return {};
+  return {
+    network: {
+      time: iso(network.timestamp, new Date()),
+      ...interfaceStats(network.default_interface),
+      interfaces: network.interfaces.map(interfaceStats),
+    },
   };
 }
 

@@ -12,6 +12,7 @@ import type {
   ContainerStatus,
   PodSandbox,
   PodSandboxConfig,
+  PodSandboxStats,
   PodSandboxStatus,
   VersionInfo,
 } from './types.js';
@@ -195,6 +196,19 @@ export class CriClient {
     const res = await this.call<{ stats: ContainerStats[] }>(
       this.runtime,
       'ListContainerStats',
+      { filter: { label_selector: labelSelector } },
+      o,
+    );
+    return res.stats;
+  }
+
+  async listPodSandboxStats(
+    labelSelector: Record<string, string>,
+    o?: RpcOptions,
+  ): Promise<PodSandboxStats[]> {
+    const res = await this.call<{ stats: PodSandboxStats[] }>(
+      this.runtime,
+      'ListPodSandboxStats',
       { filter: { label_selector: labelSelector } },
       o,
     );

@@ -161,3 +161,22 @@ export interface VersionInfo {
   runtime_version: string;
   runtime_api_version: string;
 }
+
+export interface NetworkInterfaceUsage {
+  name: string;
+  rx_bytes: UInt64Value | null;
+  rx_errors: UInt64Value | null;
+  tx_bytes: UInt64Value | null;
+  tx_errors: UInt64Value | null;
+}
+
+export interface PodSandboxStats {
+  attributes: { id: string; labels: Record<string, string> };
+  linux: {
+    network: {
+      timestamp: Int64;
+      default_interface: NetworkInterfaceUsage | null;
+      interfaces: NetworkInterfaceUsage[];
+    } | null;
+  } | null;
+}

@@ -188,6 +188,25 @@ describe('CRI provider against a private containerd', () => {
     await h.provider.deletePod(pod, { signal: signal() });
   });
 
+  it('reports CPU, memory and pod network in the stats summary', async () => {
+    const pod = testPod('stats', {
+      containers: [{ name: 'c', image: BUSYBOX, command: ['sh', '-c', 'while true; do :; done'] }],
+    });
+    await h.provider.createPod(pod, { signal: signal() });
+    const summary = await waitFor('stats with CPU rate and network', async () => {
+      const s = await h.provider.getStatsSummary({ signal: signal() });
+      const p = s.pods.find(x => x.podRef.name === 'stats');
+      return p?.containers[0]?.cpu?.usageNanoCores && p.network ? s : undefined;
+    });
+    const stats = summary.pods.find(x => x.podRef.name === 'stats')!;
+    expect(stats.podRef.uid).toBe(pod.metadata!.uid);
+    expect(stats.containers[0]?.name).toBe('c');
+    expect(stats.containers[0]?.memory?.workingSetBytes).toBeGreaterThan(0);
+    expect(stats.network?.name).toBe('eth0');
+    expect(summary.node.memory?.availableBytes).toBeGreaterThan(0);
+    await h.provider.deletePod(pod, { signal: signal() });
+  });
+
   it('adopts running pods after a restart and removes everything on delete', async () => {
     const pod = testPod('adopt', { containers: [{ name: 'c', image: BUSYBOX, command: ['sleep', '3600'] }] });
     await h.provider.createPod(pod, { signal: signal() });
