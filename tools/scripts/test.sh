@@ -11,6 +11,8 @@ echo "[test] lint"
 npm run --silent lint
 echo "[test] typecheck (tsc --build)"
 tsc -b tsconfig.json
+echo "[test] public API reports (core, provider-kit) match review/*.api.md"
+npm run --silent api:check >/dev/null || { echo "[test] the public API changed: run 'npm run api:update' and commit review/*.api.md" >&2; exit 1; }
 echo "[test] vitest"
 mkdir -p "${VKUBELET_CACHE:-$HOME/.cache/vkubelet}"
 report="${VKUBELET_CACHE:-$HOME/.cache/vkubelet}/vitest-report.json"
