@@ -134,9 +134,7 @@ describe('SPDY flow control', () => {
     expect(stream.resetByPeer).toBe(true);
     expect(errors).toEqual([]);
     // DATA for the reset stream now gets STREAM_ALREADY_CLOSED / INVALID_STREAM, never a crash.
-    socket.push(
-      client.encode({ type: 'data', streamId: 1, fin: false, data: Buffer.from('late') }),
-    );
+    socket.push(client.encode({ type: 'data', streamId: 1, fin: false, data: Buffer.from('late') }));
     // Frames queue behind the SYN_REPLY, whose header compression runs on the zlib thread pool.
     const resets = async (): Promise<SpdyFrame[]> =>
       (await serverFrames(socket)).filter(f => f.type === 'rst_stream');
