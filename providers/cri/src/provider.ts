@@ -221,8 +221,16 @@ export class CriProvider implements Provider {
   async updatePod(pod: V1Pod, _options?: CallOptions): Promise<void> {
     const record = this.pods.get(podIdentity(pod).uid);
     if (!record) throw new NotFoundError(`pod ${pod.metadata?.namespace}/${pod.metadata?.name} not found`);
-    // Labels and annotations are informational here; running containers keep their spec.
-    record.pod = { ...record.pod, metadata: pod.metadata };
+    // Labels and annotations are informational; a changed image restarts that container (the only
+    // container field the API server lets change on a running pod).
+    for (const container of pod.spec?.containers ?? []) {
+      const current = record.app.find(c => c.spec.name === container.name);
+      if (current && container.image && container.image !== (current.replaceWith ?? current.spec).image) {
+        current.replaceWith = container;
+      }
+    }
+    record.pod = { ...record.pod, metadata: pod.metadata, spec: pod.spec ?? record.pod.spec };
+    void this.kick(record);
   }
 
   async deletePod(pod: V1Pod, options: CallOptions): Promise<void> {

@@ -30,6 +30,8 @@ export interface ContainerRecord {
   notBefore: number;
   /** Current back-off step (ms); 0 until the first failure. */
   backoffMs: number;
+  /** A changed spec (new image) to restart the container with on the next sync. */
+  replaceWith?: V1Container;
   /** The image reference the runtime resolved. */
   imageRef?: string;
 }

@@ -38,6 +38,10 @@ export async function syncPod(pod: PodRecord, ctx: SyncContext): Promise<void> {
     return;
   }
   for (const app of pod.app) {
+    if (app.replaceWith) {
+      await replaceContainer(pod, app, ctx);
+      continue;
+    }
     const state = app.status?.state;
     if (state === 'CONTAINER_RUNNING' || state === 'CONTAINER_CREATED') continue;
     if (state === 'CONTAINER_EXITED') {
@@ -68,10 +72,34 @@ async function refresh(pod: PodRecord, ctx: SyncContext): Promise<void> {
 }
 
 /** Creates and starts the next instance of `record`, honouring back-off and image pulls. */
-async function startContainer(pod: PodRecord, record: ContainerRecord, ctx: SyncContext): Promise<void> {
+/**
+ * A container whose spec changed (a new image through updatePod) is stopped and started again from
+ * the new spec at once, whatever the restart policy, as kubelet does; it counts as a restart.
+ */
+async function replaceContainer(pod: PodRecord, record: ContainerRecord, ctx: SyncContext): Promise<void> {
+  const o = { signal: ctx.signal };
+  if (record.id && record.status?.state !== 'CONTAINER_EXITED') {
+    const grace = pod.pod.spec?.terminationGracePeriodSeconds ?? 30;
+    await ctx.cri.stopContainer(record.id, grace, o);
+    record.status = await ctx.cri.containerStatus(record.id, o);
+  }
+  record.spec = record.replaceWith!;
+  record.replaceWith = undefined;
+  record.backoffMs = 0;
+  record.notBefore = 0;
+  record.waiting = undefined;
+  await startContainer(pod, record, ctx, true);
+}
+
+async function startContainer(
+  pod: PodRecord,
+  record: ContainerRecord,
+  ctx: SyncContext,
+  immediate = false,
+): Promise<void> {
   const now = Date.now();
   const exited = record.status?.state === 'CONTAINER_EXITED';
-  if (exited && record.notBefore === 0) {
+  if (exited && record.notBefore === 0 && !immediate) {
     // First look at this exit: schedule the restart after the back-off.
     const started = nsToDate(record.status!.started_at)?.getTime() ?? now;
     const finished = nsToDate(record.status!.finished_at)?.getTime() ?? now;

@@ -188,6 +188,33 @@ describe('CRI provider against a private containerd', () => {
     await h.provider.deletePod(pod, { signal: signal() });
   });
 
+  it('restarts a container with its new image when updatePod changes it', async () => {
+    const pod = testPod('update', {
+      restartPolicy: 'Never',
+      containers: [{ name: 'c', image: BUSYBOX, command: ['sleep', '3600'] }],
+    });
+    await h.provider.createPod(pod, { signal: signal() });
+    await waitFor(
+      'running',
+      async () =>
+        (await h.provider.getPodStatus('default', 'update', { signal: signal() })).phase === 'Running',
+    );
+    const updated = structuredClone(pod);
+    updated.metadata!.annotations = { note: 'new' };
+    updated.spec!.containers[0]!.image = 'vkubelet.test/pause:1';
+    await h.provider.updatePod(updated, { signal: signal() });
+    const status = await waitFor('restarted with the new image', async () => {
+      const s = await h.provider.getPodStatus('default', 'update', { signal: signal() });
+      const c = s.containerStatuses?.[0];
+      return c?.image === 'vkubelet.test/pause:1' && c.state?.running && c.restartCount === 1 ? s : undefined;
+    });
+    expect(status.phase).toBe('Running');
+    expect(
+      (await h.provider.getPod('default', 'update', { signal: signal() })).metadata?.annotations,
+    ).toEqual({ note: 'new' });
+    await h.provider.deletePod(pod, { signal: signal() });
+  });
+
   it('reports CPU, memory and pod network in the stats summary', async () => {
     const pod = testPod('stats', {
       containers: [{ name: 'c', image: BUSYBOX, command: ['sh', '-c', 'while true; do :; done'] }],
