@@ -49,6 +49,8 @@ export interface PodRecord {
   hostPaths: Map<string, string>;
   init: ContainerRecord[];
   app: ContainerRecord[];
+  /** activeDeadlineSeconds passed: containers stopped, the pod Failed for good. */
+  deadlineExceeded?: boolean;
   /** Set once deletion begins; the sync loop leaves the pod alone from then on. */
   deleting: boolean;
   /** The status last pushed to core, as JSON, to notify on change only. */

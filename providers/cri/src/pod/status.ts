@@ -81,7 +81,7 @@ export function initFailedForGood(pod: PodRecord): boolean {
 
 /** kubelet's getPhase: from the app containers' states and the restart policy. */
 export function podPhase(pod: PodRecord, statuses: V1ContainerStatus[]): NonNullable<V1PodStatus['phase']> {
-  if (initFailedForGood(pod)) return 'Failed';
+  if (initFailedForGood(pod) || pod.deadlineExceeded) return 'Failed';
   if (pod.deleting && !pod.sandboxReady) {
     // Deleted: every container has been stopped; the pod ends like kubelet ends it (terminal phase).
     const exits = statuses.map(s => s.state?.terminated?.exitCode);
@@ -150,6 +150,12 @@ export function podStatus(pod: PodRecord, hostIP: string): V1PodStatus {
   const ip = pod.podIP;
   return {
     phase,
+    ...(pod.deadlineExceeded
+      ? {
+          reason: 'DeadlineExceeded',
+          message: 'Pod was active on the node longer than the specified deadline',
+        }
+      : {}),
     hostIP,
     hostIPs: [{ ip: hostIP }],
     ...(ip ? { podIP: ip, podIPs: [{ ip }] } : {}),

@@ -26,6 +26,10 @@ export interface SyncContext {
 export async function syncPod(pod: PodRecord, ctx: SyncContext): Promise<void> {
   await refresh(pod, ctx);
   if (pod.deleting || !pod.sandboxReady) return;
+  if (pod.deadlineExceeded || deadlinePassed(pod)) {
+    await stopForDeadline(pod, ctx);
+    return;
+  }
   const policy = pod.pod.spec?.restartPolicy ?? 'Always';
 
   if (initFailedForGood(pod)) return;
@@ -49,6 +53,24 @@ export async function syncPod(pod: PodRecord, ctx: SyncContext): Promise<void> {
       if (policy === 'Never' || (policy === 'OnFailure' && exitCode === 0)) continue;
     }
     await startContainer(pod, app, ctx);
+  }
+}
+
+function deadlinePassed(pod: PodRecord): boolean {
+  const deadline = pod.pod.spec?.activeDeadlineSeconds;
+  return deadline !== undefined && Date.now() - pod.createdAt.getTime() > deadline * 1000;
+}
+
+/** activeDeadlineSeconds passed: kubelet kills the containers and fails the pod for good. */
+async function stopForDeadline(pod: PodRecord, ctx: SyncContext): Promise<void> {
+  pod.deadlineExceeded = true;
+  const grace = pod.pod.spec?.terminationGracePeriodSeconds ?? 30;
+  for (const record of [...pod.init, ...pod.app]) {
+    record.waiting = undefined;
+    record.replaceWith = undefined;
+    if (!record.id || record.status?.state === 'CONTAINER_EXITED') continue;
+    await ctx.cri.stopContainer(record.id, grace, { signal: ctx.signal });
+    record.status = await ctx.cri.containerStatus(record.id, { signal: ctx.signal });
   }
 }
 

@@ -215,6 +215,21 @@ describe('CRI provider against a private containerd', () => {
     await h.provider.deletePod(pod, { signal: signal() });
   });
 
+  it('fails a pod past its activeDeadlineSeconds and stops its containers', async () => {
+    const pod = testPod('deadline', {
+      activeDeadlineSeconds: 1,
+      containers: [{ name: 'c', image: BUSYBOX, command: ['sleep', '3600'] }],
+    });
+    await h.provider.createPod(pod, { signal: signal() });
+    const status = await waitFor('DeadlineExceeded', async () => {
+      const s = await h.provider.getPodStatus('default', 'deadline', { signal: signal() });
+      return s.reason === 'DeadlineExceeded' && s.containerStatuses?.[0]?.state?.terminated ? s : undefined;
+    });
+    expect(status.phase).toBe('Failed');
+    expect(status.containerStatuses?.[0]?.restartCount).toBe(0);
+    await h.provider.deletePod(pod, { signal: signal() });
+  });
+
   it('reports CPU, memory and pod network in the stats summary', async () => {
     const pod = testPod('stats', {
       containers: [{ name: 'c', image: BUSYBOX, command: ['sh', '-c', 'while true; do :; done'] }],
