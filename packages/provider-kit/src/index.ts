@@ -28,3 +28,4 @@ export {
 } from './provider.js';
 export type * from './stats.js';
 export { applyLogOptions, formatRfc3339Nano, logsSince } from './logs.js';
+export { parseQuantity } from './quantity.js';

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
-import { parseQuantity } from './quantity.js';
+import { parseQuantity } from '@vkubelet/provider-kit';
 
 const quantity = (what: string) =>
   z.union([z.string(), z.number()]).transform((value, ctx) => {

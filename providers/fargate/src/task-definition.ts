@@ -6,10 +6,9 @@ import type {
   Volume,
 } from '@aws-sdk/client-ecs';
 import type { V1Container, V1Pod, V1ResourceRequirements } from '@kubernetes/client-node';
-import { InvalidInputError } from '@vkubelet/provider-kit';
+import { InvalidInputError, parseQuantity } from '@vkubelet/provider-kit';
 
 import { identityOf, podTags, taskFamily } from './identity.js';
-import { parseQuantity } from './quantity.js';
 import { fargateTaskSize, MAX_TASK_SIZE, type TaskSize } from './task-size.js';
 
 /** What the mapping needs from the provider config. */

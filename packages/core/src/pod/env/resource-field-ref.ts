@@ -1,7 +1,7 @@
 import type { V1Container, V1ResourceFieldSelector } from '@kubernetes/client-node';
 
 import { EnvResolutionError } from './errors.js';
-import { parseQuantity } from './quantity.js';
+import { parseQuantity } from '@vkubelet/provider-kit';
 
 /** Node allocatable, by resource name; what a limit defaults to when the container sets none. */
 export type NodeAllocatable = Readonly<Record<string, string | number>>;

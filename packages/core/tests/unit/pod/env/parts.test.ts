@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 
 import { isEnvVarName } from '../../../../src/pod/env/env-var-name.js';
 import { resolveFieldRef } from '../../../../src/pod/env/field-ref.js';
-import { parseQuantity } from '../../../../src/pod/env/quantity.js';
+import { parseQuantity } from '@vkubelet/provider-kit';
 import { resolveResourceFieldRef } from '../../../../src/pod/env/resource-field-ref.js';
 import { serviceLinkVariables } from '../../../../src/pod/env/service-links.js';
 
