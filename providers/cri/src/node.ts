@@ -5,7 +5,7 @@ import type { V1Node } from '@kubernetes/client-node';
 
 import type { CriConfig } from './config.js';
 import type { VersionInfo } from './cri/types.js';
-import { parseQuantity } from './quantity.js';
+import { parseQuantity } from '@vkubelet/provider-kit';
 
 /** Capacity from the host; allocatable is capacity minus the configured reservations. */
 export function nodeResources(config: CriConfig): {

@@ -2,7 +2,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { constants, createDeflate, type Deflate } from 'node:zlib';
 
-import { SPDY3_HEADER_DICTIONARY } from './dictionary.js';
+import { ControlType, FLAG_FIN, SPDY3_HEADER_DICTIONARY, SPDY_VERSION } from '@vkubelet/core/spdy';
 
 /**
  * A minimal SPDY/3.1 client: enough to drive the kubelet remote command protocol on a runtime's
@@ -10,13 +10,6 @@ import { SPDY3_HEADER_DICTIONARY } from './dictionary.js';
  * client streams with headers, writes DATA with FIN, answers PING and returns receive window.
  * Server header blocks are never needed, so they are not decompressed.
  */
-const SPDY_VERSION = 3;
-const TYPE_SYN_STREAM = 1;
-const TYPE_RST_STREAM = 3;
-const TYPE_PING = 6;
-const TYPE_GOAWAY = 7;
-const TYPE_WINDOW_UPDATE = 9;
-const FLAG_FIN = 0x01;
 const MAX_DATA_FRAME = 16 * 1024;
 
 export interface SpdyStreamHandlers {
@@ -56,7 +49,7 @@ export class SpdyClient {
     body.writeUInt32BE(id & 0x7fffffff, 0);
     body.writeUInt32BE(0, 4); // associated-to stream
     // priority 0, slot 0
-    this.socket.write(controlFrame(TYPE_SYN_STREAM, 0, Buffer.concat([body, block])));
+    this.socket.write(controlFrame(ControlType.SynStream, 0, Buffer.concat([body, block])));
     return id;
   }
 
@@ -116,13 +109,13 @@ export class SpdyClient {
 
   private control(type: number, payload: Buffer): void {
     switch (type) {
-      case TYPE_PING:
-        this.socket.write(controlFrame(TYPE_PING, 0, payload));
+      case ControlType.Ping:
+        this.socket.write(controlFrame(ControlType.Ping, 0, payload));
         break;
-      case TYPE_RST_STREAM:
+      case ControlType.RstStream:
         this.endStream(payload.readUInt32BE(0) & 0x7fffffff);
         break;
-      case TYPE_GOAWAY:
+      case ControlType.GoAway:
         this.close();
         break;
       default:
@@ -139,7 +132,7 @@ export class SpdyClient {
       const update = Buffer.alloc(8);
       update.writeUInt32BE(id, 0);
       update.writeUInt32BE(payload.length, 4);
-      if (!this.closed) this.socket.write(controlFrame(TYPE_WINDOW_UPDATE, 0, update));
+      if (!this.closed) this.socket.write(controlFrame(ControlType.WindowUpdate, 0, update));
     }
     if (flags & FLAG_FIN) this.endStream(id);
   }

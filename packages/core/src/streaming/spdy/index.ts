@@ -9,3 +9,4 @@ export {
   rejectUpgrade,
   type Negotiation,
 } from './upgrade.js';
+export { SPDY3_HEADER_DICTIONARY } from './dictionary.js';
