@@ -2,7 +2,7 @@ import { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 import { noopLogger } from '@vkubelet/provider-kit';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 import { FrameSplitter, SpdyCodec } from '../../../src/streaming/spdy/codec.js';
 import { SpdyServerConnection } from '../../../src/streaming/spdy/connection.js';
@@ -92,10 +92,22 @@ describe('SPDY flow control', () => {
     stream.on('data', (data: Buffer) => (consumed += data.length));
     while (consumed < 16 * chunk.length) await tick();
     expect(socket.isPaused()).toBe(false);
-    const updates = (await serverFrames(socket)).filter(f => f.type === 'window_update');
-    const streamDelta = updates.filter(f => f.streamId === 1).reduce((sum, f) => sum + f.delta, 0);
-    const sessionDelta = updates.filter(f => f.streamId === 0).reduce((sum, f) => sum + f.delta, 0);
-    expect(streamDelta).toBeGreaterThanOrEqual(16 * chunk.length - 32 * 1024);
+    // Updates are queued as the reader consumes and flushed with the next frame batch, which on a
+    // loaded machine can come a few turns of the event loop after the last byte was read.
+    const deltas = async () => {
+      const updates = (await serverFrames(socket)).filter(f => f.type === 'window_update');
+      const sum = (id: number) =>
+        updates.filter(f => f.streamId === id).reduce((total, f) => total + f.delta, 0);
+      return { stream: sum(1), session: sum(0) };
+    };
+    await vi.waitFor(
+      async () => expect((await deltas()).stream).toBeGreaterThanOrEqual(16 * chunk.length - 32 * 1024),
+      {
+        timeout: 2_000,
+        interval: 10,
+      },
+    );
+    const { stream: streamDelta, session: sessionDelta } = await deltas();
     expect(sessionDelta).toBe(streamDelta);
     connection.destroy();
   });
