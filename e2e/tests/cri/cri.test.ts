@@ -3,14 +3,15 @@ import { writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 
-import { KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import { startContainerd, type Containerd } from '@vkubelet/containerd';
-import { VirtualKubelet } from '@vkubelet/core';
 import { plugin } from '@vkubelet/provider-cri';
 import { startControlPlane, type ControlPlane } from '@vkubelet/testenv';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { spawnKubectl, type RunningKubectl } from '../kubelet-api/kubectl-process.js';
+
+import { startVirtualNode, type VirtualNode } from '../support/virtual-node.js';
 
 /**
  * kubectl → kube-apiserver (scheduler included) → VirtualKubelet → CRI provider → a private
@@ -22,8 +23,7 @@ const IMAGE = 'vkubelet.test/busybox:1';
 
 let cp: ControlPlane;
 let containerd: Containerd;
-let agent: VirtualKubelet;
-let done: Promise<void>;
+let node: VirtualNode | undefined;
 const running: RunningKubectl[] = [];
 
 async function kubectlOk(args: string[], input?: string): Promise<string> {
@@ -65,31 +65,12 @@ beforeAll(async () => {
       backoff: { initialMs: 1_000, maxMs: 4_000 },
     }),
   );
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(await cp.nodeKubeconfig(NODE));
-  agent = await VirtualKubelet.create({
-    nodeName: NODE,
-    kubeConfig,
-    provider: context => plugin.create(context),
-    providerName: plugin.name,
-    providerConfigPath: configPath,
-    nodeIP: '127.0.0.1',
-    kubeletApi: {
-      host: '127.0.0.1',
-      port: 0,
-      tls: { selfSigned: true },
-      auth: { clientCaFile: cp.ca.certPath },
-    },
-    nodeStatusIntervalMs: 2_000,
-  });
-  done = agent.run();
-  await agent.whenReady();
+  node = await startVirtualNode(cp, { nodeName: NODE, provider: { plugin, configPath } });
 }, 180_000);
 
 afterAll(async () => {
   for (const process of running) process.child.kill('SIGKILL');
-  await agent?.shutdown();
-  await done;
+  await node?.stop();
   await containerd?.stop();
   await cp?.stop();
 }, 60_000);

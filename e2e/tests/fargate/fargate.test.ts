@@ -14,12 +14,13 @@ import {
   ECSClient,
   ListTasksCommand,
 } from '@aws-sdk/client-ecs';
-import { KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { VirtualKubelet } from '@vkubelet/core';
+import type { V1Pod } from '@kubernetes/client-node';
 import { startMoto, type MotoServer } from '@vkubelet/moto';
 import { plugin } from '@vkubelet/provider-fargate';
 import { startControlPlane, type ControlPlane } from '@vkubelet/testenv';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
+import { startVirtualNode, type VirtualNode } from '../support/virtual-node.js';
 
 /**
  * kubectl → kube-apiserver (scheduler included) → VirtualKubelet → Fargate provider → moto's ECS and
@@ -35,9 +36,9 @@ const LOG_GROUP = '/vk/e2e';
 
 let cp: ControlPlane;
 let moto: MotoServer;
-let agent: VirtualKubelet;
-let done: Promise<void>;
+let node: VirtualNode | undefined;
 let dir: string;
+let configPath: string;
 let ecs: ECSClient;
 let logs: CloudWatchLogsClient;
 
@@ -77,6 +78,23 @@ function pod(name: string, extra: Record<string, unknown> = {}): string {
   });
 }
 
+async function waitRunning(name: string): Promise<V1Pod> {
+  return vi.waitFor(
+    async () => {
+      const p = await getPod(name);
+      if (p.status?.phase !== 'Running')
+        throw new Error(`phase ${p.status?.phase} ${p.status?.message ?? ''}`);
+      return p;
+    },
+    { timeout: 60_000, interval: 300 },
+  );
+}
+
+async function runningTasks(): Promise<string[]> {
+  const { taskArns = [] } = await ecs.send(new ListTasksCommand({ cluster: CLUSTER }));
+  return [...taskArns].sort();
+}
+
 async function taskOf(uid: string) {
   const { taskArns = [] } = await ecs.send(new ListTasksCommand({ cluster: CLUSTER, startedBy: uid }));
   expect(taskArns).toHaveLength(1);
@@ -97,7 +115,7 @@ beforeAll(async () => {
   await logs.send(new CreateLogGroupCommand({ logGroupName: LOG_GROUP }));
 
   dir = await mkdtemp(join(tmpdir(), 'vk-fargate-e2e-'));
-  const configPath = join(dir, 'fargate.yaml');
+  configPath = join(dir, 'fargate.yaml');
   await writeFile(
     configPath,
     [
@@ -113,30 +131,11 @@ beforeAll(async () => {
     ].join('\n'),
   );
 
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(await cp.nodeKubeconfig(NODE));
-  agent = await VirtualKubelet.create({
-    nodeName: NODE,
-    kubeConfig,
-    provider: context => plugin.create(context),
-    providerName: plugin.name,
-    providerConfigPath: configPath,
-    nodeIP: '127.0.0.1',
-    kubeletApi: {
-      host: '127.0.0.1',
-      port: 0,
-      tls: { selfSigned: true },
-      auth: { clientCaFile: cp.ca.certPath },
-    },
-    nodeStatusIntervalMs: 2_000,
-  });
-  done = agent.run();
-  await agent.whenReady();
+  node = await startVirtualNode(cp, { nodeName: NODE, provider: { plugin, configPath } });
 }, 180_000);
 
 afterAll(async () => {
-  await agent?.shutdown();
-  await done;
+  await node?.stop();
   ecs?.destroy();
   logs?.destroy();
   await moto?.stop();
@@ -206,5 +205,21 @@ describe('Fargate provider through the API server', () => {
     expect(refused.status?.reason).toBe('ProviderFailed');
     expect(refused.status?.message).toContain('spec.hostNetwork');
     await kubectlOk(['delete', 'pod', 'host-net', '--wait=true', '--timeout=60s']);
+  });
+
+  it('a restarted virtual-kubelet adopts the running tasks without starting new ones', async () => {
+    await vi.waitFor(() => kubectlOk(['apply', '-f', '-'], pod('keep')), { timeout: 30_000, interval: 500 });
+    const keep = await waitRunning('keep');
+    const before = await runningTasks();
+    expect(before).toHaveLength(1);
+
+    await node!.stop();
+    node = await startVirtualNode(cp, { nodeName: NODE, provider: { plugin, configPath } });
+    // Long enough for start-up reconciliation and a few status rounds.
+    await new Promise(resolve => setTimeout(resolve, 3_000));
+    expect(await runningTasks()).toEqual(before);
+    expect((await getPod('keep')).status?.phase).toBe('Running');
+    expect((await taskOf(keep.metadata!.uid!)).lastStatus).toBe('RUNNING');
+    await kubectlOk(['delete', 'pod', 'keep', '--wait=true', '--timeout=60s']);
   });
 });

@@ -1,9 +1,9 @@
-import { KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { VirtualKubelet } from '@vkubelet/core';
+import type { V1Pod } from '@kubernetes/client-node';
 import { MockProvider } from '@vkubelet/provider-kit/mock';
 import { startControlPlane, type ControlPlane } from '@vkubelet/testenv';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
+import { startVirtualNode, type VirtualNode } from '../support/virtual-node.js';
 import { createHostAddress, type HostAddress } from './host-address.js';
 
 /**
@@ -13,8 +13,7 @@ import { createHostAddress, type HostAddress } from './host-address.js';
 const NODE = 'vk-proxy';
 let cp: ControlPlane;
 let host: HostAddress;
-let agent: VirtualKubelet;
-let done: Promise<void>;
+let node: VirtualNode | undefined;
 
 async function kubectlOk(args: string[]): Promise<string> {
   const result = await cp.kubectl(args);
@@ -25,23 +24,11 @@ async function kubectlOk(args: string[]): Promise<string> {
 beforeAll(async () => {
   host = createHostAddress();
   cp = await startControlPlane({ name: 'node-proxy-e2e', scheduler: false });
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(await cp.nodeKubeconfig(NODE));
-  agent = await VirtualKubelet.create({
+  node = await startVirtualNode(cp, {
     nodeName: NODE,
-    kubeConfig,
     provider: new MockProvider({ nodeName: NODE, internalIP: host.address }),
-    providerName: 'mock',
-    nodeIP: host.address,
-    kubeletApi: {
-      host: host.address,
-      port: 0,
-      tls: { selfSigned: true },
-      auth: { clientCaFile: cp.ca.certPath },
-    },
+    address: host.address,
   });
-  done = agent.run();
-  await agent.whenReady();
   const pod: V1Pod = {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -71,8 +58,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await agent?.shutdown();
-  await done?.catch(() => {});
+  await node?.stop();
   await cp?.stop();
   host?.remove();
 });
