@@ -8,6 +8,15 @@ type CsrTls = Extract<KubeletTlsOptions, { csr: unknown }>;
 /** Serving certificate: files, self-signed, or a CSR sent with the agent's own client. */
 export type AgentTlsOptions = Exclude<KubeletTlsOptions, CsrTls> | { csr: Omit<CsrTls['csr'], 'client'> };
 
+/**
+ * Client-side API rate of a virtual node. A kubelet uses 50/100 for its ~100 pods; a virtual node
+ * carries thousands, each needing a few writes (status, events, deletion) as it starts and stops, so
+ * 50/s would queue a burst of pods for minutes. Fairness between clients is the API server's job
+ * (API Priority and Fairness); derived projects run 500/1000 and more (tensile-kube, Liqo).
+ */
+export const DEFAULT_KUBE_API_QPS = 500;
+export const DEFAULT_KUBE_API_BURST = 1000;
+
 /** How a VirtualKubelet gets its provider: an instance, or a factory given the provider context. */
 export type ProviderSource = Provider | ((context: ProviderContext) => Promise<Provider>);
 
@@ -43,7 +52,9 @@ export interface VirtualKubeletOptions {
   metricsAddress?: { host: string; port: number };
   /** Workers per pod queue (default 10). */
   podSyncWorkers?: number;
+  /** Client-side API requests per second (default DEFAULT_KUBE_API_QPS). */
   kubeApiQps?: number;
+  /** Client-side API request burst (default DEFAULT_KUBE_API_BURST). */
   kubeApiBurst?: number;
   /** Fail `run()` if the node is not Ready within this (0 = wait for ever). */
   startupTimeoutMs?: number;

@@ -21,7 +21,7 @@ import { PodController } from '../pod/index.js';
 import { abortableSleep } from '../util/abortable-sleep.js';
 import { IllegalStateError, type VirtualKubeletState } from './lifecycle.js';
 import { defaultNodeIP } from './node-ip.js';
-import type { VirtualKubeletOptions } from './options.js';
+import { DEFAULT_KUBE_API_BURST, DEFAULT_KUBE_API_QPS, type VirtualKubeletOptions } from './options.js';
 import { KUBELET_VERSION } from './version.js';
 
 const DEFAULT_TAINT_KEY = 'virtual-kubelet.io/provider';
@@ -66,8 +66,8 @@ export class VirtualKubelet {
     const meter = options.meter ?? new PrometheusMeter();
     const client = KubeClient.create({
       kubeConfig: options.kubeConfig,
-      qps: options.kubeApiQps,
-      burst: options.kubeApiBurst,
+      qps: options.kubeApiQps ?? DEFAULT_KUBE_API_QPS,
+      burst: options.kubeApiBurst ?? DEFAULT_KUBE_API_BURST,
       metrics: meter,
       logger,
     });

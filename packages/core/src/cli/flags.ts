@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
+import { DEFAULT_KUBE_API_BURST, DEFAULT_KUBE_API_QPS } from '../agent/options.js';
 import { LOG_LEVELS, type LogLevel } from '../logging/pino-logger.js';
 import { TAINT_EFFECTS } from '../node/node-template.js';
 import { parseDuration } from './duration.js';
@@ -158,10 +159,14 @@ export function defineRootFlags(command: Command, env: NodeJS.ProcessEnv): Comma
         .default(30_000, '30s'),
     )
     .addOption(
-      new Option('--kube-api-qps <n>', 'client-side API request rate').argParser(positiveInt).default(50),
+      new Option('--kube-api-qps <n>', 'client-side API request rate')
+        .argParser(positiveInt)
+        .default(DEFAULT_KUBE_API_QPS),
     )
     .addOption(
-      new Option('--kube-api-burst <n>', 'client-side API request burst').argParser(positiveInt).default(100),
+      new Option('--kube-api-burst <n>', 'client-side API request burst')
+        .argParser(positiveInt)
+        .default(DEFAULT_KUBE_API_BURST),
     )
     .addOption(
       new Option('--tls-cert-file <path>', 'serving certificate ($APISERVER_CERT_LOCATION)').default(

@@ -32,6 +32,7 @@ import {
 import { publishPodPhases } from './phase-gauge.js';
 import { pollStatuses } from './status-poller.js';
 import type { PodApi, PodInformer, PodState } from './types.js';
+import { reportedStatus, withoutStatus } from './kept-state.js';
 import { errorMessage, uidOf } from './util.js';
 
 export interface PodControllerOptions {
@@ -240,7 +241,7 @@ export class PodController {
     if (!resolved) return;
     if (!state.inProvider && !this.#inventoryKnown) await this.#lookUpInProvider(pod, state, signal);
     if (state.inProvider && state.applied && podsEqualForProvider(state.applied, resolved)) {
-      state.applied = resolved;
+      state.applied = withoutStatus(resolved);
       await this.#clearFailure(pod, state, signal);
       return;
     }
@@ -252,7 +253,7 @@ export class PodController {
       const existing = await this.#calls.get(pod.metadata?.namespace ?? '', pod.metadata?.name ?? '', signal);
       if (uidOf(existing) === '' || uidOf(existing) === state.uid) {
         state.inProvider = true;
-        state.applied = existing;
+        state.applied = withoutStatus(existing);
       }
     } catch (err) {
       if (!isNotFound(err)) throw err;
@@ -326,7 +327,7 @@ export class PodController {
       }
     }
     state.inProvider = true;
-    state.applied = resolved;
+    state.applied = withoutStatus(resolved);
     this.#options.events.event(pod, 'Normal', success, `${verb} pod in provider successfully`);
     await this.#clearFailure(pod, state, signal);
   }
@@ -442,7 +443,7 @@ export class PodController {
     const state = this.#states.get(key);
     if (!apiPod || !state || state.uid !== uidOf(apiPod)) return;
     if (uidOf(reported) !== '' && uidOf(reported) !== state.uid) return; // about an older pod of that name
-    state.reported = structuredClone(reported);
+    state.reported = reportedStatus(reported);
     this.#status.enqueue(key);
   }
 

@@ -18,8 +18,8 @@ describe('virtual-kubelet flags', () => {
       podSyncWorkers: 10,
       fullResyncPeriodMs: 60_000,
       streamCreationTimeoutMs: 30_000,
-      kubeApiQps: 50,
-      kubeApiBurst: 100,
+      kubeApiQps: 500,
+      kubeApiBurst: 1000,
       anonymousAuth: false,
     });
   });

@@ -1,0 +1,23 @@
+import type { V1Pod } from '@kubernetes/client-node';
+
+/**
+ * What the controller keeps of a pod it handed to the provider: everything but the status, which is
+ * tracked from the provider's reports. A node with 10,000 pods keeps 10,000 of these.
+ */
+export function withoutStatus(pod: V1Pod): V1Pod {
+  const { status: _status, ...rest } = pod;
+  return rest;
+}
+
+/** What the controller keeps of a provider report: identity, provider-side deletion and the status. */
+export function reportedStatus(reported: V1Pod): V1Pod {
+  const metadata = reported.metadata;
+  return {
+    metadata: {
+      uid: metadata?.uid,
+      deletionTimestamp: metadata?.deletionTimestamp,
+      deletionGracePeriodSeconds: metadata?.deletionGracePeriodSeconds,
+    },
+    status: structuredClone(reported.status),
+  };
+}
