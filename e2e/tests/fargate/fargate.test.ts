@@ -90,8 +90,11 @@ async function waitRunning(name: string): Promise<V1Pod> {
   );
 }
 
-async function runningTasks(): Promise<string[]> {
-  const { taskArns = [] } = await ecs.send(new ListTasksCommand({ cluster: CLUSTER }));
+/** Running tasks started for the pod with this UID (the provider tags and starts one per pod). */
+async function runningTasks(uid: string): Promise<string[]> {
+  const { taskArns = [] } = await ecs.send(
+    new ListTasksCommand({ cluster: CLUSTER, startedBy: uid, desiredStatus: 'RUNNING' }),
+  );
   return [...taskArns].sort();
 }
 
@@ -210,14 +213,15 @@ describe('Fargate provider through the API server', () => {
   it('a restarted virtual-kubelet adopts the running tasks without starting new ones', async () => {
     await vi.waitFor(() => kubectlOk(['apply', '-f', '-'], pod('keep')), { timeout: 30_000, interval: 500 });
     const keep = await waitRunning('keep');
-    const before = await runningTasks();
+    const uid = keep.metadata!.uid!;
+    const before = await runningTasks(uid);
     expect(before).toHaveLength(1);
 
     await node!.stop();
     node = await startVirtualNode(cp, { nodeName: NODE, provider: { plugin, configPath } });
     // Long enough for start-up reconciliation and a few status rounds.
     await new Promise(resolve => setTimeout(resolve, 3_000));
-    expect(await runningTasks()).toEqual(before);
+    expect(await runningTasks(uid)).toEqual(before);
     expect((await getPod('keep')).status?.phase).toBe('Running');
     expect((await taskOf(keep.metadata!.uid!)).lastStatus).toBe('RUNNING');
     await kubectlOk(['delete', 'pod', 'keep', '--wait=true', '--timeout=60s']);

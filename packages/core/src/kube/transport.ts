@@ -123,13 +123,16 @@ export class KubeTransport {
   #createDispatcher(tls: TlsMaterial): Dispatcher {
     const agentOptions = Object.fromEntries(Object.entries(tls).filter(([, v]) => v !== undefined));
     const plan = this.#kubeConfig.createDispatcherOptions(this.#kubeConfig.getCurrentCluster(), agentOptions);
+    // HTTP/1.1 only: undici's HTTP/2 client raises an uncaught "other side closed" when the API server
+    // goes away under an idle session (seen when the API server restarts or stops).
+    const allowH2 = false;
     switch (plan.type) {
       case 'agent':
-        return new Agent({ connect: plan.connect });
+        return new Agent({ connect: plan.connect, allowH2 });
       case 'proxy':
-        return new ProxyAgent({ uri: plan.uri, requestTls: plan.requestTls, connect: plan.connect });
+        return new ProxyAgent({ uri: plan.uri, requestTls: plan.requestTls, connect: plan.connect, allowH2 });
       case 'none':
-        return new Agent({ connect: { keepAlive: true, keepAliveInitialDelay: 30_000 } });
+        return new Agent({ connect: { keepAlive: true, keepAliveInitialDelay: 30_000 }, allowH2 });
       default:
         throw new Error(`kubeconfig proxy type ${plan.type} is not supported by vkubelet`);
     }

@@ -176,7 +176,10 @@ export class PodController {
         signal,
       );
       this.#inventoryKnown = running !== undefined;
-      for (const [key, state] of running ?? []) this.#states.set(key, state);
+      for (const [key, state] of running ?? []) {
+        this.#states.set(key, state);
+        if (state.reported) this.#status.enqueue(key);
+      }
       const background: Promise<void>[] = [
         this.#sync.run(signal),
         this.#deletes.run(signal),

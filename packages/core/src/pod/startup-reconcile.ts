@@ -2,6 +2,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { isNotFound, type Logger } from '@vkubelet/provider-kit';
 
 import { podKey } from './compare.js';
+import { reportedStatus, withoutStatus } from './kept-state.js';
 import type { ProviderCalls } from './provider-calls.js';
 import type { PodInformer, PodState } from './types.js';
 import { errorMessage, forEachConcurrently, uidOf } from './util.js';
@@ -40,7 +41,9 @@ export async function reconcileWithProvider(
     running.set(key, {
       uid: uidOf(apiPod),
       inProvider: true,
-      applied: providerPod,
+      applied: withoutStatus(providerPod),
+      // The previous agent may have stopped before writing the latest status: the caller syncs it.
+      reported: providerPod.status ? reportedStatus(providerPod) : undefined,
       failureWritten: false,
       deletedInProvider: false,
     });
