@@ -1,43 +1,23 @@
-import { KubeConfig, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { MockBackend, MockProvider } from '@vkubelet/provider-kit/mock';
 import { startControlPlane, type ControlPlane } from '@vkubelet/testenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { VirtualKubelet } from '../../../src/agent/virtual-kubelet.js';
-import { KubeClient } from '../../../src/kube/client.js';
+import type { KubeClient } from '../../../src/kube/client.js';
+import { clientFrom, eventually, kubeConfigFrom } from '../support.js';
 
 let plane: ControlPlane;
 let admin: KubeClient;
 
-const kubeConfigFrom = (path: string) => {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(path);
-  return kubeConfig;
-};
-
 beforeAll(async () => {
   plane = await startControlPlane({ name: 'agent' });
-  admin = KubeClient.create({ kubeConfig: kubeConfigFrom(plane.adminKubeconfigPath) });
+  admin = clientFrom(plane.adminKubeconfigPath);
 });
 
 afterAll(async () => {
   await plane?.stop();
 });
-
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    await new Promise(resolve => setTimeout(resolve, 200));
-  }
-  throw new Error(`condition not met in ${timeoutMs} ms`, { cause: lastError });
-}
 
 /** A mock provider that counts the lifecycle calls it gets. */
 function countingProvider(backend: MockBackend, nodeName: string) {

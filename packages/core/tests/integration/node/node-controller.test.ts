@@ -1,46 +1,25 @@
-import { KubeConfig, type V1Lease, type V1Node } from '@kubernetes/client-node';
+import type { V1Lease, V1Node } from '@kubernetes/client-node';
 import { noopLogger, noopMeter, type NodeProvider } from '@vkubelet/provider-kit';
 import { startControlPlane, type ControlPlane } from '@vkubelet/testenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { KubeClient } from '../../../src/kube/client.js';
+import type { KubeClient } from '../../../src/kube/client.js';
 import { LeaseController } from '../../../src/node/lease-controller.js';
 import { NodeController } from '../../../src/node/node-controller.js';
 import { buildNodeTemplate } from '../../../src/node/node-template.js';
+import { clientFrom, eventually } from '../support.js';
 
 let plane: ControlPlane;
 let admin: KubeClient;
 
-const clientFor = (path: string) => {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(path);
-  return KubeClient.create({ kubeConfig });
-};
-
 beforeAll(async () => {
   plane = await startControlPlane({ name: 'node-controller', scheduler: false, controllerManager: false });
-  admin = clientFor(plane.adminKubeconfigPath);
+  admin = clientFrom(plane.adminKubeconfigPath);
 });
 
 afterAll(async () => {
   await plane?.stop();
 });
-
-/** Polls `probe` until it returns a value that is not undefined, or fails after `timeoutMs`. */
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    await new Promise(resolve => setTimeout(resolve, 200));
-  }
-  throw new Error(`condition not met in ${timeoutMs} ms`, { cause: lastError });
-}
 
 const getNode = (name: string) => admin.requestJson<V1Node>('GET', `/api/v1/nodes/${name}`);
 const getLease = (name: string) =>
@@ -57,7 +36,7 @@ async function startAgent(
   provider: NodeProvider,
   overrides: { taintValue?: string; labels?: Record<string, string>; kubeconfig?: string } = {},
 ): Promise<Agent> {
-  const client = clientFor(overrides.kubeconfig ?? (await plane.nodeKubeconfig(nodeName)));
+  const client = clientFrom(overrides.kubeconfig ?? (await plane.nodeKubeconfig(nodeName)));
   const template = buildNodeTemplate({
     nodeName,
     operatingSystem: 'linux',
