@@ -45,6 +45,7 @@ export function runConformance(options: ConformanceOptions): void {
           durationMs: 0,
           detail: reason,
         });
+        // Not applicable, never passed: the provider does not declare this capability (reason in the title).
         it.skip(`${check.id}: ${check.title} (not applicable: ${reason})`, () => {});
         continue;
       }
