@@ -7,6 +7,7 @@ export { CONFORMANCE_CHECKS, type ConformanceCheck } from './checks/index.js';
 export { renderProviderMarkdown, writeConformanceReport } from './report.js';
 export { renderConformanceTable, updateReadmeTable } from './render-table.js';
 export { runConformance } from './run-conformance.js';
+export { ALL_CAPABILITIES } from './types.js';
 export { buildReport, executeCheck, notApplicableReason, runConformanceChecks } from './runner.js';
 export { ConformanceSession, DEFAULT_TIMEOUTS, type PodShape } from './session.js';
 export type {

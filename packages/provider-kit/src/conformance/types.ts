@@ -27,6 +27,22 @@ export interface ConformanceCapabilities {
   persistence?: boolean;
 }
 
+/** Every capability, for providers (like the mock and CRI) that offer them all. */
+export const ALL_CAPABILITIES: Required<ConformanceCapabilities> = {
+  exitCodes: true,
+  restartPolicies: true,
+  initContainers: true,
+  multiContainer: true,
+  notifier: true,
+  logs: true,
+  followLogs: true,
+  exec: true,
+  attach: true,
+  portForward: true,
+  stats: true,
+  persistence: true,
+};
+
 export type CapabilityName = keyof ConformanceCapabilities;
 
 export interface ConformanceTimeouts {

@@ -1,27 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 
-import {
-  CONFORMANCE_CHECKS,
-  runConformanceChecks,
-  type ConformanceCapabilities,
-} from '../../src/conformance/index.js';
+import { ALL_CAPABILITIES, CONFORMANCE_CHECKS, runConformanceChecks } from '../../src/conformance/index.js';
 import { MockBackend, MockProvider } from '../../src/mock/index.js';
 import { BROKEN_PROVIDERS } from '../fixtures/broken-providers.js';
 
-const ALL: Required<ConformanceCapabilities> = {
-  exitCodes: true,
-  restartPolicies: true,
-  initContainers: true,
-  multiContainer: true,
-  notifier: true,
-  logs: true,
-  followLogs: true,
-  exec: true,
-  attach: true,
-  portForward: true,
-  stats: true,
-  persistence: true,
-};
 const timeouts = { podRunningMs: 1_500, podExitMs: 1_500, checkMs: 8_000 };
 const backends: MockBackend[] = [];
 afterAll(() => backends.forEach(backend => backend.close()));
@@ -37,7 +19,7 @@ describe.concurrent('the conformance suite catches broken providers', () => {
         {
           name,
           createProvider: async () => broken.create(backend),
-          capabilities: ALL,
+          capabilities: ALL_CAPABILITIES,
           timeouts,
           parallelPods: 5,
           listBackendResources:

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll } from 'vitest';
 
-import { runConformance } from '../../src/conformance/index.js';
+import { ALL_CAPABILITIES, runConformance } from '../../src/conformance/index.js';
 import { MockBackend, MockProvider } from '../../src/mock/index.js';
 
 // One backend for every instance: the persistence check's second provider is a "restarted agent".
@@ -11,20 +11,7 @@ afterAll(() => backend.close());
 runConformance({
   name: 'mock',
   createProvider: async () => new MockProvider({ backend, nodeName: 'vk-conformance-mock' }),
-  capabilities: {
-    exitCodes: true,
-    restartPolicies: true,
-    initContainers: true,
-    multiContainer: true,
-    notifier: true,
-    logs: true,
-    followLogs: true,
-    exec: true,
-    attach: true,
-    portForward: true,
-    stats: true,
-    persistence: true,
-  },
+  capabilities: ALL_CAPABILITIES,
   listBackendResources: async () => backend.listResources(),
   timeouts: { podRunningMs: 5_000, podExitMs: 5_000, checkMs: 20_000 },
   report: { dir: fileURLToPath(new URL('../../../../conformance-reports', import.meta.url)) },

@@ -101,6 +101,21 @@ async function volumeFiles(
 
 type KeyToPath = { key: string; path: string; mode?: number }[] | undefined;
 
+/** The files of a ConfigMap's or Secret's keys; a missing object is empty if optional, else retried. */
+function objectFiles(
+  label: string,
+  data: Map<string, Buffer> | undefined,
+  items: KeyToPath,
+  optional: boolean | undefined,
+  defaultMode: number | undefined,
+): VolumeFile[] {
+  if (!data) {
+    if (optional) return [];
+    throw new TransientError(`${label} not found`);
+  }
+  return pickItems(data, items, defaultMode, label, optional);
+}
+
 async function configMapFiles(
   namespace: string,
   name: string,
@@ -110,15 +125,11 @@ async function configMapFiles(
   resources: ResourceLister,
 ): Promise<VolumeFile[]> {
   const configMap = await resources.getConfigMap(namespace, name);
-  if (!configMap) {
-    if (optional) return [];
-    throw new TransientError(`configmap "${namespace}/${name}" not found`);
-  }
-  const data = new Map<string, Buffer>();
-  for (const [key, value] of Object.entries(configMap.data ?? {})) data.set(key, Buffer.from(value));
-  for (const [key, value] of Object.entries(configMap.binaryData ?? {}))
-    data.set(key, Buffer.from(value, 'base64'));
-  return pickItems(data, items, defaultMode, `configmap "${namespace}/${name}"`, optional);
+  const data = configMap && new Map<string, Buffer>();
+  for (const [key, value] of Object.entries(configMap?.data ?? {})) data?.set(key, Buffer.from(value));
+  for (const [key, value] of Object.entries(configMap?.binaryData ?? {}))
+    data?.set(key, Buffer.from(value, 'base64'));
+  return objectFiles(`configmap "${namespace}/${name}"`, data, items, optional, defaultMode);
 }
 
 async function secretFiles(
@@ -130,14 +141,10 @@ async function secretFiles(
   resources: ResourceLister,
 ): Promise<VolumeFile[]> {
   const secret = await resources.getSecret(namespace, name);
-  if (!secret) {
-    if (optional) return [];
-    throw new TransientError(`secret "${namespace}/${name}" not found`);
-  }
-  const data = new Map<string, Buffer>();
-  for (const [key, value] of Object.entries(secret.data ?? {})) data.set(key, Buffer.from(value, 'base64'));
-  for (const [key, value] of Object.entries(secret.stringData ?? {})) data.set(key, Buffer.from(value));
-  return pickItems(data, items, defaultMode, `secret "${namespace}/${name}"`, optional);
+  const data = secret && new Map<string, Buffer>();
+  for (const [key, value] of Object.entries(secret?.data ?? {})) data?.set(key, Buffer.from(value, 'base64'));
+  for (const [key, value] of Object.entries(secret?.stringData ?? {})) data?.set(key, Buffer.from(value));
+  return objectFiles(`secret "${namespace}/${name}"`, data, items, optional, defaultMode);
 }
 
 function pickItems(

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 
 import { startContainerd, type Containerd } from '@vkubelet/containerd';
 import { noopLogger, noopMeter, type Provider } from '@vkubelet/provider-kit';
-import { runConformance } from '@vkubelet/provider-kit/conformance';
+import { ALL_CAPABILITIES, runConformance } from '@vkubelet/provider-kit/conformance';
 import { afterAll, beforeAll } from 'vitest';
 
 import { parseCriConfig } from '../../src/config.js';
@@ -62,20 +62,7 @@ async function backendResources(): Promise<string[]> {
 runConformance({
   name: 'cri',
   createProvider: criProvider,
-  capabilities: {
-    exitCodes: true,
-    restartPolicies: true,
-    initContainers: true,
-    multiContainer: true,
-    notifier: true,
-    logs: true,
-    followLogs: true,
-    exec: true,
-    attach: true,
-    portForward: true,
-    stats: true,
-    persistence: true,
-  },
+  capabilities: ALL_CAPABILITIES,
   workloads: {
     shell: (name, script) => ({ name, image, command: ['sh', '-c', script] }),
     echoServer: (name, port) => ({
