@@ -3,7 +3,7 @@ import { request } from 'node:https';
 import { connect } from 'node:net';
 
 import { KubeConfig, type V1Node } from '@kubernetes/client-node';
-import { KubeClient, KubeletServer } from '@vkubelet/core';
+import { KubeClient, KubeletServer, loadKubeconfig } from '@vkubelet/core';
 import { noopLogger } from '@vkubelet/provider-kit';
 import { startControlPlane, type ControlPlane } from '@vkubelet/testenv';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -77,9 +77,7 @@ function start(args: string[]): RunningKubectl {
 
 beforeAll(async () => {
   cp = await startControlPlane({ name: 'kubelet-api-e2e', scheduler: false });
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(await cp.nodeKubeconfig(NODE));
-  const client = KubeClient.create({ kubeConfig });
+  const client = KubeClient.create({ kubeConfig: loadKubeconfig(await cp.nodeKubeconfig(NODE)) });
   provider = new ScriptedProvider();
 
   server = KubeletServer.create({
@@ -98,7 +96,7 @@ beforeAll(async () => {
     daemonEndpoints: { kubeletEndpoint: { Port: port } },
     conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'e2e' }],
   };
-  await client.core.createNode({ body: { metadata: { name: NODE }, status } });
+  await client.requestJson('POST', '/api/v1/nodes', { body: { metadata: { name: NODE }, status } });
 
   const pod = {
     apiVersion: 'v1',

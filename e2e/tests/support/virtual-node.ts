@@ -1,5 +1,4 @@
-import { KubeConfig } from '@kubernetes/client-node';
-import { VirtualKubelet, type ProviderSource } from '@vkubelet/core';
+import { loadKubeconfig, VirtualKubelet, type ProviderSource } from '@vkubelet/core';
 import type { ProviderPlugin } from '@vkubelet/provider-kit';
 import type { ControlPlane } from '@vkubelet/testenv';
 
@@ -22,8 +21,7 @@ export interface VirtualNode {
  * port authenticating the API server by the cluster CA, and waits until the node is Ready.
  */
 export async function startVirtualNode(cp: ControlPlane, options: VirtualNodeOptions): Promise<VirtualNode> {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(await cp.nodeKubeconfig(options.nodeName));
+  const kubeConfig = loadKubeconfig(await cp.nodeKubeconfig(options.nodeName));
   const address = options.address ?? '127.0.0.1';
   const source = options.provider;
   const viaPlugin = typeof source === 'object' && 'plugin' in source ? source : undefined;

@@ -6,6 +6,19 @@ export { main, runAgent, EXIT_USAGE } from './cli/main.js';
 export { createPinoLogger, LOG_LEVELS, type LogLevel } from './logging/pino-logger.js';
 export { PrometheusMeter } from './metrics/prometheus-meter.js';
 export { KubeClient, KubeApiError, type KubeClientOptions } from './kube/client.js';
+export {
+  clusterAccess,
+  inClusterAccess,
+  isInCluster,
+  KubeconfigError,
+  loadKubeconfig,
+  type ClusterAccess,
+  type ClusterAccessValues,
+  type InClusterOptions,
+  type LoadKubeconfigOptions,
+  type RequestCredentials,
+  type TlsMaterial,
+} from './kube/kubeconfig/index.js';
 export { Informer, type InformerOptions } from './cache/index.js';
 export { WorkQueue, type WorkQueueOptions } from './queue/index.js';
 export { KubeletServer, type KubeletServerOptions } from './http/index.js';

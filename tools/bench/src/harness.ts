@@ -1,5 +1,5 @@
-import { KubeConfig, type V1Node } from '@kubernetes/client-node';
-import { KubeClient } from '@vkubelet/core';
+import type { V1Node } from '@kubernetes/client-node';
+import { KubeClient, loadKubeconfig } from '@vkubelet/core';
 import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from '@vkubelet/testenv';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -69,9 +69,11 @@ export async function startBenchCluster(options: BenchClusterOptions): Promise<B
   const plane = await startControlPlane(options.controlPlane);
   let agent: AgentProcess | undefined;
   try {
-    const adminConfig = new KubeConfig();
-    adminConfig.loadFromFile(plane.adminKubeconfigPath);
-    const admin = KubeClient.create({ kubeConfig: adminConfig, qps: 2_000, burst: 4_000 });
+    const admin = KubeClient.create({
+      kubeConfig: loadKubeconfig(plane.adminKubeconfigPath),
+      qps: 2_000,
+      burst: 4_000,
+    });
     const providerConfig = join(options.outDir, 'mock-provider.json');
     writeFileSync(providerConfig, JSON.stringify({ [options.nodeName]: options.mockSettings }));
     const argv = expandCommand(options.agentCommand ?? DEFAULT_AGENT_COMMAND, {

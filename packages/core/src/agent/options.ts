@@ -1,8 +1,9 @@
-import type { KubeConfig, V1Taint } from '@kubernetes/client-node';
+import type { V1Taint } from '@kubernetes/client-node';
 
 import type { Logger, MetricMeter, Provider, ProviderContext } from '@vkubelet/provider-kit';
 
 import type { KubeletAuthOptions, KubeletTlsOptions } from '../http/index.js';
+import type { ClusterAccess } from '../kube/kubeconfig/index.js';
 
 type CsrTls = Extract<KubeletTlsOptions, { csr: unknown }>;
 /** Serving certificate: files, self-signed, or a CSR sent with the agent's own client. */
@@ -23,8 +24,11 @@ export type ProviderSource = Provider | ((context: ProviderContext) => Promise<P
 export interface VirtualKubeletOptions {
   /** Name of the Node to register. */
   nodeName: string;
-  /** Credentials to the cluster: ideally the node identity (system:node:<name>). */
-  kubeConfig: KubeConfig;
+  /**
+   * Server and credentials, ideally the node identity (system:node:<name>): `loadKubeconfig(path)`,
+   * `inClusterAccess()` or `clusterAccess({ server, caPem, certPem, keyPem })`.
+   */
+  kubeConfig: ClusterAccess;
   provider: ProviderSource;
   /** Provider name, for the default taint value and logs. */
   providerName: string;

@@ -186,7 +186,7 @@ export class VirtualKubelet {
       });
       const events = new EventRecorder({
         nodeName: options.nodeName,
-        sink: eventsApiSink(client.events),
+        sink: eventsApiSink(client),
         logger,
         metrics: meter,
       });

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { KubeConfig } from '@kubernetes/client-node';
 import { Command, CommanderError } from 'commander';
 import { existsSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +7,13 @@ import type { Logger, ProviderPlugin } from '@vkubelet/provider-kit';
 
 import { CORE_VERSION, KUBELET_VERSION } from '../agent/version.js';
 import { VirtualKubelet } from '../agent/virtual-kubelet.js';
+import {
+  inClusterAccess,
+  isInCluster,
+  KubeconfigError,
+  loadKubeconfig,
+  type ClusterAccess,
+} from '../kube/kubeconfig/index.js';
 import { createPinoLogger } from '../logging/pino-logger.js';
 import { defineRootFlags, toCommandLineConfig, UsageError, type CommandLineConfig } from './flags.js';
 import { KNOWN_PROVIDERS, loadProviderPlugin } from './provider-loader.js';
@@ -15,16 +21,17 @@ import { KNOWN_PROVIDERS, loadProviderPlugin } from './provider-loader.js';
 /** Exit codes: 0 clean stop, 1 runtime failure, 2 bad flags or configuration (as upstream). */
 export const EXIT_USAGE = 2;
 
-function loadKubeConfig(path: string): KubeConfig {
-  const kubeConfig = new KubeConfig();
-  if (existsSync(path)) {
-    kubeConfig.loadFromFile(path);
-  } else if (process.env.KUBERNETES_SERVICE_HOST) {
-    kubeConfig.loadFromCluster();
-  } else {
-    throw new UsageError(`kubeconfig ${path} does not exist and this is not running inside a cluster`);
+/** The kubeconfig file if it exists, else the pod's service account (as upstream). */
+function clusterAccessFor(path: string): ClusterAccess {
+  try {
+    if (existsSync(path)) return loadKubeconfig(path);
+    if (isInCluster()) return inClusterAccess();
+  } catch (err) {
+    // A malformed kubeconfig is bad configuration: exit code 2 with the message naming the field.
+    if (err instanceof KubeconfigError) throw new UsageError(err.message);
+    throw err;
   }
-  return kubeConfig;
+  throw new UsageError(`kubeconfig ${path} does not exist and this is not running inside a cluster`);
 }
 
 /** Builds and runs the agent for a parsed command line; resolves when it stops. */
@@ -37,7 +44,7 @@ export async function runAgent(
   const plugin = preset && preset.name === providerName ? preset : await loadProviderPlugin(providerName);
   const agent = await VirtualKubelet.create({
     nodeName: config.nodeName,
-    kubeConfig: loadKubeConfig(config.kubeconfig),
+    kubeConfig: clusterAccessFor(config.kubeconfig),
     provider: context => plugin.create(context),
     providerName,
     providerConfigPath: config.providerConfig,

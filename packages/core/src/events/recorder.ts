@@ -1,4 +1,4 @@
-import { V1MicroTime, type EventsV1Event, type V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import {
   noopLogger,
   noopMeter,
@@ -7,7 +7,8 @@ import {
   type MetricMeter,
 } from '@vkubelet/provider-kit';
 
-import type { EventSink } from './sink.js';
+import { microTime } from '../node/micro-time.js';
+import type { EventObject, EventSink } from './sink.js';
 import type { EventType, PodEventRecorder } from './types.js';
 
 export interface EventRecorderOptions {
@@ -44,7 +45,7 @@ export function podControllerComponent(nodeName: string): string {
 interface Series {
   namespace: string;
   name: string;
-  event: EventsV1Event;
+  event: EventObject;
   count: number;
   lastObserved: number;
   /** Count last written to the API server. */
@@ -125,11 +126,11 @@ export class EventRecorder implements PodEventRecorder {
       return;
     }
     const name = `${podName}.${this.#uniqueSuffix(now)}`;
-    const event: EventsV1Event = {
+    const event: EventObject = {
       apiVersion: 'events.k8s.io/v1',
       kind: 'Event',
       metadata: { name, namespace },
-      eventTime: new V1MicroTime(now),
+      eventTime: microTime(new Date(now)),
       type,
       reason: truncate(reason, 128),
       action: truncate(action, 128),
@@ -218,9 +219,9 @@ export class EventRecorder implements PodEventRecorder {
     this.#submit(async () => {
       if (!series.created) return;
       const count = series.count;
-      const updated: EventsV1Event = {
+      const updated: EventObject = {
         ...series.event,
-        series: { count, lastObservedTime: new V1MicroTime(series.lastObserved) },
+        series: { count, lastObservedTime: microTime(new Date(series.lastObserved)) },
       };
       const written = await this.#sink.replace(series.namespace, series.name, updated);
       series.event = { ...updated, metadata: written.metadata ?? updated.metadata };

@@ -1,16 +1,32 @@
-import type { EventsV1Api, EventsV1Event } from '@kubernetes/client-node';
+import type { EventsV1Event } from '@kubernetes/client-node';
+
+import type { KubeClient } from '../kube/client.js';
+
+/**
+ * An events.k8s.io/v1 Event as JSON on the wire: its MicroTime fields are RFC 3339 strings with
+ * microseconds (client-node types them as its V1MicroTime class, whose code we do not load).
+ */
+export type EventObject = Omit<EventsV1Event, 'eventTime' | 'series'> & {
+  eventTime: string;
+  series?: { count: number; lastObservedTime: string };
+};
 
 /** Writes events.k8s.io/v1 Events; the recorder owns naming, aggregation and pacing. */
 export interface EventSink {
-  create(namespace: string, event: EventsV1Event): Promise<EventsV1Event>;
+  create(namespace: string, event: EventObject): Promise<EventObject>;
   /** Replaces an event this recorder created (to advance its series). */
-  replace(namespace: string, name: string, event: EventsV1Event): Promise<EventsV1Event>;
+  replace(namespace: string, name: string, event: EventObject): Promise<EventObject>;
 }
 
-/** An EventSink over client-node's typed events.k8s.io/v1 API. */
-export function eventsApiSink(api: EventsV1Api): EventSink {
+/** An EventSink writing through core's KubeClient. */
+export function eventsApiSink(client: Pick<KubeClient, 'requestJson'>): EventSink {
+  const collection = (namespace: string) =>
+    `/apis/events.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/events`;
   return {
-    create: (namespace, body) => api.createNamespacedEvent({ namespace, body }),
-    replace: (namespace, name, body) => api.replaceNamespacedEvent({ namespace, name, body }),
+    create: (namespace, body) => client.requestJson<EventObject>('POST', collection(namespace), { body }),
+    replace: (namespace, name, body) =>
+      client.requestJson<EventObject>('PUT', `${collection(namespace)}/${encodeURIComponent(name)}`, {
+        body,
+      }),
   };
 }

@@ -1,21 +1,7 @@
-import {
-  AuthenticationV1Api,
-  AuthorizationV1Api,
-  CertificatesV1Api,
-  CoordinationV1Api,
-  CoreV1Api,
-  EventsV1Api,
-  ResponseContext,
-  ServerConfiguration,
-  createConfiguration,
-  wrapHttpLibrary,
-  type Configuration,
-  type KubeConfig,
-  type RequestContext,
-} from '@kubernetes/client-node';
 import { noopLogger, noopMeter, type Logger, type MetricMeter } from '@vkubelet/provider-kit';
 
 import { KubeApiError, parseStatus } from './errors.js';
+import type { ClusterAccess } from './kubeconfig/index.js';
 import { TokenBucket } from './token-bucket.js';
 import { KubeTransport } from './transport.js';
 import { readWatchStream, type WatchEvent } from './watch-stream.js';
@@ -31,8 +17,11 @@ export {
 export type { WatchEvent } from './watch-stream.js';
 
 export interface KubeClientOptions {
-  /** The one KubeConfig of the process (client-node caches agents and credentials per instance). */
-  kubeConfig: KubeConfig;
+  /**
+   * Server and credentials, e.g. `loadKubeconfig(path)`, `inClusterAccess()` or `clusterAccess({...})`.
+   * One per process: it caches credential files and exec plugin answers.
+   */
+  kubeConfig: ClusterAccess;
   /** Sustained requests per second of the whole process (client-go's default for kubelets is 50). */
   qps?: number;
   /** Requests allowed at once above `qps` after a quiet period. */
@@ -65,35 +54,25 @@ const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
 };
 
 /**
- * The Kubernetes client of a process: typed client-node APIs plus raw JSON requests and watches, all
- * sent through one connection pool and one client-side token bucket (`qps`/`burst`), and counted in
+ * The Kubernetes client of a process: raw JSON requests, patches and watches (object types come from
+ * `@kubernetes/client-node`, as types only: its generated API code costs ~90 MB of RSS), all sent
+ * through one connection pool and one client-side token bucket (`qps`/`burst`), and counted in
  * `vkubelet_api_requests_total{verb,resource,code}`.
  */
 export class KubeClient {
-  readonly kubeConfig: KubeConfig;
-  readonly core: CoreV1Api;
-  readonly coordination: CoordinationV1Api;
-  readonly events: EventsV1Api;
-  readonly authentication: AuthenticationV1Api;
-  readonly authorization: AuthorizationV1Api;
-  readonly certificates: CertificatesV1Api;
+  readonly kubeConfig: ClusterAccess;
   readonly #transport: KubeTransport;
 
-  private constructor(kubeConfig: KubeConfig, transport: KubeTransport) {
+  private constructor(kubeConfig: ClusterAccess, transport: KubeTransport) {
     this.kubeConfig = kubeConfig;
     this.#transport = transport;
-    const configuration = this.#configuration();
-    this.core = new CoreV1Api(configuration);
-    this.coordination = new CoordinationV1Api(configuration);
-    this.events = new EventsV1Api(configuration);
-    this.authentication = new AuthenticationV1Api(configuration);
-    this.authorization = new AuthorizationV1Api(configuration);
-    this.certificates = new CertificatesV1Api(configuration);
   }
 
   static create(options: KubeClientOptions): KubeClient {
     const { kubeConfig, qps = 50, burst = 100 } = options;
-    if (!kubeConfig.getCurrentCluster()) throw new TypeError('KubeClient: kubeconfig has no current cluster');
+    if (typeof kubeConfig?.credentials !== 'function') {
+      throw new TypeError('KubeClient: kubeConfig must be a ClusterAccess, e.g. loadKubeconfig(path)');
+    }
     const requests = (options.metrics ?? noopMeter).counter(
       'vkubelet_api_requests_total',
       'Requests sent to the Kubernetes API server, by verb, resource and HTTP code.',
@@ -181,37 +160,5 @@ export class KubeClient {
       if (value !== undefined) url.searchParams.set(name, String(value));
     }
     return url;
-  }
-
-  /** client-node's generated APIs, sending through our transport instead of their own fetch. */
-  #configuration(): Configuration {
-    const transport = this.#transport;
-    return createConfiguration({
-      baseServer: new ServerConfiguration(transport.server, {}),
-      authMethods: {},
-      httpApi: wrapHttpLibrary({
-        async send(request: RequestContext): Promise<ResponseContext> {
-          const body = request.getBody();
-          if (body !== undefined && typeof body !== 'string') {
-            throw new TypeError('KubeClient: only string request bodies are supported');
-          }
-          const response = await transport.send({
-            method: request.getHttpMethod(),
-            url: new URL(request.getUrl()),
-            headers: request.getHeaders(),
-            body,
-            signal: request.getSignal(),
-          });
-          const headers: Record<string, string> = {};
-          response.headers.forEach((value, name) => (headers[name] = value));
-          const bytes = Buffer.from(await response.arrayBuffer());
-          return new ResponseContext(response.status, headers, {
-            text: async () => bytes.toString('utf8'),
-            binary: async () => bytes,
-            stream: () => null,
-          });
-        },
-      }),
-    });
   }
 }

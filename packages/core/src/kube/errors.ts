@@ -1,4 +1,4 @@
-import { ApiException, type V1Status } from '@kubernetes/client-node';
+import type { V1Status } from '@kubernetes/client-node';
 
 /**
  * An error answer of the API server: the HTTP code plus the `Status` object it sent, if any. Thrown by
@@ -41,13 +41,9 @@ export function parseStatus(body: unknown): V1Status | undefined {
   return kind === 'Status' ? value : undefined;
 }
 
-/** HTTP code and Status reason of an error from either our client or client-node's generated APIs. */
+/** HTTP code and Status reason of an API error. */
 function classify(err: unknown): { code: number | undefined; reason: string | undefined } {
   if (err instanceof KubeApiError) return { code: err.code, reason: err.reason };
-  if (err instanceof ApiException) {
-    const exception = err as ApiException<unknown>;
-    return { code: exception.code, reason: parseStatus(exception.body)?.reason };
-  }
   return { code: undefined, reason: undefined };
 }
 
@@ -75,7 +71,7 @@ export function isKubeForbidden(err: unknown): boolean {
   return classify(err).code === 403;
 }
 
-/** The HTTP code of an API error of either kind, if it is one. */
+/** The HTTP code of an API error, if it is one. */
 export function kubeErrorCode(err: unknown): number | undefined {
   return classify(err).code;
 }

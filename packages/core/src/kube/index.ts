@@ -17,4 +17,4 @@ export {
   KubeApiError,
 } from './errors.js';
 export type { WatchEvent } from './watch-stream.js';
-export { withSignal } from './call-options.js';
+export * from './kubeconfig/index.js';

@@ -1,12 +1,9 @@
-import { KubeConfig } from '@kubernetes/client-node';
-
 import { KubeClient } from '../../src/kube/client.js';
+import { loadKubeconfig, type ClusterAccess } from '../../src/kube/kubeconfig/index.js';
 
-/** A KubeConfig read from a kubeconfig file (admin or node identity from testenv). */
-export function kubeConfigFrom(path: string): KubeConfig {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(path);
-  return kubeConfig;
+/** The access in a kubeconfig file (admin or node identity from testenv). */
+export function kubeConfigFrom(path: string): ClusterAccess {
+  return loadKubeconfig(path);
 }
 
 /** A KubeClient with the identity in a kubeconfig file. */

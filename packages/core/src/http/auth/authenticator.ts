@@ -2,17 +2,20 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 
+import type { V1TokenReview } from '@kubernetes/client-node';
 import { LRUCache } from 'lru-cache';
 
 import type { Logger } from '@vkubelet/provider-kit';
 
 import type { AuthApis, AuthenticationResult, UserInfo } from './types.js';
 
+const TOKEN_REVIEWS = '/apis/authentication.k8s.io/v1/tokenreviews';
+
 export interface AuthenticatorOptions {
   /** Accept client certificates the TLS layer verified against the client CA. */
   clientCertificates: boolean;
   /** Check bearer tokens with TokenReview through these APIs. */
-  tokenReview?: Pick<AuthApis, 'authentication'>;
+  tokenReview?: AuthApis;
   /** Let requests without credentials through as system:anonymous (development only). */
   anonymous: boolean;
   /** How long a TokenReview answer is reused (kubelet default 2 min). */
@@ -78,7 +81,7 @@ export class RequestAuthenticator {
   }
 
   private async fromToken(token: string): Promise<AuthenticationResult> {
-    const api = this.options.tokenReview?.authentication;
+    const api = this.options.tokenReview;
     if (!api) return { reason: 'bearer tokens are not accepted (no TokenReview client)' };
     const key = createHash('sha256').update(token).digest('base64');
     const cached = this.cache.get(key);
@@ -97,11 +100,11 @@ export class RequestAuthenticator {
   }
 
   private async review(
-    api: AuthApis['authentication'],
+    api: AuthApis,
     token: string,
   ): Promise<{ result: AuthenticationResult; cacheable: boolean }> {
     try {
-      const review = await api.createTokenReview({
+      const review = await api.requestJson<V1TokenReview>('POST', TOKEN_REVIEWS, {
         body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } },
       });
       const status = review.status;

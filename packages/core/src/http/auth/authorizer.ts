@@ -1,9 +1,12 @@
+import type { V1SubjectAccessReview } from '@kubernetes/client-node';
 import { LRUCache } from 'lru-cache';
 
 import type { AuthApis, AuthorizationDecision, RequestAttributes, UserInfo } from './types.js';
 
+const SUBJECT_ACCESS_REVIEWS = '/apis/authorization.k8s.io/v1/subjectaccessreviews';
+
 export interface AuthorizerOptions {
-  apis: Pick<AuthApis, 'authorization'>;
+  apis: AuthApis;
   /** How long an "allowed" answer is reused (kubelet default 5 min). */
   allowTtlMs?: number;
   /** How long a "denied" answer is reused (kubelet default 30 s). */
@@ -79,26 +82,30 @@ export class SubjectAccessReviewAuthorizer implements Authorizer {
   }
 
   private async review(user: UserInfo, attrs: RequestAttributes): Promise<AuthorizationDecision> {
-    const review = await this.options.apis.authorization.createSubjectAccessReview({
-      body: {
-        apiVersion: 'authorization.k8s.io/v1',
-        kind: 'SubjectAccessReview',
-        spec: {
-          user: user.username,
-          uid: user.uid,
-          groups: user.groups,
-          extra: user.extra,
-          resourceAttributes: {
-            verb: attrs.verb,
-            group: '',
-            version: attrs.apiVersion,
-            resource: attrs.resource,
-            subresource: attrs.subresource,
-            name: attrs.name,
+    const review = await this.options.apis.requestJson<V1SubjectAccessReview>(
+      'POST',
+      SUBJECT_ACCESS_REVIEWS,
+      {
+        body: {
+          apiVersion: 'authorization.k8s.io/v1',
+          kind: 'SubjectAccessReview',
+          spec: {
+            user: user.username,
+            uid: user.uid,
+            groups: user.groups,
+            extra: user.extra,
+            resourceAttributes: {
+              verb: attrs.verb,
+              group: '',
+              version: attrs.apiVersion,
+              resource: attrs.resource,
+              subresource: attrs.subresource,
+              name: attrs.name,
+            },
           },
         },
       },
-    });
+    );
     return review.status?.allowed
       ? { allowed: true }
       : { allowed: false, reason: review.status?.reason ?? '' };

@@ -1,4 +1,4 @@
-import type { AuthenticationV1Api, AuthorizationV1Api } from '@kubernetes/client-node';
+import type { KubeClient } from '../../kube/client.js';
 
 /** Who made a request, as TokenReview or a client certificate says. */
 export interface UserInfo {
@@ -19,13 +19,10 @@ export interface RequestAttributes {
 }
 
 /**
- * The parts of the API the server's auth needs: the typed client-node APIs that core's KubeClient
- * exposes as `authentication` and `authorization`. Structural, so a test can pass a fake.
+ * What the server's auth needs from the API (TokenReview, SubjectAccessReview): core's KubeClient,
+ * or a fake with the same call in tests.
  */
-export interface AuthApis {
-  authentication: Pick<AuthenticationV1Api, 'createTokenReview'>;
-  authorization: Pick<AuthorizationV1Api, 'createSubjectAccessReview'>;
-}
+export type AuthApis = Pick<KubeClient, 'requestJson'>;
 
 export type AuthenticationResult = { user: UserInfo } | { user?: undefined; reason: string };
 

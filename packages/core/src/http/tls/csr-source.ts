@@ -1,23 +1,21 @@
 import { X509Certificate } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import type { CertificatesV1Api, V1CertificateSigningRequest } from '@kubernetes/client-node';
+import type { V1CertificateSigningRequest } from '@kubernetes/client-node';
 
 import type { Logger } from '@vkubelet/provider-kit';
+
+import type { KubeClient } from '../../kube/client.js';
 
 import { generateKeyPair, privateKeyPem, SIGNING_ALGORITHM, subjectAltNames, x509 } from './keys.js';
 import type { CertificateSource, ServingCredentials } from './types.js';
 
 export const KUBELET_SERVING_SIGNER = 'kubernetes.io/kubelet-serving';
+const CSRS = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
 
 export interface CsrSourceOptions {
-  /** core's KubeClient (its `certificates` API), or any object with these two calls. */
-  client: {
-    certificates: Pick<
-      CertificatesV1Api,
-      'createCertificateSigningRequest' | 'readCertificateSigningRequest'
-    >;
-  };
+  /** core's KubeClient, or a fake with the same call in tests. */
+  client: Pick<KubeClient, 'requestJson'>;
   nodeName: string;
   /** DNS names and IP addresses of the node, put in the certificate's SANs. */
   hosts: readonly string[];
@@ -111,7 +109,8 @@ export class CsrCertificateSource implements CertificateSource {
       signingAlgorithm: SIGNING_ALGORITHM,
       extensions: [subjectAltNames(hosts)],
     });
-    const created = await client.certificates.createCertificateSigningRequest({
+    const created = await client.requestJson<V1CertificateSigningRequest>('POST', CSRS, {
+      signal,
       body: {
         apiVersion: 'certificates.k8s.io/v1',
         kind: 'CertificateSigningRequest',
@@ -129,7 +128,11 @@ export class CsrCertificateSource implements CertificateSource {
     if (!name) throw new Error('the API server returned a CertificateSigningRequest without a name');
     this.options.logger.info('waiting for serving certificate approval', { csr: name });
 
-    for (let csr = created; ; csr = await client.certificates.readCertificateSigningRequest({ name })) {
+    const read = () =>
+      client.requestJson<V1CertificateSigningRequest>('GET', `${CSRS}/${encodeURIComponent(name)}`, {
+        signal,
+      });
+    for (let csr = created; ; csr = await read()) {
       const failure = failureOf(csr);
       if (failure) throw new Error(`CertificateSigningRequest ${name}: ${failure}`);
       const issued = csr.status?.certificate;

@@ -1,12 +1,28 @@
-import { KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { MetricLabels, MetricMeter } from '@vkubelet/provider-kit';
 
 import { KubeClient } from '../../../src/kube/client.js';
+import { loadKubeconfig } from '../../../src/kube/kubeconfig/index.js';
 
 export function clientFor(kubeconfigPath: string): KubeClient {
+  return KubeClient.create({ kubeConfig: loadKubeconfig(kubeconfigPath), qps: 1000, burst: 1000 });
+}
+
+/**
+ * The test's admin: client-node's typed core API to set up objects (tests may use it, the agent may
+ * not), and a KubeClient with the same identity for informers.
+ */
+export interface AdminClient {
+  core: CoreV1Api;
+  client: KubeClient;
+  close(): Promise<void>;
+}
+
+export function adminFor(kubeconfigPath: string): AdminClient {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(kubeconfigPath);
-  return KubeClient.create({ kubeConfig, qps: 1000, burst: 1000 });
+  const client = clientFor(kubeconfigPath);
+  return { core: kubeConfig.makeApiClient(CoreV1Api), client, close: () => client.close() };
 }
 
 export function podSpec(name: string, nodeName: string, extra: Partial<V1Pod['spec']> = {}): V1Pod {

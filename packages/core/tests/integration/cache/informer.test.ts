@@ -6,18 +6,18 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { Informer } from '../../../src/cache/informer.js';
 import type { KubeClient } from '../../../src/kube/client.js';
-import { clientFor, countingMeter, podSpec } from './helpers.js';
+import { adminFor, clientFor, countingMeter, podSpec, type AdminClient } from './helpers.js';
 
 const NODE = 'vk-informer';
 
 describe('Informer against a real API server', () => {
   let cp: ControlPlane;
-  let admin: KubeClient;
+  let admin: AdminClient;
   let node: KubeClient;
 
   beforeAll(async () => {
     cp = await startControlPlane({ name: 'core-informer', scheduler: false, controllerManager: false });
-    admin = clientFor(cp.adminKubeconfigPath);
+    admin = adminFor(cp.adminKubeconfigPath);
     node = clientFor(await cp.nodeKubeconfig(NODE));
   }, 120_000);
   afterAll(async () => {
@@ -132,7 +132,7 @@ describe('Informer against a real API server', () => {
 
 describe('Informer relists when its resourceVersion is compacted away', () => {
   let cp: ControlPlane;
-  let admin: KubeClient;
+  let admin: AdminClient;
 
   beforeAll(async () => {
     // Without the watch cache, watches are served by etcd, which answers 410 for compacted revisions.
@@ -142,7 +142,7 @@ describe('Informer relists when its resourceVersion is compacted away', () => {
       controllerManager: false,
       apiServerFlags: ['--watch-cache=false', '--etcd-compaction-interval=1s'],
     });
-    admin = clientFor(cp.adminKubeconfigPath);
+    admin = adminFor(cp.adminKubeconfigPath);
   }, 120_000);
   afterAll(async () => {
     await admin?.close();
@@ -154,7 +154,7 @@ describe('Informer relists when its resourceVersion is compacted away', () => {
     await admin.core.createNamespacedConfigMap({ namespace: 'quiet', body: { metadata: { name: 'one' } } });
     const metrics = countingMeter();
     const informer = new Informer<{ metadata?: { name?: string } }>({
-      client: admin,
+      client: admin.client,
       path: '/api/v1/configmaps',
       namespace: 'quiet',
       // Each watch ends after 1-2 s and is reopened from the last resourceVersion it saw, which

@@ -1,12 +1,13 @@
 // ScopedResourceCache as the node identity (system:node:<name>) against a real kube-apiserver with
 // the Node authorizer: referenced objects are readable and watched, others are forbidden.
-import { KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from '@vkubelet/testenv';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { ScopedResourceCache } from '../../../src/cache/scoped-resource-cache.js';
 import { KubeClient, isKubeForbidden } from '../../../src/kube/client.js';
-import { clientFor, countingMeter, podSpec } from './helpers.js';
+import { loadKubeconfig } from '../../../src/kube/kubeconfig/index.js';
+import { adminFor, countingMeter, podSpec, type AdminClient } from './helpers.js';
 
 const NODE = 'vk-scoped';
 const text = (data: Record<string, string> | undefined, key: string) =>
@@ -14,16 +15,17 @@ const text = (data: Record<string, string> | undefined, key: string) =>
 
 describe('ScopedResourceCache with the node identity', () => {
   let cp: ControlPlane;
-  let admin: KubeClient;
+  let admin: AdminClient;
   let node: KubeClient;
   const requests = countingMeter();
 
   beforeAll(async () => {
     cp = await startControlPlane({ name: 'core-scoped-cache', scheduler: false, controllerManager: false });
-    admin = clientFor(cp.adminKubeconfigPath);
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromFile(await cp.nodeKubeconfig(NODE));
-    node = KubeClient.create({ kubeConfig, metrics: requests.meter });
+    admin = adminFor(cp.adminKubeconfigPath);
+    node = KubeClient.create({
+      kubeConfig: loadKubeconfig(await cp.nodeKubeconfig(NODE)),
+      metrics: requests.meter,
+    });
   }, 120_000);
   afterAll(async () => {
     await node?.close();

@@ -2,13 +2,14 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connect, type PeerCertificate } from 'node:tls';
 
-import { KubeConfig, type V1Node } from '@kubernetes/client-node';
+import type { V1Node } from '@kubernetes/client-node';
 import { noopLogger, type Provider } from '@vkubelet/provider-kit';
 import { startControlPlane, type ControlPlane } from '@vkubelet/testenv';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { KubeletServer } from '../../../src/http/server.js';
 import { KubeClient } from '../../../src/kube/client.js';
+import { loadKubeconfig } from '../../../src/kube/kubeconfig/index.js';
 import { get } from '../../unit/http/helpers.js';
 
 /**
@@ -53,9 +54,7 @@ function servingCertificate(): Promise<PeerCertificate> {
 
 beforeAll(async () => {
   cp = await startControlPlane({ name: 'http-auth', scheduler: false });
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(await cp.nodeKubeconfig(NODE));
-  const client = KubeClient.create({ kubeConfig });
+  const client = KubeClient.create({ kubeConfig: loadKubeconfig(await cp.nodeKubeconfig(NODE)) });
 
   server = KubeletServer.create({
     nodeName: NODE,
@@ -76,8 +75,8 @@ beforeAll(async () => {
       daemonEndpoints: { kubeletEndpoint: { Port: port } },
     },
   };
-  await client.core.createNode({ body: node });
-  await client.core.patchNodeStatus({ name: NODE, body: { status: node.status } }).catch(() => undefined);
+  await client.requestJson('POST', '/api/v1/nodes', { body: node });
+  await client.patch(`/api/v1/nodes/${NODE}/status`, { status: node.status }, 'strategic');
 
   // An admin approves the serving CSR; kube-controller-manager signs it.
   const csrName = await vi.waitFor(
@@ -184,11 +183,8 @@ describe('authentication and authorization through the API server', () => {
   });
 
   it('authenticates user client certificates against the cluster CA and authorizes them', async () => {
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromFile(await cp.userKubeconfig('carol', ['team']));
-    const user = kubeConfig.getCurrentUser();
-    const cert = Buffer.from(user?.certData ?? '', 'base64').toString('utf8');
-    const key = Buffer.from(user?.keyData ?? '', 'base64').toString('utf8');
+    const { cert, key } = (await loadKubeconfig(await cp.userKubeconfig('carol', ['team'])).credentials())
+      .tls;
     const reply = await get(port, '/healthz', { cert, key });
     expect(reply.status).toBe(403);
     expect(reply.body).toContain('user=carol');

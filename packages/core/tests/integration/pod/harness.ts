@@ -1,4 +1,4 @@
-import { KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import { noopLogger, noopMeter, type Logger, type MetricMeter, type Provider } from '@vkubelet/provider-kit';
 
 /** Set VK_TEST_LOG=1 to see the controller's warnings while debugging a test. */
@@ -16,12 +16,11 @@ import { ScopedResourceCache } from '../../../src/cache/scoped-resource-cache.js
 import { EventRecorder } from '../../../src/events/recorder.js';
 import { eventsApiSink } from '../../../src/events/sink.js';
 import { KubeClient } from '../../../src/kube/client.js';
+import { loadKubeconfig } from '../../../src/kube/kubeconfig/index.js';
 import { PodController } from '../../../src/pod/controller.js';
 
 export function clientFor(kubeconfigPath: string): KubeClient {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(kubeconfigPath);
-  return KubeClient.create({ kubeConfig });
+  return KubeClient.create({ kubeConfig: loadKubeconfig(kubeconfigPath) });
 }
 
 /** Sums counter additions by `name{label=value,...}`, so tests can see relists and errors. */
@@ -80,7 +79,7 @@ export async function runController(
   });
   resources.followPods(informer);
   informer.start(abort.signal);
-  const events = new EventRecorder({ nodeName, sink: eventsApiSink(client.events), seriesFlushMs: 500 });
+  const events = new EventRecorder({ nodeName, sink: eventsApiSink(client), seriesFlushMs: 500 });
   const controller = new PodController({
     nodeName,
     client,

@@ -1,17 +1,17 @@
-import type { EventsV1Event, V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { EventRecorder } from '../../../src/events/recorder.js';
-import type { EventSink } from '../../../src/events/sink.js';
+import type { EventObject, EventSink } from '../../../src/events/sink.js';
 
 class MemorySink implements EventSink {
-  created: EventsV1Event[] = [];
-  replaced: EventsV1Event[] = [];
-  async create(_namespace: string, event: EventsV1Event): Promise<EventsV1Event> {
+  created: EventObject[] = [];
+  replaced: EventObject[] = [];
+  async create(_namespace: string, event: EventObject): Promise<EventObject> {
     this.created.push(structuredClone(event));
     return event;
   }
-  async replace(_namespace: string, _name: string, event: EventsV1Event): Promise<EventsV1Event> {
+  async replace(_namespace: string, _name: string, event: EventObject): Promise<EventObject> {
     this.replaced.push(structuredClone(event));
     return event;
   }
@@ -42,7 +42,8 @@ describe('EventRecorder', () => {
       regarding: { apiVersion: 'v1', kind: 'Pod', namespace: 'ns', name: 'web', uid: 'u1' },
     });
     expect(sink.created[0]!.metadata!.name).toMatch(/^web\.[0-9a-f]+$/);
-    expect(sink.created[0]!.eventTime).toBeInstanceOf(Date);
+    // MicroTime: the API server parses eventTime with exactly six fractional digits.
+    expect(sink.created[0]!.eventTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
   });
 
   it('aggregates repeats into one event with a series count', async () => {
@@ -54,6 +55,7 @@ describe('EventRecorder', () => {
     expect(sink.created).toHaveLength(1);
     expect(sink.replaced).toHaveLength(1);
     expect(sink.replaced[0]!.series!.count).toBe(50);
+    expect(sink.replaced[0]!.series!.lastObservedTime).toMatch(/\.\d{6}Z$/);
     recorder.event(pod('u1'), 'Warning', 'ProviderCreateFailed', 'boom');
     await vi.advanceTimersByTimeAsync(1500);
     expect(sink.replaced.at(-1)!.series!.count).toBe(51);

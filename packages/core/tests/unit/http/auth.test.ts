@@ -7,7 +7,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { requestAttributes } from '../../../src/http/auth/attributes.js';
 import { RequestAuthenticator } from '../../../src/http/auth/authenticator.js';
 import { SubjectAccessReviewAuthorizer } from '../../../src/http/auth/authorizer.js';
-import type { AuthApis, UserInfo } from '../../../src/http/auth/types.js';
+import type { UserInfo } from '../../../src/http/auth/types.js';
+import { fakeApi } from './fake-api.js';
 
 describe('requestAttributes', () => {
   const subresources = (method: string, path: string): string[] =>
@@ -58,7 +59,7 @@ function requestWith(headers: Record<string, string>): IncomingMessage {
 function tokenApi(review: (token: string) => V1TokenReview | Promise<V1TokenReview>) {
   const createTokenReview = vi.fn(async ({ body }: { body: V1TokenReview }) => review(body.spec.token ?? ''));
   return {
-    api: { authentication: { createTokenReview } } as unknown as Pick<AuthApis, 'authentication'>,
+    api: fakeApi((_method, _path, body) => createTokenReview({ body: body as V1TokenReview })),
     createTokenReview,
   };
 }
@@ -173,10 +174,9 @@ describe('SubjectAccessReviewAuthorizer', () => {
       ...body,
       status: { allowed: allowed(body.spec.resourceAttributes?.subresource ?? ''), reason: 'rbac' },
     }));
-    const apis = { authorization: { createSubjectAccessReview } } as unknown as Pick<
-      AuthApis,
-      'authorization'
-    >;
+    const apis = fakeApi((_method, _path, body) =>
+      createSubjectAccessReview({ body: body as V1SubjectAccessReview }),
+    );
     return { apis, createSubjectAccessReview };
   };
 
@@ -257,9 +257,7 @@ describe('SubjectAccessReviewAuthorizer', () => {
   });
 
   it('rejects when the review call fails', async () => {
-    const apis = {
-      authorization: { createSubjectAccessReview: () => Promise.reject(new Error('boom')) },
-    } as unknown as Pick<AuthApis, 'authorization'>;
+    const apis = fakeApi(() => Promise.reject(new Error('boom')));
     await expect(
       new SubjectAccessReviewAuthorizer({ apis }).authorize(user, requestAttributes('vk', 'GET', '/x')),
     ).rejects.toThrow('boom');

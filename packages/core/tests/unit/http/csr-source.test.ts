@@ -11,6 +11,7 @@ import {
 } from '../../../src/http/tls/csr-source.js';
 import { x509 } from '../../../src/http/tls/keys.js';
 import type { ServingCredentials } from '../../../src/http/tls/types.js';
+import { fakeApi } from './fake-api.js';
 import { createCa, issue, type TestCa } from './pki.js';
 
 /**
@@ -20,36 +21,39 @@ import { createCa, issue, type TestCa } from './pki.js';
 function fakeCertificates(ca: TestCa, options: { lifetimeMs: number; deny?: () => boolean }) {
   const created: V1CertificateSigningRequest[] = [];
   const reads = new Map<string, number>();
-  const api: CsrSourceOptions['client']['certificates'] = {
-    createCertificateSigningRequest: ({ body }) => {
-      const csr = { ...body, metadata: { name: `csr-${created.length + 1}` } };
-      created.push(csr);
-      return Promise.resolve(csr);
-    },
-    readCertificateSigningRequest: async ({ name }) => {
-      const csr = created.find(c => c.metadata?.name === name);
-      if (!csr) throw new Error(`no csr ${name}`);
-      const count = (reads.get(name) ?? 0) + 1;
-      reads.set(name, count);
-      if (count < 2) return csr;
-      if (options.deny?.()) {
-        return {
-          ...csr,
-          status: {
-            conditions: [{ type: 'Denied', status: 'True', reason: 'NoWay', message: 'denied by test' }],
-          },
-        };
-      }
-      const request = new x509.Pkcs10CertificateRequest(
-        Buffer.from(csr.spec.request, 'base64').toString('utf8'),
-      );
-      const cert = await issue(ca, request.subject, request.publicKey, {
-        usage: 'server',
-        lifetimeMs: options.lifetimeMs,
-      });
-      return { ...csr, status: { certificate: Buffer.from(cert).toString('base64') } };
-    },
+  const createCertificateSigningRequest = (body: V1CertificateSigningRequest) => {
+    const csr = { ...body, metadata: { name: `csr-${created.length + 1}` } };
+    created.push(csr);
+    return Promise.resolve(csr);
   };
+  const readCertificateSigningRequest = async (name: string): Promise<V1CertificateSigningRequest> => {
+    const csr = created.find(c => c.metadata?.name === name);
+    if (!csr) throw new Error(`no csr ${name}`);
+    const count = (reads.get(name) ?? 0) + 1;
+    reads.set(name, count);
+    if (count < 2) return csr;
+    if (options.deny?.()) {
+      return {
+        ...csr,
+        status: {
+          conditions: [{ type: 'Denied', status: 'True', reason: 'NoWay', message: 'denied by test' }],
+        },
+      };
+    }
+    const request = new x509.Pkcs10CertificateRequest(
+      Buffer.from(csr.spec.request, 'base64').toString('utf8'),
+    );
+    const cert = await issue(ca, request.subject, request.publicKey, {
+      usage: 'server',
+      lifetimeMs: options.lifetimeMs,
+    });
+    return { ...csr, status: { certificate: Buffer.from(cert).toString('base64') } };
+  };
+  const api: CsrSourceOptions['client'] = fakeApi((method, path, body) =>
+    method === 'POST'
+      ? createCertificateSigningRequest(body as V1CertificateSigningRequest)
+      : readCertificateSigningRequest(decodeURIComponent(path.split('/').at(-1) ?? '')),
+  );
   return { api, created };
 }
 
@@ -61,7 +65,7 @@ describe('CsrCertificateSource', () => {
     const ca = await createCa();
     const { api, created } = fakeCertificates(ca, { lifetimeMs: 3_600_000 });
     const source = new CsrCertificateSource({
-      client: { certificates: api },
+      client: api,
       nodeName: 'vk-1',
       hosts: ['vk-1', '10.0.0.7'],
       logger: noopLogger,
@@ -94,7 +98,7 @@ describe('CsrCertificateSource', () => {
     const ca = await createCa();
     const { api, created } = fakeCertificates(ca, { lifetimeMs: 4000 });
     const source = new CsrCertificateSource({
-      client: { certificates: api },
+      client: api,
       nodeName: 'vk',
       hosts: ['vk'],
       logger: noopLogger,
@@ -114,7 +118,7 @@ describe('CsrCertificateSource', () => {
     let denials = 1;
     const { api, created } = fakeCertificates(ca, { lifetimeMs: 3_600_000, deny: () => denials-- > 0 });
     const source = new CsrCertificateSource({
-      client: { certificates: api },
+      client: api,
       nodeName: 'vk',
       hosts: ['vk'],
       logger: noopLogger,

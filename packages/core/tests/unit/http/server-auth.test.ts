@@ -2,7 +2,11 @@ import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import type { V1SubjectAccessReview, V1TokenReview } from '@kubernetes/client-node';
+import type {
+  V1CertificateSigningRequest,
+  V1SubjectAccessReview,
+  V1TokenReview,
+} from '@kubernetes/client-node';
 import { noopLogger, type Provider } from '@vkubelet/provider-kit';
 import { Registry, Counter } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -10,6 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type { AuthApis } from '../../../src/http/auth/types.js';
 import type { KubeletServerOptions } from '../../../src/http/options.js';
 import { KubeletServer } from '../../../src/http/server.js';
+import { fakeApi } from './fake-api.js';
 import { get, peerCertificate } from './helpers.js';
 import { KUBELET_SERVING_SIGNER } from '../../../src/http/tls/csr-source.js';
 import { x509 } from '../../../src/http/tls/keys.js';
@@ -50,27 +55,28 @@ async function start(options: Partial<KubeletServerOptions>) {
 
 /** A fake TokenReview + SubjectAccessReview API: token "alice" is a user who may only read stats. */
 function webhook(options: { sarFails?: boolean } = {}): AuthApis {
-  return {
-    authentication: {
-      createTokenReview: ({ body }: { body: V1TokenReview }) =>
-        Promise.resolve({
+  const createTokenReview = (body: V1TokenReview) =>
+    Promise.resolve({
+      spec: body.spec,
+      status:
+        body.spec.token === 'alice'
+          ? { authenticated: true, user: { username: 'alice', groups: ['system:authenticated'] } }
+          : { authenticated: false },
+    });
+  const createSubjectAccessReview = (body: V1SubjectAccessReview) =>
+    options.sarFails
+      ? Promise.reject(new Error('apiserver unavailable'))
+      : Promise.resolve({
           spec: body.spec,
-          status:
-            body.spec.token === 'alice'
-              ? { authenticated: true, user: { username: 'alice', groups: ['system:authenticated'] } }
-              : { authenticated: false },
-        }),
-    },
-    authorization: {
-      createSubjectAccessReview: ({ body }: { body: V1SubjectAccessReview }) =>
-        options.sarFails
-          ? Promise.reject(new Error('apiserver unavailable'))
-          : Promise.resolve({
-              spec: body.spec,
-              status: { allowed: body.spec.resourceAttributes?.subresource === 'healthz' },
-            }),
-    },
-  };
+          status: { allowed: body.spec.resourceAttributes?.subresource === 'healthz' },
+        });
+  return fakeApi((method, path, body) =>
+    method === 'POST' && path === '/apis/authentication.k8s.io/v1/tokenreviews'
+      ? createTokenReview(body as V1TokenReview)
+      : method === 'POST' && path === '/apis/authorization.k8s.io/v1/subjectaccessreviews'
+        ? createSubjectAccessReview(body as V1SubjectAccessReview)
+        : Promise.reject(new Error(`unexpected ${method} ${path}`)),
+  );
 }
 
 describe('KubeletServer authentication and authorization', () => {
@@ -173,19 +179,17 @@ describe('KubeletServer TLS', () => {
       listen: { host: '127.0.0.1', port: 0 },
       tls: {
         csr: {
-          client: {
-            certificates: {
-              createCertificateSigningRequest: ({ body }) => {
-                pendingRequest = body.spec.request;
-                return Promise.resolve({ ...body, metadata: { name: 'csr-1' } });
-              },
-              readCertificateSigningRequest: () =>
-                Promise.resolve({
-                  spec: { request: pendingRequest ?? '', signerName: KUBELET_SERVING_SIGNER },
-                  status: issued.pem ? { certificate: Buffer.from(issued.pem).toString('base64') } : {},
-                }),
-            },
-          },
+          client: fakeApi((method, _path, body) => {
+            if (method === 'POST') {
+              const csr = body as V1CertificateSigningRequest;
+              pendingRequest = csr.spec.request;
+              return Promise.resolve({ ...csr, metadata: { name: 'csr-1' } });
+            }
+            return Promise.resolve({
+              spec: { request: pendingRequest ?? '', signerName: KUBELET_SERVING_SIGNER },
+              status: issued.pem ? { certificate: Buffer.from(issued.pem).toString('base64') } : {},
+            });
+          }),
           pollIntervalMs: 20,
         },
       },

@@ -1,4 +1,4 @@
-import { setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import type { MetricLabels, MetricMeter } from '@vkubelet/provider-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
@@ -11,7 +11,7 @@ import {
   isKubeNotFound,
   type WatchEvent,
 } from '../../../src/kube/client.js';
-import { withSignal } from '../../../src/kube/index.js';
+import type { ClusterAccess } from '../../../src/kube/index.js';
 import { FakeApiServer, sendJson, status } from './fake-api-server.js';
 
 const pod = (name: string, rv = '1'): V1Pod => ({
@@ -59,19 +59,19 @@ describe('KubeClient', () => {
     expect((err as Error).message).toBe('GET /api/v1/pods: 502: upstream proxy said no');
   });
 
-  it('classifies client-node ApiExceptions from the typed APIs too', async () => {
+  it('tells AlreadyExists from Conflict (both 409) by the Status reason', async () => {
     client = KubeClient.create({ kubeConfig: server.kubeConfig() });
     server.route = (req, res) =>
       req.method === 'POST'
         ? sendJson(res, 409, status(409, 'AlreadyExists'))
         : sendJson(res, 409, status(409, 'Conflict'));
-    const exists = await client.core
-      .createNamespacedPod({ namespace: 'default', body: pod('a') })
+    const exists = await client
+      .requestJson('POST', '/api/v1/namespaces/default/pods', { body: pod('a') })
       .catch((e: unknown) => e);
     expect(isKubeAlreadyExists(exists)).toBe(true);
     expect(isKubeConflict(exists)).toBe(false);
-    const conflict = await client.core
-      .replaceNamespacedPod({ name: 'a', namespace: 'default', body: pod('a') })
+    const conflict = await client
+      .requestJson('PUT', '/api/v1/namespaces/default/pods/a', { body: pod('a') })
       .catch((e: unknown) => e);
     expect(isKubeConflict(conflict)).toBe(true);
     expect(server.requests.every(r => r.headers.authorization === 'Bearer test-token')).toBe(true);
@@ -103,38 +103,34 @@ describe('KubeClient', () => {
     expect(server.requests.at(-1)?.url.searchParams.get('fieldManager')).toBe('vk');
   });
 
-  it('throttles every request, typed or raw, through one token bucket', async () => {
+  it('throttles every request, plain or patch, through one token bucket', async () => {
     client = KubeClient.create({ kubeConfig: server.kubeConfig(), qps: 20, burst: 2 });
     server.route = (_req, res) => sendJson(res, 200, pod('a'));
     const started = performance.now();
     await Promise.all([
       client.requestJson('GET', '/api/v1/namespaces/default/pods/a'),
       client.requestJson('GET', '/api/v1/namespaces/default/pods/a'),
-      client.core.readNamespacedPod({ name: 'a', namespace: 'default' }),
-      client.core.readNamespacedPod({ name: 'a', namespace: 'default' }),
+      client.patch('/api/v1/namespaces/default/pods/a', {}, 'merge'),
+      client.patch('/api/v1/namespaces/default/pods/a', {}, 'merge'),
       client.requestJson('GET', '/api/v1/namespaces/default/pods/a'),
-      client.core.readNamespacedPod({ name: 'a', namespace: 'default' }),
+      client.patch('/api/v1/namespaces/default/pods/a', {}, 'merge'),
     ]);
     // 2 from the burst, then 4 more at 20/s: at least 4 × 50 ms.
     expect(performance.now() - started).toBeGreaterThanOrEqual(190);
     expect(server.requests).toHaveLength(6);
   });
 
-  it('aborts a typed API call through withSignal, still throttled by the shared bucket', async () => {
+  it('aborts a call in flight or waiting for a token of the shared bucket', async () => {
     client = KubeClient.create({ kubeConfig: server.kubeConfig(), qps: 0.2, burst: 1 });
     server.route = (_req, res) => setTimeout(() => sendJson(res, 200, pod('a')), 2000);
     const controller = new AbortController();
-    const call = client.core.readNamespacedPod(
-      { name: 'a', namespace: 'default' },
-      withSignal(controller.signal),
-    );
+    const call = client.requestJson('GET', '/api/v1/namespaces/default/pods/a', {
+      signal: controller.signal,
+    });
     setTimeout(() => controller.abort(new Error('caller gone')), 100);
     await expect(call).rejects.toThrow('caller gone');
     // The bucket is now empty: a second call waits for a token and is aborted while waiting.
-    const waiting = client.core.readNamespacedPod(
-      { name: 'a', namespace: 'default' },
-      withSignal(AbortSignal.timeout(200), setHeaderOptions('X-Test', '1')),
-    );
+    const waiting = client.patch('/api/v1/namespaces/default/pods/a', {}, 'merge', AbortSignal.timeout(200));
     await expect(waiting).rejects.toThrow(/timeout|aborted/i);
     expect(server.requests).toHaveLength(1);
   });
@@ -149,7 +145,7 @@ describe('KubeClient', () => {
     client = KubeClient.create({ kubeConfig: server.kubeConfig(), metrics: meter });
     server.route = (req, res) =>
       req.method === 'GET' ? sendJson(res, 200, pod('a')) : sendJson(res, 404, status(404, 'NotFound'));
-    await client.core.readNamespacedPod({ name: 'a', namespace: 'default' });
+    await client.requestJson('GET', '/api/v1/namespaces/default/pods/a');
     await client.patch('/api/v1/namespaces/default/pods/a/status', {}, 'merge').catch(() => undefined);
     await client.requestJson('GET', '/api/v1/pods');
     expect(counted).toEqual([
@@ -243,10 +239,10 @@ describe('KubeClient', () => {
     });
   });
 
-  it('rejects a path without a leading slash and a kubeconfig without a cluster', async () => {
+  it('rejects a path without a leading slash and a kubeConfig that is not a ClusterAccess', async () => {
     client = KubeClient.create({ kubeConfig: server.kubeConfig() });
     await expect(client.requestJson('GET', 'api/v1/pods')).rejects.toThrow(/must start with/);
-    const { KubeConfig } = await import('@kubernetes/client-node');
-    expect(() => KubeClient.create({ kubeConfig: new KubeConfig() })).toThrow(/no current cluster/);
+    const notAccess = { server: server.url } as unknown as ClusterAccess;
+    expect(() => KubeClient.create({ kubeConfig: notAccess })).toThrow(/must be a ClusterAccess/);
   });
 });

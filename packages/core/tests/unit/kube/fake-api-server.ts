@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { KubeConfig } from '@kubernetes/client-node';
+import { clusterAccess, type ClusterAccess } from '../../../src/kube/kubeconfig/index.js';
 
 export interface RecordedRequest {
   method: string;
@@ -47,15 +47,8 @@ export class FakeApiServer {
     return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
   }
 
-  kubeConfig(token = 'test-token'): KubeConfig {
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'fake', server: this.url, skipTLSVerify: true }],
-      users: [{ name: 'u', token }],
-      contexts: [{ name: 'c', cluster: 'fake', user: 'u' }],
-      currentContext: 'c',
-    });
-    return kc;
+  kubeConfig(token = 'test-token'): ClusterAccess {
+    return clusterAccess({ server: this.url, bearerToken: token });
   }
 
   async stop(): Promise<void> {

@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 
-import { KubeConfig } from '@kubernetes/client-node';
 import { createCertificateAuthority, type CertificateAuthority } from '@vkubelet/testenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { KubeClient } from '../../../src/kube/client.js';
+import { loadKubeconfig } from '../../../src/kube/kubeconfig/index.js';
 
 describe('KubeClient over TLS with client certificates from files', () => {
   let ca: CertificateAuthority;
@@ -54,19 +54,25 @@ describe('KubeClient over TLS with client certificates from files', () => {
   it('reuses one connection and picks up a client certificate rotated on disk', async () => {
     writeFileSync(join(dir, 'ca.crt'), ca.certPem);
     await writeClientCert('system:node:first');
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromOptions({
-      clusters: [
-        {
-          name: 'c',
-          server: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
-          caFile: join(dir, 'ca.crt'),
-        },
-      ],
-      users: [{ name: 'u', certFile: join(dir, 'client.crt'), keyFile: join(dir, 'client.key') }],
-      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-      currentContext: 'x',
-    });
+    // Relative paths: they resolve against the kubeconfig's directory.
+    writeFileSync(
+      join(dir, 'kubeconfig'),
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters:',
+        `- name: c`,
+        `  cluster: { server: "https://127.0.0.1:${(server.address() as AddressInfo).port}", certificate-authority: ca.crt }`,
+        'users:',
+        '- name: u',
+        '  user: { client-certificate: client.crt, client-key: ./client.key }',
+        'contexts:',
+        '- { name: x, context: { cluster: c, user: u } }',
+        'current-context: x',
+      ].join('\n'),
+    );
+    // Files are checked at most once per interval; 0 here so the rotation shows on the next request.
+    const kubeConfig = loadKubeconfig(join(dir, 'kubeconfig'), { fileCheckIntervalMs: 0 });
     const logs: string[] = [];
     const logger = {
       trace() {},

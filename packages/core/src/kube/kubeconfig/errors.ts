@@ -1,0 +1,4 @@
+/** A kubeconfig (or in-cluster configuration) that cannot be used; the message names file and field. */
+export class KubeconfigError extends Error {
+  override readonly name = 'KubeconfigError';
+}
