@@ -4,16 +4,23 @@ import type { ClusterAccess } from './types.js';
 
 /** Plain values for `clusterAccess()`: PEM strings, not files or base64. */
 export interface ClusterAccessValues {
+  /** API server URL, e.g. `https://127.0.0.1:6443`. */
   server: string;
   /** PEM CA bundle to trust; default the system roots. */
   caPem?: string;
+  /** Do not verify the server certificate (tests only). */
   insecureSkipVerify?: boolean;
+  /** Name to verify the server certificate against, when `server` uses another. */
   tlsServerName?: string;
   /** Client certificate identity (both or neither). */
   certPem?: string;
+  /** PEM private key of `certPem`. */
   keyPem?: string;
+  /** Sent as `Authorization: Bearer <token>`. */
   bearerToken?: string;
+  /** HTTP(S) proxy to reach the server through. */
   proxyUrl?: string;
+  /** For messages; default `API server <server>`. */
   description?: string;
 }
 

@@ -7,11 +7,13 @@ import { WatchedFile } from './watched-file.js';
 
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
+/** Overrides for `inClusterAccess()`, mainly for tests. */
 export interface InClusterOptions {
   /** Default `process.env` (KUBERNETES_SERVICE_HOST, KUBERNETES_SERVICE_PORT). */
   env?: Record<string, string | undefined>;
   /** Where `token` and `ca.crt` are mounted (default SERVICE_ACCOUNT_DIR). */
   serviceAccountDir?: string;
+  /** How often the token and CA files are checked for changes (default 1000 ms). */
   fileCheckIntervalMs?: number;
 }
 

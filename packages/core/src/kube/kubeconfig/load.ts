@@ -10,6 +10,7 @@ import { Fields } from './fields.js';
 import type { ClusterAccess } from './types.js';
 import { WatchedFile } from './watched-file.js';
 
+/** Options of `loadKubeconfig()`. */
 export interface LoadKubeconfigOptions {
   /** Context to use instead of the file's `current-context`. */
   context?: string;

@@ -19,9 +19,11 @@ export interface ClusterAccess {
   rejected(used: RequestCredentials): void;
 }
 
+/** What one request is sent with. */
 export interface RequestCredentials {
   /** `authorization` (bearer or basic), lower-case names. */
   readonly headers: Readonly<Record<string, string>>;
+  /** What the connection is made with. */
   readonly tls: TlsMaterial;
 }
 
@@ -31,6 +33,7 @@ export interface TlsMaterial {
   readonly ca: string | undefined;
   /** PEM client certificate (chain) and key, if the identity is a certificate. */
   readonly cert: string | undefined;
+  /** PEM private key of `cert`. */
   readonly key: string | undefined;
   /** `insecure-skip-tls-verify`: do not check the server's certificate. */
   readonly insecureSkipVerify: boolean;
