@@ -1,5 +1,6 @@
 import type { V1EnvVar, V1Pod, V1PodStatus } from '@kubernetes/client-node';
-import { isDeepStrictEqual } from 'node:util';
+
+import { jsonEqualAtSeconds as jsonEqual } from '../util/json-equal.js';
 
 /** `namespace/name`, the key of a pod in the informer and the queues. */
 export function podKey(pod: V1Pod): string {
@@ -21,43 +22,71 @@ export function canonical(value: unknown): unknown {
   );
 }
 
-function sortedEnv(env: V1EnvVar[] | undefined): unknown {
-  return [...(env ?? [])]
-    .map(entry => canonical(entry))
-    .sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+/** Env lists equal regardless of order (a resolved pod's env is sorted, the API's is as written). */
+function envEqual(a: V1EnvVar[] | undefined, b: V1EnvVar[] | undefined): boolean {
+  const left = a ?? [];
+  const right = b ?? [];
+  if (left.length !== right.length) return false;
+  if (left.every((entry, i) => jsonEqual(entry, right[i]))) return true;
+  // By name, then by content: duplicate names are legal (the last one wins in the container).
+  const order = (x: V1EnvVar, y: V1EnvVar) =>
+    x.name !== y.name ? (x.name < y.name ? -1 : 1) : JSON.stringify(x) < JSON.stringify(y) ? -1 : 1;
+  const byName = (list: V1EnvVar[]) => [...list].sort(order);
+  const sortedRight = byName(right);
+  return byName(left).every((entry, i) => jsonEqual(entry, sortedRight[i]));
 }
 
-/** The parts of a pod a provider acts on (upstream podsEqual), env compared order-insensitively. */
-function providerView(pod: V1Pod): unknown {
-  const spec = pod.spec;
-  // An empty list and an absent one mean the same (a resolved pod has `envFrom: []`).
-  const containers = <T extends { env?: V1EnvVar[] }>(list: T[] | undefined) =>
-    (list ?? []).map(container => {
-      const view = Object.entries(canonical(container) as Record<string, unknown>).filter(
-        ([, value]) => !(Array.isArray(value) && value.length === 0),
-      );
-      return { ...Object.fromEntries(view), env: sortedEnv(container.env) };
-    });
-  return {
-    containers: containers(spec?.containers),
-    initContainers: containers(spec?.initContainers),
-    ephemeralContainers: containers(spec?.ephemeralContainers),
-    activeDeadlineSeconds: spec?.activeDeadlineSeconds ?? null,
-    tolerations: canonical(spec?.tolerations ?? []),
-    labels: pod.metadata?.labels ?? {},
-    annotations: pod.metadata?.annotations ?? {},
-    deletionGracePeriodSeconds: pod.metadata?.deletionGracePeriodSeconds ?? null,
-    deletionTimestamp: canonical(pod.metadata?.deletionTimestamp ?? null),
-  };
+/** An empty list and an absent one mean the same (a resolved pod has `envFrom: []`). */
+function present(value: unknown): boolean {
+  return value !== undefined && value !== null && !(Array.isArray(value) && value.length === 0);
+}
+
+function containerEqual(a: object, b: object): boolean {
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  for (const key of new Set([...Object.keys(left), ...Object.keys(right)])) {
+    if (key === 'env') {
+      if (!envEqual(left.env as V1EnvVar[] | undefined, right.env as V1EnvVar[] | undefined)) return false;
+    } else if (present(left[key]) || present(right[key])) {
+      if (!jsonEqual(left[key], right[key])) return false;
+    }
+  }
+  return true;
+}
+
+function containersEqual(a: readonly object[] | undefined, b: readonly object[] | undefined): boolean {
+  const left = a ?? [];
+  const right = b ?? [];
+  return left.length === right.length && left.every((container, i) => containerEqual(container, right[i]!));
 }
 
 /**
  * True when a provider would see no difference between the two pods: the fields upstream's
  * podsEqual compares (containers, init and ephemeral containers, activeDeadlineSeconds,
- * tolerations, labels, annotations, deletion fields), with env order ignored.
+ * tolerations, labels, annotations, deletion fields), with env order ignored. Called on every watch
+ * event of every pod, so it compares in place and skips a spec the informer kept shared.
  */
 export function podsEqualForProvider(a: V1Pod, b: V1Pod): boolean {
-  return isDeepStrictEqual(providerView(a), providerView(b));
+  const left = a.metadata;
+  const right = b.metadata;
+  if (
+    !jsonEqual(left?.labels ?? {}, right?.labels ?? {}) ||
+    !jsonEqual(left?.annotations ?? {}, right?.annotations ?? {}) ||
+    !jsonEqual(left?.deletionGracePeriodSeconds, right?.deletionGracePeriodSeconds) ||
+    !jsonEqual(left?.deletionTimestamp, right?.deletionTimestamp)
+  ) {
+    return false;
+  }
+  const x = a.spec;
+  const y = b.spec;
+  if (x === y) return true;
+  return (
+    jsonEqual(x?.activeDeadlineSeconds, y?.activeDeadlineSeconds) &&
+    jsonEqual(x?.tolerations ?? [], y?.tolerations ?? []) &&
+    containersEqual(x?.containers, y?.containers) &&
+    containersEqual(x?.initContainers, y?.initContainers) &&
+    containersEqual(x?.ephemeralContainers, y?.ephemeralContainers)
+  );
 }
 
 export function isTerminalPhase(phase: string | undefined): boolean {

@@ -1,0 +1,69 @@
+/**
+ * Equality of two JSON-shaped values as `JSON.stringify` sees them: keys with undefined values are
+ * absent, undefined in an array is null. Walks both values once instead of serializing them, which
+ * matters on paths run for every watch event of every pod.
+ */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  return equal(a, b, exact);
+}
+
+/**
+ * `jsonEqual` with times compared at the second precision the API server keeps: a Date, or an
+ * RFC 3339 string with fractional seconds, equals the same instant written without them.
+ */
+export function jsonEqualAtSeconds(a: unknown, b: unknown): boolean {
+  return equal(a, b, atSeconds);
+}
+
+type Leaf = (value: unknown) => unknown;
+
+function equal(a: unknown, b: unknown, leaf: Leaf): boolean {
+  if (a === b) return true;
+  const left = leaf(a);
+  const right = leaf(b);
+  if (typeof left !== 'object' || typeof right !== 'object' || left === null || right === null) {
+    return left === right;
+  }
+  if (Array.isArray(left) || Array.isArray(right)) {
+    if (!Array.isArray(left) || !Array.isArray(right) || left.length !== right.length) return false;
+    for (let i = 0; i < left.length; i++) {
+      if (!equal(left[i], right[i], leaf)) return false;
+    }
+    return true;
+  }
+  const l = left as Record<string, unknown>;
+  const r = right as Record<string, unknown>;
+  let leftKeys = 0;
+  for (const key in l) {
+    const value = l[key];
+    if (value === undefined) continue;
+    leftKeys++;
+    const other = r[key];
+    if (other === undefined || !equal(value, other, leaf)) return false;
+  }
+  let rightKeys = 0;
+  for (const key in r) if (r[key] !== undefined) rightKeys++;
+  return leftKeys === rightKeys;
+}
+
+function exact(value: unknown): unknown {
+  if (value === undefined) return null;
+  if (value instanceof Date) return value.toISOString();
+  return value;
+}
+
+const FRACTIONAL_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z$/;
+
+function atSeconds(value: unknown): unknown {
+  if (value === undefined) return null;
+  if (value instanceof Date) return secondPrecision(value.toISOString());
+  // Cheap filter first: only short strings ending in Z can be times.
+  if (typeof value === 'string' && value.length <= 35 && value.endsWith('Z') && FRACTIONAL_TIME.test(value)) {
+    return secondPrecision(value);
+  }
+  return value;
+}
+
+function secondPrecision(time: string): string {
+  return `${time.slice(0, time.lastIndexOf('.'))}Z`;
+}

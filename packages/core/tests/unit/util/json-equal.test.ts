@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+
+import { jsonEqual, jsonEqualAtSeconds } from '../../../src/util/json-equal.js';
+
+describe.each([
+  ['jsonEqual', jsonEqual],
+  ['jsonEqualAtSeconds', jsonEqualAtSeconds],
+])('%s', (_name, equal) => {
+  it('compares like JSON: undefined keys are absent, null is a value', () => {
+    expect(equal({ a: 1, b: undefined }, { a: 1 })).toBe(true);
+    expect(equal({ a: 1 }, { a: 1, b: undefined })).toBe(true);
+    expect(equal({ a: null }, {})).toBe(false);
+    expect(equal({}, { a: null })).toBe(false);
+    expect(equal([undefined], [null])).toBe(true);
+    expect(equal(undefined, null)).toBe(true);
+  });
+
+  it('looks into nested objects and arrays, in order', () => {
+    expect(equal({ a: [{ b: 'x' }, 2] }, { a: [{ b: 'x' }, 2] })).toBe(true);
+    expect(equal({ a: [{ b: 'x' }, 2] }, { a: [{ b: 'y' }, 2] })).toBe(false);
+    expect(equal([1, 2], [2, 1])).toBe(false);
+    expect(equal([1], [1, 2])).toBe(false);
+    expect(equal({ a: [] }, { a: {} })).toBe(false);
+    expect(equal('1', 1)).toBe(false);
+  });
+
+  it('compares a Date with its JSON form', () => {
+    expect(equal(new Date('2026-11-22T05:40:00.000Z'), '2026-11-22T05:40:00.000Z')).toBe(true);
+  });
+});
+
+describe('time precision', () => {
+  const date = new Date('2026-11-22T05:40:00.123Z');
+
+  it('jsonEqualAtSeconds ignores fractions of a second, as the API server does', () => {
+    expect(jsonEqualAtSeconds(date, '2026-11-22T05:40:00Z')).toBe(true);
+    expect(jsonEqualAtSeconds('2026-11-22T05:40:00.999999Z', '2026-11-22T05:40:00Z')).toBe(true);
+    expect(jsonEqualAtSeconds({ at: date }, { at: '2026-11-22T05:40:01Z' })).toBe(false);
+    expect(jsonEqualAtSeconds('not a time.5Z', 'not a timeZ')).toBe(false);
+  });
+
+  it('jsonEqual keeps them', () => {
+    expect(jsonEqual(date, '2026-11-22T05:40:00Z')).toBe(false);
+    expect(jsonEqual('2026-11-22T05:40:00.5Z', '2026-11-22T05:40:00Z')).toBe(false);
+  });
+});
