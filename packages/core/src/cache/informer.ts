@@ -5,7 +5,7 @@ import { isKubeGone } from '../kube/errors.js';
 import type { WatchEvent } from '../kube/watch-stream.js';
 import { jitteredBackoff, sleep } from './backoff.js';
 import { createInformerMetrics, type InformerMetrics } from './informer-metrics.js';
-import { objectKey, stripManagedFields, type KubeObject } from './object-key.js';
+import { objectKey, shareUnchangedParts, stripManagedFields, type KubeObject } from './object-key.js';
 
 export interface InformerHandlers<T> {
   onAdd?(obj: T): void;
@@ -157,6 +157,8 @@ export class Informer<T extends KubeObject> {
     let failures = 0;
     // Consecutive 410s without a healthy event in between; a second one in a row backs off.
     let expired = 0;
+    // Consecutive watches the server ended at once without an event; a second one in a row backs off.
+    let emptyEnds = 0;
     while (!signal.aborted) {
       try {
         if (mustList) {
@@ -169,11 +171,22 @@ export class Informer<T extends KubeObject> {
           healthy = true;
           failures = 0;
           expired = 0;
+          emptyEnds = 0;
         });
-        // The server ended the watch (timeoutSeconds): reopen it from where it stopped. One that
-        // ends at once without a single event is a misbehaving server or proxy: back off instead.
+        // The server ended the watch (timeoutSeconds): reopen it from where it stopped. An API server
+        // that cannot keep up ends a busy watch at once (its per-watcher buffer is 10 events for a
+        // node's pods): reopen that at once too, as waiting only lets more events pile up; a second
+        // one in a row is a misbehaving server or proxy, so back off from then on.
         if (!healthy && performance.now() - openedAt < 1000) {
-          throw new Error('watch ended at once without any event');
+          this.#metrics.failures.add();
+          if (++emptyEnds > 1) {
+            const delay = jitteredBackoff(emptyEnds - 1, this.#minBackoffMs, this.#maxBackoffMs);
+            this.#logger.warn('watch ended at once without any event; retrying', {
+              attempt: emptyEnds,
+              delayMs: Math.round(delay),
+            });
+            await sleep(delay, signal);
+          }
         }
       } catch (err) {
         if (signal.aborted) break;
@@ -213,10 +226,13 @@ export class Informer<T extends KubeObject> {
       const key = objectKey(obj);
       seen.add(key);
       const old = this.#store.get(key);
-      this.#store.set(key, obj);
-      if (old === undefined) this.#emit('onAdd', obj);
-      else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion)
+      if (old === undefined) {
+        this.#store.set(key, obj);
+        this.#emit('onAdd', obj);
+      } else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) {
+        this.#store.set(key, shareUnchangedParts(old, obj));
         this.#emit('onUpdate', old, obj);
+      }
     }
     for (const [key, old] of this.#store) {
       if (seen.has(key)) continue;
@@ -311,9 +327,13 @@ export class Informer<T extends KubeObject> {
       this.#emit('onDelete', obj);
     } else {
       const old = this.#store.get(key);
-      this.#store.set(key, obj);
-      if (old === undefined) this.#emit('onAdd', obj);
-      else this.#emit('onUpdate', old, obj);
+      if (old === undefined) {
+        this.#store.set(key, obj);
+        this.#emit('onAdd', obj);
+      } else {
+        this.#store.set(key, shareUnchangedParts(old, obj));
+        this.#emit('onUpdate', old, obj);
+      }
     }
     if (resourceVersion) this.#resourceVersion = resourceVersion;
     this.#metrics.objects.set(this.#store.size);

@@ -201,6 +201,40 @@ describe('Informer', () => {
     expect(api.watchRequests.length).toBeLessThanOrEqual(11);
   });
 
+  it('reopens at once a watch the server ended at once (a busy API server drops slow watchers)', async () => {
+    api.lists.push(listAnswer([], '1'));
+    api.watches.push((_req, res) => res.writeHead(200).end());
+    make({ minBackoffMs: 60_000, maxBackoffMs: 60_000 }).start();
+    await vi.waitFor(() => expect(api.watchRequests).toHaveLength(2), { timeout: 2000 });
+  });
+
+  it('keeps the previous spec object when an update leaves it unchanged', async () => {
+    const withSpec = (rv: string, image: string): V1Pod => ({
+      ...pod('a', rv),
+      spec: { containers: [{ name: 'c', image }] },
+      status: { phase: rv },
+    });
+    api.lists.push(listAnswer([withSpec('1', 'one')], '1'));
+    let send: ((line: string) => void) | undefined;
+    api.watches.push((_req, res) => {
+      res.writeHead(200);
+      send = line => res.write(line);
+    });
+    const inf = make();
+    inf.start();
+    await vi.waitFor(() => expect(send).toBeDefined());
+    const first = inf.get('ns/a')!;
+    send!(event('MODIFIED', withSpec('2', 'one')));
+    await vi.waitFor(() => expect(inf.get('ns/a')?.metadata?.resourceVersion).toBe('2'));
+    const second = inf.get('ns/a')!;
+    expect(second.spec).toBe(first.spec);
+    expect(second.status).toEqual({ phase: '2' });
+    send!(event('MODIFIED', withSpec('3', 'two')));
+    await vi.waitFor(() => expect(inf.get('ns/a')?.metadata?.resourceVersion).toBe('3'));
+    expect(inf.get('ns/a')!.spec).not.toBe(first.spec);
+    expect(inf.get('ns/a')!.spec?.containers[0]?.image).toBe('two');
+  });
+
   it('reopens a watch that receives nothing for stallTimeoutMs', async () => {
     api.lists.push(listAnswer([pod('a', '1')], '1'));
     api.watches.push((_req, res) => {
