@@ -1,5 +1,7 @@
 import type { V1Container, V1EphemeralContainer, V1Pod } from '@kubernetes/client-node';
 
+import { withOwnContainers } from './env/own-containers.js';
+
 type Resolved = Pick<V1Container, 'name' | 'env' | 'envFrom' | 'command' | 'args'>;
 
 /**
@@ -13,7 +15,7 @@ export function carryOverEnvironment(
   pod: V1Pod,
   applied: V1Pod,
 ): { pod: V1Pod; unresolved: V1EphemeralContainer[] } {
-  const copy = structuredClone(pod);
+  const copy = withOwnContainers(pod);
   const previous = new Map<string, Resolved>();
   for (const container of [
     ...(applied.spec?.containers ?? []),

@@ -8,6 +8,8 @@ import {
   type Provider,
 } from '@vkubelet/provider-kit';
 
+import { withDeadline } from '../util/with-deadline.js';
+
 export type ProviderOperation = 'create' | 'update' | 'delete' | 'get' | 'getStatus' | 'list';
 
 /**
@@ -42,7 +44,7 @@ export class ProviderCalls {
   ): Promise<T> {
     const started = performance.now();
     try {
-      return await run(AbortSignal.any([signal, AbortSignal.timeout(this.timeoutMs)]));
+      return await withDeadline(signal, this.timeoutMs, run);
     } catch (err) {
       this.#errors.add(1, { operation, kind: errorKind(err) ?? 'Unknown' });
       throw err;

@@ -10,6 +10,7 @@ import type {
 import { noopLogger, type Logger, type ResourceLister } from '@vkubelet/provider-kit';
 
 import type { PodEventRecorder } from '../../events/types.js';
+import { withOwnContainers } from './own-containers.js';
 import { isEnvVarName } from './env-var-name.js';
 import { EnvResolutionError } from './errors.js';
 import { expandVariables, lookupIn } from './expansion.js';
@@ -236,7 +237,7 @@ function entriesOf(source: Source): [string, string][] {
  * Throws EnvResolutionError; emits upstream's Warning events as it goes.
  */
 export async function resolvePodEnvironment(pod: V1Pod, ctx: EnvResolutionContext): Promise<V1Pod> {
-  const copy = structuredClone(pod);
+  const copy = withOwnContainers(pod);
   const resolver = new PodEnvResolver(copy, ctx);
   const spec = copy.spec;
   if (!spec) return copy;
