@@ -397,7 +397,13 @@ export class PodController {
       ? new Date(pod.metadata.deletionTimestamp).getTime()
       : Date.now();
     const graceMs = (pod.metadata?.deletionGracePeriodSeconds ?? 0) * 1000;
-    this.#deletes.enqueueAfter(deleteKey, Math.max(0, Math.min(deadline - Date.now(), graceMs)));
+    // A provider may report the pod stopped while deletePod is still running (before
+    // deletedInProvider was set, so #syncStatus could not act on it): no need to wait then either.
+    const stopped = state.reported !== undefined && !isPodRunning(state.reported.status);
+    this.#deletes.enqueueAfter(
+      deleteKey,
+      stopped ? 0 : Math.max(0, Math.min(deadline - Date.now(), graceMs)),
+    );
   }
 
   async #removeFromProvider(key: string, state: PodState | undefined, signal: AbortSignal): Promise<void> {
