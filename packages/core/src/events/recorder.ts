@@ -28,6 +28,12 @@ export interface EventRecorderOptions {
   perObjectRefillMs?: number;
   /** Writes waiting beyond this are dropped, oldest first, so a stalled API server cannot grow memory. */
   maxPending?: number;
+  /**
+   * Series remembered for aggregation (default 4096, client-go's event cache size); beyond it the
+   * least recently started series is forgotten (a repeat then starts a new Event object), so memory
+   * stays flat on a node that starts thousands of pods.
+   */
+  maxSeries?: number;
   logger?: Logger;
   metrics?: MetricMeter;
 }
@@ -76,6 +82,7 @@ export class EventRecorder implements PodEventRecorder {
   readonly #burst: number;
   readonly #refillMs: number;
   readonly #maxPending: number;
+  readonly #maxSeries: number;
   readonly #logger: Logger;
   readonly #written: MetricCounter;
   readonly #dropped: MetricCounter;
@@ -97,6 +104,7 @@ export class EventRecorder implements PodEventRecorder {
     this.#burst = options.perObjectBurst ?? 25;
     this.#refillMs = options.perObjectRefillMs ?? 5 * 60_000;
     this.#maxPending = options.maxPending ?? 1000;
+    this.#maxSeries = options.maxSeries ?? 4096;
     this.#logger = (options.logger ?? noopLogger).child({ component: 'event-recorder' });
     const meter = options.metrics ?? noopMeter;
     this.#written = meter.counter('vkubelet_events_written_total', 'Event writes to the API server', [
@@ -150,6 +158,7 @@ export class EventRecorder implements PodEventRecorder {
       created: false,
     };
     this.#series.set(key, series);
+    this.#evictOldestSeries();
     this.#prune(now);
     this.#submit(async () => {
       await this.#sink.create(namespace, event);
@@ -202,6 +211,19 @@ export class EventRecorder implements PodEventRecorder {
     }
     for (const [key, bucket] of this.#buckets) {
       if (now - bucket.updatedAt > this.#refillMs * this.#burst) this.#buckets.delete(key);
+    }
+  }
+
+  /** Beyond maxSeries, the oldest series goes; a count it has not written yet is written first. */
+  #evictOldestSeries(): void {
+    for (const [key, series] of this.#series) {
+      if (this.#series.size <= this.#maxSeries) return;
+      this.#series.delete(key);
+      if (series.flushTimer) {
+        clearTimeout(series.flushTimer);
+        series.flushTimer = undefined;
+        this.#submitSeries(series);
+      }
     }
   }
 

@@ -65,6 +65,26 @@ describe('EventRecorder', () => {
     expect(sink.created).toHaveLength(2);
   });
 
+  it('remembers at most maxSeries series, writing a pending count before forgetting one', async () => {
+    vi.useFakeTimers();
+    const sink = new MemorySink();
+    const recorder = new EventRecorder({ nodeName: 'vk', sink, seriesFlushMs: 60_000, maxSeries: 2 });
+    recorder.event(pod('u1'), 'Warning', 'BackOff', 'again');
+    recorder.event(pod('u1'), 'Warning', 'BackOff', 'again');
+    await vi.advanceTimersByTimeAsync(10);
+    recorder.event(pod('u2'), 'Normal', 'Started', 'ok');
+    recorder.event(pod('u3'), 'Normal', 'Started', 'ok');
+    await vi.advanceTimersByTimeAsync(10);
+    // u1's series was the oldest: its repeat was written when it was forgotten, not 60 s later.
+    expect(sink.replaced).toHaveLength(1);
+    expect(sink.replaced[0]).toMatchObject({ regarding: { uid: 'u1' }, series: { count: 2 } });
+    // A repeat of a forgotten series starts a new Event; remembered ones still aggregate.
+    recorder.event(pod('u1'), 'Warning', 'BackOff', 'again');
+    recorder.event(pod('u3'), 'Normal', 'Started', 'ok');
+    await recorder.close();
+    expect(sink.created.map(event => event.regarding?.uid)).toEqual(['u1', 'u2', 'u3', 'u1']);
+  });
+
   it('limits distinct events per pod, refilling over time', async () => {
     vi.useFakeTimers();
     const sink = new MemorySink();
