@@ -35,6 +35,12 @@ export interface PodRuntimeHooks {
   changed(runtime: PodRuntime): void;
 }
 
+/** The pod as the backend keeps it: a 10,000-pod node holds 10,000 of these. */
+function withoutStatus(pod: V1Pod): V1Pod {
+  const { status: _status, ...rest } = pod;
+  return rest;
+}
+
 type ConditionType = 'PodScheduled' | 'Initialized' | 'ContainersReady' | 'Ready';
 
 /**
@@ -57,7 +63,8 @@ export class PodRuntime {
     pod: V1Pod,
     private readonly hooks: PodRuntimeHooks,
   ) {
-    this.pod = structuredClone(pod);
+    // Pods handed to a provider are its own copies (see the contract); the status is ours to make.
+    this.pod = withoutStatus(pod);
     this.uid = pod.metadata?.uid ?? '';
     const spec = pod.spec;
     for (const [init, list] of [
@@ -101,7 +108,7 @@ export class PodRuntime {
   /** Applies a changed spec: labels, annotations, images, active deadline. */
   update(pod: V1Pod): void {
     const previous = this.pod;
-    this.pod = structuredClone(pod);
+    this.pod = withoutStatus(pod);
     if (previous.metadata?.uid) this.pod.metadata = { ...this.pod.metadata, uid: previous.metadata.uid };
     for (const container of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
       const run = this.containers.get(container.name);
