@@ -4,7 +4,7 @@ export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** HTTP status of a KubeApiError or a client-node ApiException. */
+/** HTTP status of a KubeApiError (or any error carrying a numeric `code`). */
 export function httpCode(err: unknown): number | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'number' ? code : undefined;
