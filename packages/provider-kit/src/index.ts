@@ -29,3 +29,4 @@ export {
 export type * from './stats.js';
 export { applyLogOptions, formatRfc3339Nano, logsSince } from './logs.js';
 export { parseQuantity } from './quantity.js';
+export { copyApiObject } from './copy.js';

@@ -1,4 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node';
+import { copyApiObject } from '@vkubelet/provider-kit';
 
 /**
  * What the controller keeps of a pod it handed to the provider: everything but the status, which is
@@ -18,6 +19,6 @@ export function reportedStatus(reported: V1Pod): V1Pod {
       deletionTimestamp: metadata?.deletionTimestamp,
       deletionGracePeriodSeconds: metadata?.deletionGracePeriodSeconds,
     },
-    status: structuredClone(reported.status),
+    status: copyApiObject(reported.status),
   };
 }

@@ -1,5 +1,6 @@
 import type { V1Pod, V1PodStatus } from '@kubernetes/client-node';
 import {
+  copyApiObject,
   errorKind,
   noopMeter,
   type MetricCounter,
@@ -54,13 +55,13 @@ export class ProviderCalls {
   }
 
   create(pod: V1Pod, signal: AbortSignal): Promise<void> {
-    return this.#call('create', signal, s => this.provider.createPod(structuredClone(pod), { signal: s }));
+    return this.#call('create', signal, s => this.provider.createPod(copyApiObject(pod), { signal: s }));
   }
   update(pod: V1Pod, signal: AbortSignal): Promise<void> {
-    return this.#call('update', signal, s => this.provider.updatePod(structuredClone(pod), { signal: s }));
+    return this.#call('update', signal, s => this.provider.updatePod(copyApiObject(pod), { signal: s }));
   }
   delete(pod: V1Pod, signal: AbortSignal): Promise<void> {
-    return this.#call('delete', signal, s => this.provider.deletePod(structuredClone(pod), { signal: s }));
+    return this.#call('delete', signal, s => this.provider.deletePod(copyApiObject(pod), { signal: s }));
   }
   get(namespace: string, name: string, signal: AbortSignal): Promise<V1Pod> {
     return this.#call('get', signal, s => this.provider.getPod(namespace, name, { signal: s }));

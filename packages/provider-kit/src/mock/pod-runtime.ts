@@ -8,6 +8,7 @@ import type {
 } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { copyApiObject } from '../copy.js';
 import { containerProgram, type ContainerProgram } from './behaviour.js';
 import { ContainerLog } from './container-log.js';
 import type { MockSettings } from './options.js';
@@ -184,7 +185,7 @@ export class PodRuntime {
 
   /** A deep copy of the pod with its current status, safe to hand out. */
   snapshot(): V1Pod {
-    const pod = structuredClone(this.pod);
+    const pod = copyApiObject(this.pod);
     pod.status = this.status();
     return pod;
   }
@@ -198,8 +199,8 @@ export class PodRuntime {
       ready: run.ready,
       started: run.state.running !== undefined,
       restartCount: run.restartCount,
-      state: structuredClone(run.state),
-      ...(run.lastState ? { lastState: structuredClone(run.lastState) } : {}),
+      state: copyApiObject(run.state),
+      ...(run.lastState ? { lastState: copyApiObject(run.lastState) } : {}),
     });
     const inits = this.initContainers().map(toStatus);
     return {

@@ -16,8 +16,23 @@ function joinHostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
+/**
+ * Variables per cached Service object: every pod of a namespace gets the same ones, and a node with
+ * 10,000 pods would otherwise hold 10,000 copies of each name and value string.
+ */
+const variablesByService = new WeakMap<V1Service, readonly [string, string][]>();
+
+function variablesOf(service: V1Service): readonly [string, string][] {
+  let vars = variablesByService.get(service);
+  if (!vars) {
+    vars = computeVariables(service);
+    variablesByService.set(service, vars);
+  }
+  return vars;
+}
+
 /** The docker-link style variables of one service, in the kubelet's order. */
-function variablesOf(service: V1Service): [string, string][] {
+function computeVariables(service: V1Service): [string, string][] {
   const prefix = envName(service.metadata?.name ?? '');
   const ip = service.spec?.clusterIP ?? '';
   const ports = service.spec?.ports ?? [];
