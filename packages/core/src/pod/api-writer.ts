@@ -1,4 +1,5 @@
 import type { V1Pod, V1PodStatus } from '@kubernetes/client-node';
+import { createHash } from 'node:crypto';
 
 import { podKey, splitPodKey } from './compare.js';
 import { statusPatch } from './status.js';
@@ -11,8 +12,8 @@ function podPath(namespace: string, name: string): string {
 
 /** The controller's writes to the API server: status patches and deletes, both pinned to a UID. */
 export class PodApiWriter {
-  /** The status patch last sent per key, with the resourceVersion it was computed from. */
-  readonly #lastPatch = new Map<string, { resourceVersion: string; patch: string }>();
+  /** A digest of the status patch last sent per key (a pod's patch is ~1 KB), with its resourceVersion. */
+  readonly #lastPatch = new Map<string, { resourceVersion: string; digest: string }>();
 
   constructor(private readonly client: PodApi) {}
 
@@ -22,12 +23,12 @@ export class PodApiWriter {
     if (!patch) return;
     const key = podKey(pod);
     const resourceVersion = pod.metadata?.resourceVersion ?? '';
-    const serialized = JSON.stringify(patch);
+    const digest = createHash('sha256').update(JSON.stringify(patch)).digest('base64');
     const last = this.#lastPatch.get(key);
     // The informer may not show our last write yet; the same patch on the same version is a no-op.
-    if (last && last.resourceVersion === resourceVersion && last.patch === serialized) return;
+    if (last && last.resourceVersion === resourceVersion && last.digest === digest) return;
     await this.patchStatus(pod, patch, signal);
-    this.#lastPatch.set(key, { resourceVersion, patch: serialized });
+    this.#lastPatch.set(key, { resourceVersion, digest });
   }
 
   /** A strategic-merge patch of pods/status; a pod already gone is not an error. */

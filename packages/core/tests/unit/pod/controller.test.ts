@@ -149,6 +149,23 @@ describe('PodController (fakes)', () => {
     ]);
   });
 
+  it('writes statuses with more workers than it calls the provider with (apiWorkers)', async () => {
+    const provider = new NotifyingProvider();
+    const { api, informer } = start(provider);
+    // Hold every status patch until 20 are in flight at once; 2 sync workers start the pods.
+    let release: (() => void) | undefined;
+    const allInFlight = new Promise<void>(resolve => (release = resolve));
+    let inFlight = 0;
+    const patch = api.patch.bind(api);
+    api.patch = async <T>(path: string, body: unknown): Promise<T> => {
+      if (++inFlight >= 20) release?.();
+      await allInFlight;
+      return patch<T>(path, body);
+    };
+    for (let i = 0; i < 20; i++) informer.put(pod(`p${i}`));
+    await until(() => inFlight >= 20, '20 status writes in flight');
+  });
+
   it('start-up: an errored provider list deletes nothing', async () => {
     const provider = new NotifyingProvider();
     await provider.createPod(pod('orphan'), { signal: AbortSignal.timeout(1000) });
