@@ -2,7 +2,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { InvalidInputError } from '@vkubelet/provider-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { PodController } from '../../../src/pod/controller.js';
+import { PodController, type PodControllerOptions } from '../../../src/pod/controller.js';
 import type { PodApi, PodInformer } from '../../../src/pod/types.js';
 import { NotifyingProvider, RecordingProvider } from '../../integration/pod/recording-provider.js';
 import { FakeResources, RecordingEvents } from './env/fakes.js';
@@ -105,7 +105,12 @@ afterEach(async () => {
   for (const stop of stops.splice(0)) await stop();
 });
 
-function start(provider: RecordingProvider, informer = new FakeInformer(), resources = new FakeResources()) {
+function start(
+  provider: RecordingProvider,
+  informer = new FakeInformer(),
+  resources = new FakeResources(),
+  options: Partial<PodControllerOptions> = {},
+) {
   const api = new FakeApi(informer);
   const events = new RecordingEvents();
   const controller = new PodController({
@@ -119,6 +124,7 @@ function start(provider: RecordingProvider, informer = new FakeInformer(), resou
     baseBackoffMs: 10,
     maxBackoffMs: 50,
     statusPollIntervalMs: 20,
+    ...options,
   });
   const abort = new AbortController();
   const done = controller.run(abort.signal);
@@ -149,9 +155,9 @@ describe('PodController (fakes)', () => {
     ]);
   });
 
-  it('writes statuses with more workers than it calls the provider with (apiWorkers)', async () => {
+  it('writes statuses with their own number of workers (apiWorkers)', async () => {
     const provider = new NotifyingProvider();
-    const { api, informer } = start(provider);
+    const { api, informer } = start(provider, undefined, undefined, { apiWorkers: 20 });
     // Hold every status patch until 20 are in flight at once; 2 sync workers start the pods.
     let release: (() => void) | undefined;
     const allInFlight = new Promise<void>(resolve => (release = resolve));
