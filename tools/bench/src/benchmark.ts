@@ -80,7 +80,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
   try {
     await admin.requestJson('POST', '/api/v1/namespaces', { body: { metadata: { name: 'bench' } } });
     const sampler = new ProcessSampler(agent.pid);
-    const planeSampler = new ControlPlaneSampler(plane.dir);
+    const planeSampler = new ControlPlaneSampler(plane.dir, agent.pid);
 
     const scenarios: ScenarioReport[] = [];
     let totalPods = 0;

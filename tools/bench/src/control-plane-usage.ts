@@ -2,18 +2,49 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 import { ProcessSampler, type ProcessUsage } from './process-sampler.js';
 
-/** PIDs of the processes whose command line mentions `marker` (the control plane's own directory). */
-export function pidsMentioning(marker: string): Map<number, string> {
-  const found = new Map<number, string>();
+interface ProcessInfo {
+  name: string;
+  argv: string[];
+}
+
+function processes(): Map<number, ProcessInfo> {
+  const found = new Map<number, ProcessInfo>();
   for (const entry of readdirSync('/proc')) {
     const pid = Number(entry);
     if (!Number.isInteger(pid)) continue;
     try {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      if (cmdline.some(arg => arg.includes(marker))) found.set(pid, cmdline[0]!.split('/').pop()!);
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      found.set(pid, { name: argv[0]!.split('/').pop()!, argv });
     } catch {
       // The process ended while we looked.
     }
+  }
+  return found;
+}
+
+/**
+ * The control plane's processes: those whose command line mentions its directory (kube-apiserver and
+ * the other components keep their certificates there), plus the etcd the API server talks to (its
+ * data sits elsewhere), minus the agent (its kubeconfig is in that directory too).
+ */
+export function controlPlanePids(dir: string, agentPid: number): Map<number, string> {
+  const all = processes();
+  const found = new Map<number, string>();
+  const etcdUrls = new Set<string>();
+  for (const [pid, { name, argv }] of all) {
+    if (pid === agentPid || !argv.some(arg => arg.includes(dir))) continue;
+    found.set(pid, name);
+    for (const arg of argv) {
+      if (arg.startsWith('--etcd-servers=')) for (const url of arg.slice(15).split(',')) etcdUrls.add(url);
+    }
+  }
+  for (const [pid, { name, argv }] of all) {
+    const listens =
+      argv
+        .find(arg => arg.startsWith('--listen-client-urls='))
+        ?.slice(21)
+        .split(',') ?? [];
+    if (listens.some(url => etcdUrls.has(url))) found.set(pid, name);
   }
   return found;
 }
@@ -22,9 +53,9 @@ export function pidsMentioning(marker: string): Map<number, string> {
 export class ControlPlaneSampler {
   private readonly samplers: Map<string, ProcessSampler>;
 
-  constructor(dir: string) {
+  constructor(dir: string, agentPid: number) {
     this.samplers = new Map(
-      [...pidsMentioning(dir)].map(([pid, name]) => [`${name}#${pid}`, new ProcessSampler(pid)]),
+      [...controlPlanePids(dir, agentPid)].map(([pid, name]) => [`${name}#${pid}`, new ProcessSampler(pid)]),
     );
   }
 
