@@ -1,6 +1,6 @@
 import type { V1Pod, V1PodCondition, V1PodStatus } from '@kubernetes/client-node';
 import { canonical } from './compare.js';
-import { jsonEqualAtSeconds as jsonEqual } from '../util/json-equal.js';
+import { jsonEqualAsStored } from '../util/json-equal.js';
 
 /** Reason written into a pod's status when the provider rejects it (upstream's value). */
 export const PROVIDER_FAILED_REASON = 'ProviderFailed';
@@ -39,7 +39,7 @@ const REPLACED_LISTS = new Set<string>(['podIPs', 'hostIPs']);
 function conditionsDiffer(current: V1PodCondition[] | undefined, desired: V1PodCondition[]): boolean {
   return desired.some(condition => {
     const existing = current?.find(candidate => candidate.type === condition.type);
-    return !jsonEqual(existing, condition);
+    return !jsonEqualAsStored(existing, condition);
   });
 }
 
@@ -62,7 +62,7 @@ export function statusPatch(current: V1PodStatus | undefined, desired: V1PodStat
       if (conditionsDiffer(current?.conditions, want as V1PodCondition[])) patch[field] = canonical(want);
       continue;
     }
-    if (jsonEqual(have, want)) continue;
+    if (jsonEqualAsStored(have, want)) continue;
     // podIPs/hostIPs merge by `ip` in a strategic merge patch; a changed address must replace the list.
     patch[field] = REPLACED_LISTS.has(field)
       ? [{ $patch: 'replace' }, ...(canonical(want) as unknown[])]

@@ -45,4 +45,6 @@ export interface PodState {
   failureWritten: boolean;
   /** provider.deletePod has succeeded for this UID. */
   deletedInProvider: boolean;
+  /** The force delete from the API server has succeeded for this UID. */
+  forceDeleted?: boolean;
 }

@@ -4,7 +4,7 @@
  * matters on paths run for every watch event of every pod.
  */
 export function jsonEqual(a: unknown, b: unknown): boolean {
-  return equal(a, b, exact);
+  return equal(a, b, exact, isUndefined);
 }
 
 /**
@@ -12,12 +12,33 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
  * RFC 3339 string with fractional seconds, equals the same instant written without them.
  */
 export function jsonEqualAtSeconds(a: unknown, b: unknown): boolean {
-  return equal(a, b, atSeconds);
+  return equal(a, b, atSeconds, isUndefined);
+}
+
+/**
+ * `jsonEqualAtSeconds` that also takes a null or empty-object field for an absent one: what the API
+ * server writes for a field nobody set (a condition's `lastProbeTime: null`, a container's
+ * `lastState: {}`), so a status read back equals the status that was written.
+ */
+export function jsonEqualAsStored(a: unknown, b: unknown): boolean {
+  return equal(a, b, atSeconds, isUnset);
 }
 
 type Leaf = (value: unknown) => unknown;
+type Absent = (value: unknown) => boolean;
 
-function equal(a: unknown, b: unknown, leaf: Leaf): boolean {
+function isUndefined(value: unknown): boolean {
+  return value === undefined;
+}
+
+function isUnset(value: unknown): boolean {
+  if (value === undefined || value === null) return true;
+  if (typeof value !== 'object' || Array.isArray(value) || value instanceof Date) return false;
+  for (const key in value) if (!isUnset((value as Record<string, unknown>)[key])) return false;
+  return true;
+}
+
+function equal(a: unknown, b: unknown, leaf: Leaf, absent: Absent): boolean {
   if (a === b) return true;
   const left = leaf(a);
   const right = leaf(b);
@@ -27,7 +48,7 @@ function equal(a: unknown, b: unknown, leaf: Leaf): boolean {
   if (Array.isArray(left) || Array.isArray(right)) {
     if (!Array.isArray(left) || !Array.isArray(right) || left.length !== right.length) return false;
     for (let i = 0; i < left.length; i++) {
-      if (!equal(left[i], right[i], leaf)) return false;
+      if (!equal(left[i], right[i], leaf, absent)) return false;
     }
     return true;
   }
@@ -36,13 +57,13 @@ function equal(a: unknown, b: unknown, leaf: Leaf): boolean {
   let leftKeys = 0;
   for (const key in l) {
     const value = l[key];
-    if (value === undefined) continue;
+    if (absent(value)) continue;
     leftKeys++;
     const other = r[key];
-    if (other === undefined || !equal(value, other, leaf)) return false;
+    if (absent(other) || !equal(value, other, leaf, absent)) return false;
   }
   let rightKeys = 0;
-  for (const key in r) if (r[key] !== undefined) rightKeys++;
+  for (const key in r) if (!absent(r[key])) rightKeys++;
   return leftKeys === rightKeys;
 }
 

@@ -1,4 +1,4 @@
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1Pod, V1PodStatus } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 
 import { isPodRunning, podsEqualForProvider } from '../../../src/pod/compare.js';
@@ -114,6 +114,24 @@ describe('status computation', () => {
       conditions: [{ type: 'Ready', status: 'True' }],
     };
     expect(statusPatch(current, desired)).toBeUndefined();
+  });
+
+  it('statusPatch is undefined for a status read back with the fields the API server fills in', () => {
+    const desired = {
+      phase: 'Running',
+      conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: new Date('2026-01-01T00:00:00.5Z') }],
+      containerStatuses: [{ name: 'app', image: 'busybox', imageID: '', ready: true, restartCount: 0 }],
+    };
+    const stored = {
+      phase: 'Running',
+      conditions: [
+        { type: 'Ready', status: 'True', lastProbeTime: null, lastTransitionTime: '2026-01-01T00:00:00Z' },
+      ],
+      containerStatuses: [
+        { name: 'app', image: 'busybox', imageID: '', ready: true, restartCount: 0, lastState: {} },
+      ],
+    } as unknown as V1PodStatus;
+    expect(statusPatch(stored, desired)).toBeUndefined();
   });
 
   it('statusPatch sends changed fields, replaces IP lists and clears a stale reason', () => {

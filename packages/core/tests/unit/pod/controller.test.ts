@@ -172,6 +172,20 @@ describe('PodController (fakes)', () => {
     await until(() => inFlight >= 20, '20 status writes in flight');
   });
 
+  it('makes one status write of reports the provider sends back to back (Pending, then Running)', async () => {
+    const provider = new NotifyingProvider();
+    const { api, informer } = start(provider);
+    informer.put(pod('twice'));
+    await until(() => informer.get('ns/twice')?.status?.phase === 'Running', 'running');
+    const before = api.statusPatches().length;
+    const notify = (provider as unknown as { notify: (p: V1Pod) => void }).notify;
+    notify({ ...pod('twice'), status: { phase: 'Running', podIP: '10.0.0.9' } });
+    notify({ ...pod('twice'), status: { phase: 'Succeeded', podIP: '10.0.0.9' } });
+    await until(() => informer.get('ns/twice')?.status?.phase === 'Succeeded', 'succeeded');
+    await new Promise(resolve => setTimeout(resolve, 50));
+    expect(api.statusPatches().slice(before)).toHaveLength(1);
+  });
+
   it('start-up: an errored provider list deletes nothing', async () => {
     const provider = new NotifyingProvider();
     await provider.createPod(pod('orphan'), { signal: AbortSignal.timeout(1000) });

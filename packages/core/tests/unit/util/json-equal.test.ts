@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { jsonEqual, jsonEqualAtSeconds } from '../../../src/util/json-equal.js';
+import { jsonEqual, jsonEqualAsStored, jsonEqualAtSeconds } from '../../../src/util/json-equal.js';
 
 describe.each([
   ['jsonEqual', jsonEqual],
@@ -42,5 +42,22 @@ describe('time precision', () => {
   it('jsonEqual keeps them', () => {
     expect(jsonEqual(date, '2026-11-22T05:40:00Z')).toBe(false);
     expect(jsonEqual('2026-11-22T05:40:00.5Z', '2026-11-22T05:40:00Z')).toBe(false);
+  });
+});
+
+describe('jsonEqualAsStored', () => {
+  it('takes the null and empty-object fields the API server writes for absent ones', () => {
+    expect(
+      jsonEqualAsStored(
+        { type: 'Ready', status: 'True', lastProbeTime: null, lastTransitionTime: '2026-11-22T05:40:00Z' },
+        { type: 'Ready', status: 'True', lastTransitionTime: new Date('2026-11-22T05:40:00.250Z') },
+      ),
+    ).toBe(true);
+    expect(
+      jsonEqualAsStored([{ name: 'app', lastState: {}, ready: true }], [{ name: 'app', ready: true }]),
+    ).toBe(true);
+    expect(jsonEqualAsStored({ lastState: { terminated: { exitCode: 1 } } }, {})).toBe(false);
+    expect(jsonEqualAsStored({ ready: false }, {})).toBe(false);
+    expect(jsonEqualAsStored({ list: [] }, {})).toBe(false);
   });
 });
