@@ -244,7 +244,7 @@ export class CriProvider implements Provider {
     const grace =
       pod.metadata?.deletionGracePeriodSeconds ?? record.pod.spec?.terminationGracePeriodSeconds ?? 30;
     const live = [...record.init, ...record.app].filter(c => c.id && c.status?.state !== 'CONTAINER_EXITED');
-    await Promise.all(live.map(c => this.cri.stopContainer(c.id!, grace, o).catch(ignoreNotFound)));
+    await Promise.all(live.map(c => this.stopExitingContainer(c.id!, grace, o)));
     for (const c of [...record.init, ...record.app]) {
       if (c.id) c.status = await this.cri.containerStatus(c.id, o).catch(() => c.status);
       c.waiting = undefined;
@@ -270,6 +270,24 @@ export class CriProvider implements Provider {
     record.sandboxReady = false;
     const status = this.statusOf(record);
     this.callback?.({ ...record.pod, status });
+  }
+
+  /**
+   * StopContainer of a container that is exiting on its own (a restart loop) can fail with the shim's
+   * connection closing under it ("ttrpc: closed"): stopped is stopped, so that is not an error when
+   * the container is gone or exited afterwards.
+   */
+  private async stopExitingContainer(id: string, grace: number, o: { signal: AbortSignal }): Promise<void> {
+    try {
+      await this.cri.stopContainer(id, grace, o);
+    } catch (error) {
+      if (error instanceof NotFoundError) return;
+      const status = await this.cri.containerStatus(id, o).catch((statusError: unknown) => {
+        if (statusError instanceof NotFoundError) return undefined;
+        throw error;
+      });
+      if (status !== undefined && status.state !== 'CONTAINER_EXITED') throw error;
+    }
   }
 
   async getPod(namespace: string, name: string, _options?: CallOptions): Promise<V1Pod> {
