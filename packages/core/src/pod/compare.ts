@@ -1,6 +1,6 @@
 import type { V1EnvVar, V1Pod, V1PodStatus } from '@kubernetes/client-node';
 
-import { jsonEqualAtSeconds as jsonEqual } from '../util/json-equal.js';
+import { jsonEqualAtSeconds } from '../util/json-equal.js';
 
 /** `namespace/name`, the key of a pod in the informer and the queues. */
 export function podKey(pod: V1Pod): string {
@@ -27,13 +27,13 @@ function envEqual(a: V1EnvVar[] | undefined, b: V1EnvVar[] | undefined): boolean
   const left = a ?? [];
   const right = b ?? [];
   if (left.length !== right.length) return false;
-  if (left.every((entry, i) => jsonEqual(entry, right[i]))) return true;
+  if (left.every((entry, i) => jsonEqualAtSeconds(entry, right[i]))) return true;
   // By name, then by content: duplicate names are legal (the last one wins in the container).
   const order = (x: V1EnvVar, y: V1EnvVar) =>
     x.name !== y.name ? (x.name < y.name ? -1 : 1) : JSON.stringify(x) < JSON.stringify(y) ? -1 : 1;
   const byName = (list: V1EnvVar[]) => [...list].sort(order);
   const sortedRight = byName(right);
-  return byName(left).every((entry, i) => jsonEqual(entry, sortedRight[i]));
+  return byName(left).every((entry, i) => jsonEqualAtSeconds(entry, sortedRight[i]));
 }
 
 /** An empty list and an absent one mean the same (a resolved pod has `envFrom: []`). */
@@ -48,7 +48,7 @@ function containerEqual(a: object, b: object): boolean {
     if (key === 'env') {
       if (!envEqual(left.env as V1EnvVar[] | undefined, right.env as V1EnvVar[] | undefined)) return false;
     } else if (present(left[key]) || present(right[key])) {
-      if (!jsonEqual(left[key], right[key])) return false;
+      if (!jsonEqualAtSeconds(left[key], right[key])) return false;
     }
   }
   return true;
@@ -70,10 +70,10 @@ export function podsEqualForProvider(a: V1Pod, b: V1Pod): boolean {
   const left = a.metadata;
   const right = b.metadata;
   if (
-    !jsonEqual(left?.labels ?? {}, right?.labels ?? {}) ||
-    !jsonEqual(left?.annotations ?? {}, right?.annotations ?? {}) ||
-    !jsonEqual(left?.deletionGracePeriodSeconds, right?.deletionGracePeriodSeconds) ||
-    !jsonEqual(left?.deletionTimestamp, right?.deletionTimestamp)
+    !jsonEqualAtSeconds(left?.labels ?? {}, right?.labels ?? {}) ||
+    !jsonEqualAtSeconds(left?.annotations ?? {}, right?.annotations ?? {}) ||
+    !jsonEqualAtSeconds(left?.deletionGracePeriodSeconds, right?.deletionGracePeriodSeconds) ||
+    !jsonEqualAtSeconds(left?.deletionTimestamp, right?.deletionTimestamp)
   ) {
     return false;
   }
@@ -81,8 +81,8 @@ export function podsEqualForProvider(a: V1Pod, b: V1Pod): boolean {
   const y = b.spec;
   if (x === y) return true;
   return (
-    jsonEqual(x?.activeDeadlineSeconds, y?.activeDeadlineSeconds) &&
-    jsonEqual(x?.tolerations ?? [], y?.tolerations ?? []) &&
+    jsonEqualAtSeconds(x?.activeDeadlineSeconds, y?.activeDeadlineSeconds) &&
+    jsonEqualAtSeconds(x?.tolerations ?? [], y?.tolerations ?? []) &&
     containersEqual(x?.containers, y?.containers) &&
     containersEqual(x?.initContainers, y?.initContainers) &&
     containersEqual(x?.ephemeralContainers, y?.ephemeralContainers)
