@@ -17,12 +17,28 @@ export interface ContainerProgram {
   statements: Statement[];
   /** Containers without a command run for ever and log one line per start. */
   announceStart: boolean;
+  /**
+   * Set when the program is a lone `sleep` (Infinity for `sleep infinity`): the runtime then waits
+   * with one plain timer instead of running the script, the usual workload of a large node.
+   */
+  sleepsForMs?: number;
 }
 
 const RUN_FOREVER: Statement[] = [{ argv: ['sleep', 'infinity'], toStderr: false }];
 
 function statement(...argv: string[]): Statement {
   return { argv, toStderr: false };
+}
+
+function program(statements: Statement[], announceStart: boolean): ContainerProgram {
+  const [only, ...rest] = statements;
+  if (rest.length > 0 || only?.argv.length !== 2 || only.argv[0] !== 'sleep') {
+    return { statements, announceStart };
+  }
+  const seconds = only.argv[1] === 'infinity' ? Infinity : Number(only.argv[1]);
+  // A malformed duration stays a script, so `sleep` reports it as a shell would.
+  if (!(seconds >= 0)) return { statements, announceStart };
+  return { statements, announceStart, sleepsForMs: seconds * 1000 };
 }
 
 function programFor(behaviour: string, settings: MockSettings): Statement[] {
@@ -49,11 +65,11 @@ export function containerProgram(
   const behaviour =
     annotations[`${BEHAVIOUR_ANNOTATION}.${container.name}`] ??
     (init ? undefined : annotations[BEHAVIOUR_ANNOTATION]);
-  if (behaviour !== undefined) return { statements: programFor(behaviour, settings), announceStart: false };
+  if (behaviour !== undefined) return program(programFor(behaviour, settings), false);
   const command = [...(container.command ?? []), ...(container.args ?? [])];
-  if (command.length === 0) return { statements: RUN_FOREVER, announceStart: true };
+  if (command.length === 0) return program(RUN_FOREVER, true);
   try {
-    return { statements: parseCommand(command), announceStart: false };
+    return program(parseCommand(command), false);
   } catch (err) {
     throw new InvalidInputError(`container ${container.name}: ${(err as Error).message}`, { cause: err });
   }

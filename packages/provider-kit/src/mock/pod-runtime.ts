@@ -26,7 +26,11 @@ export interface ContainerRun {
   ready: boolean;
   /** Log of the current run and of the one before (for `previous`). */
   logs: ContainerLog[];
+  /** The timer of a running lone `sleep`, cleared when the pod stops. */
+  timer?: NodeJS.Timeout;
 }
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface PodRuntimeHooks {
   settings: MockSettings;
@@ -149,6 +153,8 @@ export class PodRuntime {
     this.stopper.abort();
     const now = new Date();
     for (const run of this.containers.values()) {
+      clearTimeout(run.timer);
+      run.timer = undefined;
       if (run.state.terminated) continue;
       run.logs.at(-1)?.close();
       run.state = {
@@ -272,20 +278,9 @@ export class PodRuntime {
     this.hooks.changed(this);
     if (run.program.announceStart)
       log.write(`mock: container ${run.spec.name} started (restart ${run.restartCount})\n`);
-    const env: Array<[string, string]> = [['HOSTNAME', this.pod.metadata?.name ?? '']];
-    for (const variable of run.spec.env ?? []) env.push([variable.name, variable.value ?? '']);
-    let exitCode: number;
-    try {
-      exitCode = await runScript(run.program.statements, {
-        write: (text, stream) => log.write(text, stream),
-        env,
-        signal,
-      });
-    } catch (err) {
-      signal.throwIfAborted();
-      log.write(`mock: ${(err as Error).message}\n`, 'stderr');
-      exitCode = 1;
-    }
+    const sleepsForMs = run.program.sleepsForMs;
+    const exitCode =
+      sleepsForMs === undefined ? await this.runStatements(run, log) : await this.sleepIn(run, sleepsForMs);
     signal.throwIfAborted();
     log.close();
     run.state = {
@@ -300,6 +295,46 @@ export class PodRuntime {
     this.refreshReadiness();
     this.hooks.changed(this);
     return exitCode;
+  }
+
+  private async runStatements(run: ContainerRun, log: ContainerLog): Promise<number> {
+    const signal = this.stopper.signal;
+    const env: Array<[string, string]> = [['HOSTNAME', this.pod.metadata?.name ?? '']];
+    for (const variable of run.spec.env ?? []) env.push([variable.name, variable.value ?? '']);
+    try {
+      return await runScript(run.program.statements, {
+        write: (text, stream) => log.write(text, stream),
+        env,
+        signal,
+      });
+    } catch (err) {
+      signal.throwIfAborted();
+      log.write(`mock: ${(err as Error).message}\n`, 'stderr');
+      return 1;
+    }
+  }
+
+  /**
+   * A lone `sleep`: resolves with 0 when it is over. stop() clears the timer and writes the final
+   * state itself, so the promise then never settles and the waiting chain is collected. A timer
+   * per container, with no abort listener, is what lets a 10,000-pod node stay small.
+   */
+  private sleepIn(run: ContainerRun, ms: number): Promise<number> {
+    if (ms === Infinity) return new Promise<number>(() => {});
+    const end = Date.now() + ms;
+    return new Promise<number>(resolve => {
+      const wake = () => {
+        // Node timers hold at most ~24.8 days; longer sleeps wait in slices of that.
+        const left = end - Date.now();
+        if (left <= 0) {
+          run.timer = undefined;
+          resolve(0);
+          return;
+        }
+        run.timer = setTimeout(wake, Math.min(left, MAX_TIMER_MS));
+      };
+      wake();
+    });
   }
 
   private finish(phase: 'Succeeded' | 'Failed', reason?: string): void {

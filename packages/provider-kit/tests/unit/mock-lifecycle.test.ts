@@ -142,6 +142,39 @@ describe('MockProvider container behaviour', () => {
     expect(status.containerStatuses?.[0]?.lastState?.terminated?.reason).toBe('Error');
   });
 
+  it('runs a lone sleep for its time, exits 0 and restarts under Always', async () => {
+    const provider = mock();
+    const pod = makePod('nap', [{ name: 'app', image: 'busybox', command: ['sleep', '0.02'] }], {
+      restartPolicy: 'Always',
+    });
+    await provider.createPod(pod, call());
+    const status = await waitForStatus(
+      provider,
+      pod,
+      s => (s.containerStatuses?.[0]?.restartCount ?? 0) >= 1,
+    );
+    expect(status.containerStatuses?.[0]?.lastState?.terminated).toMatchObject({
+      exitCode: 0,
+      reason: 'Completed',
+    });
+    const bad = makePod('bad-nap', [sh('app', 'sleep soon')]);
+    await provider.createPod(bad, call());
+    const failed = await waitForStatus(provider, bad, s => s.phase === 'Failed');
+    expect(failed.containerStatuses?.[0]?.state?.terminated?.exitCode).toBe(1);
+  });
+
+  it('holds no timer for a sleeping container once its pod is deleted', async () => {
+    const provider = mock();
+    const timers = () => process.getActiveResourcesInfo().filter(kind => kind === 'Timeout').length;
+    const pods = Array.from({ length: 20 }, (_, i) => makePod(`sleeper-${i}`, [sh('app', 'sleep 3600')]));
+    for (const pod of pods) await provider.createPod(pod, call());
+    await Promise.all(pods.map(pod => running(provider, pod)));
+    const sleeping = timers();
+    for (const pod of pods) await provider.deletePod(pod, call());
+    // Other tests' timers come and go; twenty fewer is what the deletes must account for.
+    expect(sleeping - timers()).toBeGreaterThanOrEqual(20);
+  });
+
   it('targets one container with the suffixed annotation', async () => {
     const provider = mock();
     const pod = makePod('one', [{ name: 'good' }, { name: 'bad' }], {
