@@ -1,4 +1,5 @@
 import type { Logger, MetricCounter } from '@vkubelet/provider-kit';
+import { createSecureContext } from 'node:tls';
 import { Agent, ProxyAgent, fetch, type Dispatcher, type Response } from 'undici';
 
 import type { ClusterAccess, TlsMaterial } from './kubeconfig/index.js';
@@ -96,8 +97,12 @@ export class KubeTransport {
 
   #createDispatcher(tls: TlsMaterial): Dispatcher {
     const connect = {
-      ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
-      ...(tls.cert !== undefined ? { cert: tls.cert, key: tls.key } : {}),
+      // One context for every connection of the pool: given ca/cert/key instead, Node parses them
+      // again for each new socket, which under load cost more CPU than the requests themselves.
+      secureContext: createSecureContext({
+        ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
+        ...(tls.cert !== undefined ? { cert: tls.cert, key: tls.key } : {}),
+      }),
       ...(tls.serverName !== undefined ? { servername: tls.serverName } : {}),
       rejectUnauthorized: !tls.insecureSkipVerify,
       keepAlive: true,
@@ -106,9 +111,12 @@ export class KubeTransport {
     // HTTP/1.1 only: undici's HTTP/2 client raises an uncaught "other side closed" when the API server
     // goes away under an idle session (seen when the API server restarts or stops).
     const allowH2 = false;
+    // Idle connections stay 30 s (undici's default is 4 s; the API server keeps them 90 s), so bursts
+    // of writes reuse them instead of opening and closing a TLS connection each time.
+    const pool = { allowH2, keepAliveTimeout: 30_000 };
     const proxy = this.#access.proxyUrl;
-    if (proxy !== undefined) return new ProxyAgent({ uri: proxy, requestTls: connect, allowH2 });
-    return new Agent({ connect, allowH2 });
+    if (proxy !== undefined) return new ProxyAgent({ uri: proxy, requestTls: connect, ...pool });
+    return new Agent({ connect, ...pool });
   }
 }
 
