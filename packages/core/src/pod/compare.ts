@@ -13,15 +13,6 @@ export function splitPodKey(key: string): { namespace: string; name: string } {
   return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
 }
 
-/** JSON form with dates at second precision (what the API server keeps), so equal values compare equal. */
-export function canonical(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value ?? null), (_key, v: unknown) =>
-    typeof v === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(v)
-      ? v.replace(/\.\d+Z$/, 'Z')
-      : v,
-  );
-}
-
 /** Env lists equal regardless of order (a resolved pod's env is sorted, the API's is as written). */
 function envEqual(a: V1EnvVar[] | undefined, b: V1EnvVar[] | undefined): boolean {
   const left = a ?? [];

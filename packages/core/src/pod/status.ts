@@ -1,6 +1,5 @@
 import type { V1Pod, V1PodCondition, V1PodStatus } from '@kubernetes/client-node';
-import { canonical } from './compare.js';
-import { jsonEqualAsStored } from '../util/json-equal.js';
+import { jsonAtSeconds, jsonEqualAsStored } from '../util/json-equal.js';
 
 /** Reason written into a pod's status when the provider rejects it (upstream's value). */
 export const PROVIDER_FAILED_REASON = 'ProviderFailed';
@@ -59,14 +58,14 @@ export function statusPatch(current: V1PodStatus | undefined, desired: V1PodStat
       continue;
     }
     if (field === 'conditions') {
-      if (conditionsDiffer(current?.conditions, want as V1PodCondition[])) patch[field] = canonical(want);
+      if (conditionsDiffer(current?.conditions, want as V1PodCondition[])) patch[field] = jsonAtSeconds(want);
       continue;
     }
     if (jsonEqualAsStored(have, want)) continue;
     // podIPs/hostIPs merge by `ip` in a strategic merge patch; a changed address must replace the list.
     patch[field] = REPLACED_LISTS.has(field)
-      ? [{ $patch: 'replace' }, ...(canonical(want) as unknown[])]
-      : canonical(want);
+      ? [{ $patch: 'replace' }, ...(jsonAtSeconds(want) as unknown[])]
+      : jsonAtSeconds(want);
   }
   return Object.keys(patch).length === 0 ? undefined : patch;
 }

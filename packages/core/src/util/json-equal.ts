@@ -24,6 +24,26 @@ export function jsonEqualAsStored(a: unknown, b: unknown): boolean {
   return equal(a, b, atSeconds, isUnset);
 }
 
+/**
+ * A copy of a JSON-shaped value as the API server would store it: what `JSON.stringify` keeps
+ * (no undefined keys or functions, Dates as strings, undefined in arrays as null), with times at
+ * second precision. For patch bodies, so a value written equals the value read back.
+ */
+export function jsonAtSeconds(value: unknown): unknown {
+  const leaf = atSeconds(value);
+  if (typeof leaf !== 'object' || leaf === null)
+    return typeof leaf === 'number' && !Number.isFinite(leaf) ? null : leaf;
+  if (Array.isArray(leaf)) {
+    return leaf.map(item => (item === undefined || typeof item === 'function' ? null : jsonAtSeconds(item)));
+  }
+  const copy: Record<string, unknown> = {};
+  for (const key in leaf) {
+    const item = (leaf as Record<string, unknown>)[key];
+    if (item !== undefined && typeof item !== 'function') copy[key] = jsonAtSeconds(item);
+  }
+  return copy;
+}
+
 type Leaf = (value: unknown) => unknown;
 type Absent = (value: unknown) => boolean;
 

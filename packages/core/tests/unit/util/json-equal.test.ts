@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 
-import { jsonEqual, jsonEqualAsStored, jsonEqualAtSeconds } from '../../../src/util/json-equal.js';
+import {
+  jsonAtSeconds,
+  jsonEqual,
+  jsonEqualAsStored,
+  jsonEqualAtSeconds,
+} from '../../../src/util/json-equal.js';
 
 describe.each([
   ['jsonEqual', jsonEqual],
@@ -59,5 +64,38 @@ describe('jsonEqualAsStored', () => {
     expect(jsonEqualAsStored({ lastState: { terminated: { exitCode: 1 } } }, {})).toBe(false);
     expect(jsonEqualAsStored({ ready: false }, {})).toBe(false);
     expect(jsonEqualAsStored({ list: [] }, {})).toBe(false);
+  });
+});
+
+describe('jsonAtSeconds', () => {
+  it('copies what JSON.stringify keeps, with times at second precision', () => {
+    const value = {
+      at: new Date('2026-11-22T05:40:00.250Z'),
+      text: '2026-11-22T05:40:01.999Z',
+      plain: 'a.5Z',
+      gone: undefined,
+      fn: () => 1,
+      list: [undefined, 1, { nested: new Date('2026-11-22T05:40:02Z') }],
+      nan: Number.NaN,
+      none: null,
+    };
+    const copy = jsonAtSeconds(value);
+    expect(copy).toEqual({
+      at: '2026-11-22T05:40:00Z',
+      text: '2026-11-22T05:40:01Z',
+      plain: 'a.5Z',
+      list: [null, 1, { nested: '2026-11-22T05:40:02Z' }],
+      nan: null,
+      none: null,
+    });
+    expect(Object.keys(copy as object)).not.toContain('gone');
+    // The same as the JSON round trip with a reviver that it replaces.
+    const roundTrip = JSON.parse(JSON.stringify(value), (_key, v: unknown) =>
+      typeof v === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z$/.test(v)
+        ? `${v.slice(0, v.indexOf('.'))}Z`
+        : v,
+    );
+    expect(copy).toStrictEqual(roundTrip);
+    expect((copy as { list: unknown[] }).list).not.toBe(value.list);
   });
 });
