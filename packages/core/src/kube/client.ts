@@ -53,6 +53,10 @@ const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
   apply: 'application/apply-patch+yaml',
 };
 
+function isSuccess(status: number): boolean {
+  return status >= 200 && status < 300;
+}
+
 /**
  * The Kubernetes client of a process: raw JSON requests, patches and watches (object types come from
  * `@kubernetes/client-node`, as types only: its generated API code costs ~90 MB of RSS), all sent
@@ -99,9 +103,9 @@ export class KubeClient {
     }
     const url = this.#url(path, options.query);
     const response = await this.#transport.send({ method, url, headers, body, signal: options.signal });
-    const text = await response.text();
-    if (!response.ok) {
-      throw new KubeApiError(response.status, parseStatus(text), `${method} ${url.pathname}`, false, text);
+    const text = await response.body.text();
+    if (!isSuccess(response.statusCode)) {
+      throw new KubeApiError(response.statusCode, parseStatus(text), `${method} ${url.pathname}`, false, text);
     }
     return (text ? JSON.parse(text) : undefined) as T;
   }
@@ -135,16 +139,15 @@ export class KubeClient {
     const url = this.#url(path, { ...query, watch: true });
     const context = `watch ${url.pathname}`;
     const response = await this.#transport.send({ method: 'GET', url, signal });
-    if (!response.ok) {
-      const text = await response.text().catch(() => '');
-      throw new KubeApiError(response.status, parseStatus(text), context, false, text);
+    if (!isSuccess(response.statusCode)) {
+      const text = await response.body.text().catch(() => '');
+      throw new KubeApiError(response.statusCode, parseStatus(text), context, false, text);
     }
-    if (!response.body) throw new Error(`${context}: response has no body`);
     try {
       await readWatchStream(response.body, onEvent, context);
     } finally {
-      // Stop the body (and free the connection) when the reader or a handler threw.
-      await response.body.cancel().catch(() => undefined);
+      // Stop the body (and drop the connection) when the reader or a handler threw.
+      if (!response.body.destroyed) response.body.destroy();
     }
   }
 

@@ -1,6 +1,6 @@
 import type { Logger, MetricCounter } from '@vkubelet/provider-kit';
 import { createSecureContext } from 'node:tls';
-import { Agent, ProxyAgent, fetch, type Dispatcher, type Response } from 'undici';
+import { Agent, ProxyAgent, type Dispatcher } from 'undici';
 
 import type { ClusterAccess, TlsMaterial } from './kubeconfig/index.js';
 import { requestLabels } from './request-labels.js';
@@ -47,13 +47,21 @@ export class KubeTransport {
     return this.#access.server;
   }
 
-  async send(request: TransportRequest): Promise<Response> {
+  /**
+   * Sends one request. The caller reads or destroys `body`, which frees the connection. undici's
+   * `request` rather than `fetch`: fetch costs more CPU per request (WHATWG streams and signals), and
+   * it cannot keep the connection of a DELETE with a body (DeleteOptions), which undici closes by
+   * default; the API server handles such bodies fine, so `reset: false` keeps the connection.
+   */
+  async send(request: TransportRequest): Promise<Dispatcher.ResponseData> {
     await this.#bucket.take(request.signal);
     const { verb, resource } = requestLabels(request.method, request.url.pathname, request.url.searchParams);
     const credentials = await this.#access.credentials();
     try {
-      const response = await fetch(request.url, {
-        method: request.method,
+      const response = await this.#dispatcherFor(credentials.tls).request({
+        origin: request.url.origin,
+        path: `${request.url.pathname}${request.url.search}`,
+        method: request.method as Dispatcher.HttpMethod,
         headers: {
           'user-agent': this.#userAgent,
           accept: 'application/json',
@@ -62,10 +70,10 @@ export class KubeTransport {
         },
         body: request.body,
         signal: request.signal,
-        dispatcher: this.#dispatcherFor(credentials.tls),
+        reset: false,
       });
-      this.#requests.add(1, { verb, resource, code: String(response.status) });
-      if (response.status === 401) this.#access.rejected(credentials);
+      this.#requests.add(1, { verb, resource, code: String(response.statusCode) });
+      if (response.statusCode === 401) this.#access.rejected(credentials);
       return response;
     } catch (err) {
       this.#requests.add(1, { verb, resource, code: '<error>' });
