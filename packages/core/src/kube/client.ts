@@ -105,7 +105,13 @@ export class KubeClient {
     const response = await this.#transport.send({ method, url, headers, body, signal: options.signal });
     const text = await response.body.text();
     if (!isSuccess(response.statusCode)) {
-      throw new KubeApiError(response.statusCode, parseStatus(text), `${method} ${url.pathname}`, false, text);
+      throw new KubeApiError(
+        response.statusCode,
+        parseStatus(text),
+        `${method} ${url.pathname}`,
+        false,
+        text,
+      );
     }
     return (text ? JSON.parse(text) : undefined) as T;
   }
