@@ -15,6 +15,7 @@ import {
   type ClusterAccess,
 } from '../kube/kubeconfig/index.js';
 import { createPinoLogger } from '../logging/pino-logger.js';
+import { useAgentHeapFlags } from './heap-flags.js';
 import { defineRootFlags, toCommandLineConfig, UsageError, type CommandLineConfig } from './flags.js';
 import { KNOWN_PROVIDERS, loadProviderPlugin } from './provider-loader.js';
 
@@ -154,5 +155,6 @@ export async function main(argv: string[], options: { plugin?: ProviderPlugin } 
 const invokedDirectly =
   process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
 if (invokedDirectly) {
+  useAgentHeapFlags();
   process.exitCode = await main(process.argv.slice(2));
 }
