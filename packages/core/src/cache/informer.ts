@@ -6,6 +6,7 @@ import type { WatchEvent } from '../kube/watch-stream.js';
 import { jitteredBackoff, sleep } from './backoff.js';
 import { createInformerMetrics, type InformerMetrics } from './informer-metrics.js';
 import { objectKey, shareUnchangedParts, stripManagedFields, type KubeObject } from './object-key.js';
+import { StringPool } from './string-pool.js';
 
 export interface InformerHandlers<T> {
   onAdd?(obj: T): void;
@@ -65,6 +66,7 @@ export class Informer<T extends KubeObject> {
   readonly #logger: Logger;
   readonly #metrics: InformerMetrics;
   readonly #store = new Map<string, T>();
+  readonly #strings = new StringPool();
   readonly #handlers = new Set<InformerHandlers<T>>();
   #resourceVersion: string | undefined;
   #synced = false;
@@ -227,10 +229,10 @@ export class Informer<T extends KubeObject> {
       seen.add(key);
       const old = this.#store.get(key);
       if (old === undefined) {
-        this.#store.set(key, obj);
+        this.#store.set(key, this.#compact(undefined, obj));
         this.#emit('onAdd', obj);
       } else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) {
-        this.#store.set(key, shareUnchangedParts(old, obj));
+        this.#store.set(key, this.#compact(old, obj));
         this.#emit('onUpdate', old, obj);
       }
     }
@@ -328,15 +330,28 @@ export class Informer<T extends KubeObject> {
     } else {
       const old = this.#store.get(key);
       if (old === undefined) {
-        this.#store.set(key, obj);
+        this.#store.set(key, this.#compact(undefined, obj));
         this.#emit('onAdd', obj);
       } else {
-        this.#store.set(key, shareUnchangedParts(old, obj));
+        this.#store.set(key, this.#compact(old, obj));
         this.#emit('onUpdate', old, obj);
       }
     }
     if (resourceVersion) this.#resourceVersion = resourceVersion;
     this.#metrics.objects.set(this.#store.size);
+  }
+
+  /** `next` sharing what it can: unchanged parts with `previous`, short strings with the pool. */
+  #compact(previous: T | undefined, next: T): T {
+    if (previous !== undefined) shareUnchangedParts(previous, next);
+    const before = (previous ?? {}) as Record<string, unknown>;
+    const after = next as Record<string, unknown>;
+    for (const part in after) {
+      const value = after[part];
+      if (typeof value === 'string') after[part] = this.#strings.intern(value);
+      else if (value !== before[part]) this.#strings.internAll(value);
+    }
+    return next;
   }
 
   #selectors(): { fieldSelector?: string; labelSelector?: string } {
