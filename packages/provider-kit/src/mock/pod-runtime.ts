@@ -6,7 +6,6 @@ import type {
   V1PodCondition,
   V1PodStatus,
 } from '@kubernetes/client-node';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 import { copyApiObject } from '../copy.js';
 import { containerProgram, type ContainerProgram } from './behaviour.js';
@@ -26,7 +25,7 @@ export interface ContainerRun {
   ready: boolean;
   /** Log of the current run and of the one before (for `previous`). */
   logs: ContainerLog[];
-  /** The timer of a running lone `sleep`, cleared when the pod stops. */
+  /** The container's pending timer (a lone `sleep`, a restart back-off), cleared when the pod stops. */
   timer?: NodeJS.Timeout;
 }
 
@@ -63,6 +62,7 @@ export class PodRuntime {
   private readonly conditions = new Map<ConditionType, V1PodCondition>();
   private readonly stopper = new AbortController();
   private deadline: NodeJS.Timeout | undefined;
+  private startup: NodeJS.Timeout | undefined;
 
   constructor(
     pod: V1Pod,
@@ -104,10 +104,7 @@ export class PodRuntime {
   }
 
   start(): void {
-    this.run().catch((err: unknown) => {
-      if (this.stopper.signal.aborted) return;
-      this.finish('Failed', `MockRuntimeError: ${(err as Error).message}`);
-    });
+    this.after(this.hooks.settings.startupDelayMs, undefined, () => this.begin());
   }
 
   /** Applies a changed spec: labels, annotations, images, active deadline. */
@@ -151,6 +148,7 @@ export class PodRuntime {
     exitCode: number,
   ): void {
     this.stopper.abort();
+    clearTimeout(this.startup);
     const now = new Date();
     for (const run of this.containers.values()) {
       clearTimeout(run.timer);
@@ -231,43 +229,84 @@ export class PodRuntime {
     return [...this.containers.values()].filter(run => !run.init);
   }
 
-  private async run(): Promise<void> {
-    const signal = this.stopper.signal;
-    await sleep(this.hooks.settings.startupDelayMs, undefined, { signal });
+  /*
+   * The pod runs as a chain of timers and callbacks rather than async functions: a sleeping
+   * container then holds one timer and one closure, where suspended async frames, promises and
+   * abort listeners held about 5 KB a pod on a 10,000-pod node. stop() clears the timers; every
+   * step checks `stopped` because a script may still settle afterwards.
+   */
+
+  private get stopped(): boolean {
+    return this.stopper.signal.aborted;
+  }
+
+  /** Runs `step` after `ms` on `run`'s timer (or the pod's), failing the pod if it throws. */
+  private after(ms: number, run: ContainerRun | undefined, step: () => void): void {
+    const timer = setTimeout(() => {
+      if (run) run.timer = undefined;
+      else this.startup = undefined;
+      this.guard(step);
+    }, ms);
+    if (run) run.timer = timer;
+    else this.startup = timer;
+  }
+
+  private guard(step: () => void): void {
+    if (this.stopped) return;
+    try {
+      step();
+    } catch (err) {
+      this.finish('Failed', `MockRuntimeError: ${(err as Error).message}`);
+    }
+  }
+
+  private begin(): void {
     this.ipAssigned = true;
     this.startTime = new Date();
     this.armDeadline();
     this.hooks.changed(this);
-    for (const run of this.initContainers()) {
-      const succeeded = await this.runWithRestarts(run);
-      if (!succeeded) return this.finish('Failed');
-    }
-    this.setCondition('Initialized', true);
-    const results = await Promise.all(this.appContainers().map(run => this.runWithRestarts(run)));
-    this.finish(results.every(Boolean) ? 'Succeeded' : 'Failed');
+    this.runInit(0);
   }
 
-  /** Runs a container until the restart policy lets it rest; true when its last exit code was 0. */
-  private async runWithRestarts(run: ContainerRun): Promise<boolean> {
-    const policy = this.pod.spec?.restartPolicy ?? 'Always';
-    for (;;) {
-      const exitCode = await this.runOnce(run);
+  /** Init containers one by one, then the app containers side by side. */
+  private runInit(index: number): void {
+    const run = this.initContainers()[index];
+    if (run) {
+      this.runWithRestarts(run, succeeded => (succeeded ? this.runInit(index + 1) : this.finish('Failed')));
+      return;
+    }
+    this.setCondition('Initialized', true);
+    const apps = this.appContainers();
+    let running = apps.length;
+    let allSucceeded = true;
+    if (running === 0) this.finish('Succeeded');
+    for (const app of apps) {
+      this.runWithRestarts(app, succeeded => {
+        allSucceeded &&= succeeded;
+        if (--running === 0) this.finish(allSucceeded ? 'Succeeded' : 'Failed');
+      });
+    }
+  }
+
+  /** Runs a container until the restart policy lets it rest; `done(true)` when its last exit code was 0. */
+  private runWithRestarts(run: ContainerRun, done: (succeeded: boolean) => void): void {
+    this.runOnce(run, exitCode => {
+      const policy = this.pod.spec?.restartPolicy ?? 'Always';
       // Init containers never restart after success, whatever the policy.
       const restart =
         policy === 'Always' ? !run.init || exitCode !== 0 : policy === 'OnFailure' && exitCode !== 0;
-      if (!restart) return exitCode === 0;
+      if (!restart) return done(exitCode === 0);
       run.lastState = run.state;
       run.state = {
         waiting: { reason: 'CrashLoopBackOff', message: `back-off restarting ${run.spec.name}` },
       };
       run.restartCount++;
       this.hooks.changed(this);
-      await sleep(this.hooks.settings.restartDelayMs, undefined, { signal: this.stopper.signal });
-    }
+      this.after(this.hooks.settings.restartDelayMs, run, () => this.runWithRestarts(run, done));
+    });
   }
 
-  private async runOnce(run: ContainerRun): Promise<number> {
-    const signal = this.stopper.signal;
+  private runOnce(run: ContainerRun, exited: (exitCode: number) => void): void {
     const log = new ContainerLog();
     run.logs = [...run.logs.slice(-1), log];
     const startedAt = new Date();
@@ -278,23 +317,32 @@ export class PodRuntime {
     this.hooks.changed(this);
     if (run.program.announceStart)
       log.write(`mock: container ${run.spec.name} started (restart ${run.restartCount})\n`);
-    const sleepsForMs = run.program.sleepsForMs;
-    const exitCode =
-      sleepsForMs === undefined ? await this.runStatements(run, log) : await this.sleepIn(run, sleepsForMs);
-    signal.throwIfAborted();
-    log.close();
-    run.state = {
-      terminated: {
-        exitCode,
-        reason: exitCode === 0 ? 'Completed' : 'Error',
-        startedAt,
-        finishedAt: new Date(),
-      },
+    const exit = (exitCode: number) => {
+      log.close();
+      run.state = {
+        terminated: {
+          exitCode,
+          reason: exitCode === 0 ? 'Completed' : 'Error',
+          startedAt,
+          finishedAt: new Date(),
+        },
+      };
+      run.ready = false;
+      this.refreshReadiness();
+      this.hooks.changed(this);
+      exited(exitCode);
     };
-    run.ready = false;
-    this.refreshReadiness();
-    this.hooks.changed(this);
-    return exitCode;
+    const sleepsForMs = run.program.sleepsForMs;
+    if (sleepsForMs === undefined) {
+      this.runStatements(run, log).then(
+        exitCode => this.guard(() => exit(exitCode)),
+        (err: unknown) =>
+          this.guard(() => this.finish('Failed', `MockRuntimeError: ${(err as Error).message}`)),
+      );
+    } else if (sleepsForMs !== Infinity) {
+      this.sleepFor(run, Date.now() + sleepsForMs, () => exit(0));
+    }
+    // `sleep infinity` waits for stop() with nothing pending.
   }
 
   private async runStatements(run: ContainerRun, log: ContainerLog): Promise<number> {
@@ -314,27 +362,11 @@ export class PodRuntime {
     }
   }
 
-  /**
-   * A lone `sleep`: resolves with 0 when it is over. stop() clears the timer and writes the final
-   * state itself, so the promise then never settles and the waiting chain is collected. A timer
-   * per container, with no abort listener, is what lets a 10,000-pod node stay small.
-   */
-  private sleepIn(run: ContainerRun, ms: number): Promise<number> {
-    if (ms === Infinity) return new Promise<number>(() => {});
-    const end = Date.now() + ms;
-    return new Promise<number>(resolve => {
-      const wake = () => {
-        // Node timers hold at most ~24.8 days; longer sleeps wait in slices of that.
-        const left = end - Date.now();
-        if (left <= 0) {
-          run.timer = undefined;
-          resolve(0);
-          return;
-        }
-        run.timer = setTimeout(wake, Math.min(left, MAX_TIMER_MS));
-      };
-      wake();
-    });
+  /** A lone `sleep` until `end`; Node timers hold at most ~24.8 days, longer ones wait in slices. */
+  private sleepFor(run: ContainerRun, end: number, over: () => void): void {
+    const left = end - Date.now();
+    if (left <= 0) return over();
+    this.after(Math.min(left, MAX_TIMER_MS), run, () => this.sleepFor(run, end, over));
   }
 
   private finish(phase: 'Succeeded' | 'Failed', reason?: string): void {
