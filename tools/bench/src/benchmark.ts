@@ -45,6 +45,7 @@ export interface BenchmarkReport {
   machine: { cpus: number; node: string };
   settings: { mockLatencyMs: number; notifier: boolean };
   scenarios: ScenarioReport[];
+  /** peakRssMB in MB of 10^6 bytes. */
   agentUsage: ProcessUsage & { peakRssMB: number };
   controlPlaneUsage: Record<string, ProcessUsage>;
   apiRequests: { byVerb: Record<string, number>; perPod: number };
@@ -139,7 +140,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
       machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
       settings: { mockLatencyMs: options.mockLatencyMs ?? 0, notifier: options.notifier ?? true },
       scenarios,
-      agentUsage: { ...agentUsage, peakRssMB: Math.round(agentUsage.peakRssBytes / 1048576) },
+      agentUsage: { ...agentUsage, peakRssMB: Math.round(agentUsage.peakRssBytes / 1e6) },
       controlPlaneUsage,
       apiRequests: { byVerb, perPod: totalPods > 0 ? requests / totalPods : NaN },
     };

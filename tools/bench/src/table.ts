@@ -26,7 +26,7 @@ export function renderTable(report: BenchmarkReport): string {
     `control plane: ${Object.entries(report.controlPlaneUsage)
       .map(
         ([name, u]) =>
-          `${name} peak RSS ${Math.round(u.peakRssBytes / 1048576)} MB, CPU ${u.cpuSeconds.toFixed(1)} s`,
+          `${name} peak RSS ${Math.round(u.peakRssBytes / 1e6)} MB, CPU ${u.cpuSeconds.toFixed(1)} s`,
       )
       .join('; ')}`,
   ];
