@@ -14,6 +14,7 @@ function setsHeap(args: readonly string[]): boolean {
   return args.some(arg => HEAP_FLAG_NAMES.some(name => arg === name || arg.startsWith(`${name}=`)));
 }
 
+/** The parts of `process` that useAgentHeapFlags reads and calls (tests pass a stand-in). */
 export interface HeapFlagsProcess {
   readonly execPath: string;
   readonly execArgv: readonly string[];
