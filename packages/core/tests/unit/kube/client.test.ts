@@ -40,6 +40,23 @@ describe('KubeClient', () => {
     expect(server.requests[0]?.headers.authorization).toBe('Bearer secret-token');
   });
 
+  it('keeps one connection across requests, DELETEs with a body included', async () => {
+    client = KubeClient.create({ kubeConfig: server.kubeConfig() });
+    server.route = (_req, res) => sendJson(res, 200, { kind: 'Status', status: 'Success' });
+    for (let i = 0; i < 10; i++) {
+      await client.requestJson('DELETE', `/api/v1/namespaces/default/pods/p${i}`, {
+        body: { preconditions: { uid: `u${i}` } },
+      });
+      await client.requestJson('GET', '/api/v1/namespaces/default/pods');
+    }
+    const deletes = server.requests.filter(r => r.method === 'DELETE');
+    expect(deletes.map(r => JSON.parse(r.body) as unknown)).toEqual(
+      Array.from({ length: 10 }, (_, i) => ({ preconditions: { uid: `u${i}` } })),
+    );
+    // undici may open a second connection while the first is being released; never one per DELETE.
+    expect(server.connections).toBeLessThanOrEqual(2);
+  });
+
   it('turns an error answer into a KubeApiError with code, reason and Status', async () => {
     client = KubeClient.create({ kubeConfig: server.kubeConfig() });
     server.route = (_req, res) => sendJson(res, 404, status(404, 'NotFound', 'pods "x" not found'));

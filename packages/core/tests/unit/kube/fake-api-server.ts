@@ -15,6 +15,8 @@ export type Route = (req: RecordedRequest, res: ServerResponse) => void;
 /** A loopback HTTP server standing in for the API server; each test sets `route`. */
 export class FakeApiServer {
   readonly requests: RecordedRequest[] = [];
+  /** TCP connections accepted so far. */
+  connections = 0;
   route: Route = (_req, res) => res.writeHead(404).end();
   readonly #server: Server;
 
@@ -25,6 +27,7 @@ export class FakeApiServer {
   static async start(): Promise<FakeApiServer> {
     const server = createServer();
     const fake = new FakeApiServer(server);
+    server.on('connection', () => fake.connections++);
     server.on('request', (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
