@@ -2,10 +2,10 @@
  * V8 heap settings for a long-running agent. Node's defaults suit short scripts: the young
  * generation grows to 64 MB semi-spaces, and the old generation may grow to several times its live
  * size between full collections. Measured with the 10,000-pod benchmark: a peak RSS over 800 MB with the
- * defaults, against a live heap of about 150 MB. Semi-spaces of 4 MB and a heap grown by 20% after
+ * defaults, against a live heap of about 150 MB. Semi-spaces of 4 MB and a heap grown by 10% after
  * each full collection keep the process near its live size for little extra CPU.
  */
-export const AGENT_HEAP_FLAGS: readonly string[] = ['--max-semi-space-size=4', '--heap-growing-percent=20'];
+export const AGENT_HEAP_FLAGS: readonly string[] = ['--max-semi-space-size=4', '--heap-growing-percent=10'];
 
 /** Flags whose presence means whoever started the process chose the heap settings. */
 const HEAP_FLAG_NAMES = ['--max-semi-space-size', '--heap-growing-percent', '--max-heap-size'];
