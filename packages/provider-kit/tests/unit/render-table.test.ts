@@ -1,7 +1,7 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 
 import {
   buildReport,
@@ -38,8 +38,14 @@ describe('conformance reports', () => {
     expect(lines[4]).toBe('| `exec.env` | ➖ n/a | ✅ pass |');
   });
 
+  const dirs: string[] = [];
+  afterEach(async () => {
+    await Promise.all(dirs.splice(0).map(dir => rm(dir, { recursive: true, force: true })));
+  });
+
   it('rewrites only the text between the README markers', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'conformance-'));
+    dirs.push(dir);
     await writeConformanceReport(alpha, dir);
     await writeConformanceReport(beta, dir);
     expect(await readFile(join(dir, 'alpha.md'), 'utf8')).toContain('| `exec.env` | exec.env | ➖ n/a |');
