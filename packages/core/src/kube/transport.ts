@@ -61,7 +61,7 @@ export class KubeTransport {
       const response = await this.#dispatcherFor(credentials.tls).request({
         origin: request.url.origin,
         path: `${request.url.pathname}${request.url.search}`,
-        method: request.method as Dispatcher.HttpMethod,
+        method: request.method,
         headers: {
           'user-agent': this.#userAgent,
           accept: 'application/json',
