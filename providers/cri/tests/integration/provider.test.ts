@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 
 import { END_OF_HISTORY, isInvalidInput, isTransient, type LogItem } from '@vkubelet/provider-kit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 
 import { signal, startHarness, tempDir, testPod, waitFor, type Harness } from './harness.js';
 
@@ -291,6 +291,7 @@ describe('CRI provider volumes and host network', () => {
 
   it('writes secret, downwardAPI and projected volumes, mounts hostPath, and runs host-network pods', async () => {
     const hostDir = await tempDir();
+    onTestFinished(() => rm(hostDir, { recursive: true, force: true }));
     await writeFile(join(hostDir, 'from-host'), 'host file\n');
     h.secrets.set('default/creds', {
       metadata: { name: 'creds' },

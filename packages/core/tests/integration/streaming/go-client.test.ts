@@ -4,7 +4,7 @@
  * SPDY-over-WebSocket port-forward). Needs a Go toolchain with the client-go module available.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,6 +51,7 @@ beforeAll(() => {
 
 afterAll(async () => {
   await Promise.all(servers.map(close => close()));
+  if (binary) rmSync(dirname(binary), { recursive: true, force: true });
 });
 
 function runGo(args: string[], stdin: string): Promise<GoResult> {
