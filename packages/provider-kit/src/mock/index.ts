@@ -17,3 +17,12 @@ export {
 } from './options.js';
 export { loadMockConfig, mockPlugin } from './plugin.js';
 export { MockProvider, type MockProviderOptions } from './provider.js';
+
+/*
+ * The mock's process model, shared with the backend emulators under tools/ (ACI, ECI, Nomad): they run
+ * their container groups, allocations and tasks as PodRuntimes, so logs, exec, attach, exit codes and
+ * restarts behave exactly as in the mock provider.
+ */
+export { ContainerLog } from './container-log.js';
+export { PodRuntime, type ContainerRun, type PodRuntimeHooks } from './pod-runtime.js';
+export { attachToRun, execInContainer, findContainer, writeWithBackpressure } from './streams.js';
