@@ -4,6 +4,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEciEmulator, type EciEmulator } from '../src/index.js';
 import { popClient, refusal, stsKeys, type Method, type PopError } from './support.js';
 
+/** A signed GET request pop-core sent (its verbose mode hands back what it sent), to send again. */
+async function sentUrl(emulator: EciEmulator): Promise<string> {
+  const client = new RPCClient(
+    {
+      endpoint: emulator.endpoint,
+      apiVersion: '2018-08-08',
+      accessKeyId: emulator.accessKeyId,
+      accessKeySecret: emulator.accessKeySecret,
+    },
+    // @ts-expect-error pop-core's typings omit the verbose flag its constructor takes.
+    true,
+  );
+  const [, entry] = await client.request<[unknown, { url: string }]>('DescribeRegions', {
+    RegionId: emulator.regionId,
+  });
+  return entry.url;
+}
+
 /** The refusal as the wire carried it: HTTP status, Code, and the full error body. */
 function wire(error: PopError) {
   return { status: error.entry.response.statusCode, code: error.data.Code, body: error.data };
@@ -120,20 +138,8 @@ describe('gateway checks', () => {
   it('refuses a replayed request: SignatureNonceUsed, HTTP 400', async () => {
     await using emulator = await startEciEmulator();
     // pop-core's verbose mode hands back the signed request it sent; sending it again is a replay.
-    const client = new RPCClient(
-      {
-        endpoint: emulator.endpoint,
-        apiVersion: '2018-08-08',
-        accessKeyId: emulator.accessKeyId,
-        accessKeySecret: emulator.accessKeySecret,
-      },
-      // @ts-expect-error pop-core's typings omit the verbose flag its constructor takes.
-      true,
-    );
-    const [, entry] = await client.request<[unknown, { url: string }]>('DescribeRegions', {
-      RegionId: emulator.regionId,
-    });
-    const replay = await fetch(entry.url);
+    const url = await sentUrl(emulator);
+    const replay = await fetch(url);
     expect(replay.status).toBe(400);
     expect(await replay.json()).toMatchObject({
       Code: 'SignatureNonceUsed',
@@ -149,20 +155,8 @@ describe('gateway checks', () => {
     expect(unsigned.status).toBe(400);
     expect(await unsigned.json()).toMatchObject({ Code: 'IncompleteSignature' });
 
-    const client = new RPCClient(
-      {
-        endpoint: emulator.endpoint,
-        apiVersion: '2018-08-08',
-        accessKeyId: emulator.accessKeyId,
-        accessKeySecret: emulator.accessKeySecret,
-      },
-      // @ts-expect-error pop-core's typings omit the verbose flag its constructor takes.
-      true,
-    );
-    const [, entry] = await client.request<[unknown, { url: string }]>('DescribeRegions', {
-      RegionId: emulator.regionId,
-    });
-    const tampered = await fetch(entry.url.replace('RegionId=cn-hangzhou', 'RegionId=cn-shanghai'));
+    const url = await sentUrl(emulator);
+    const tampered = await fetch(url.replace('RegionId=cn-hangzhou', 'RegionId=cn-shanghai'));
     expect(tampered.status).toBe(400);
     expect(await tampered.json()).toMatchObject({ Code: 'SignatureDoesNotMatch' });
   });

@@ -41,6 +41,38 @@ describe('container groups', () => {
     expect(await create(call, untokened)).not.toBe(await create(call, untokened));
   });
 
+  it('ClientToken makes RestartContainerGroup, UpdateContainerGroup and DeleteContainerGroup happen once', async () => {
+    const id = await create(call, groupRequest('once', [sleeper]));
+    await groupIn(call, id, 'Running');
+    const restart = { ContainerGroupId: id, ClientToken: 'restart-1' };
+    await call('RestartContainerGroup', restart);
+    await groupIn(call, id, 'Running');
+    await call('RestartContainerGroup', restart);
+    expect((await groupIn(call, id, 'Running')).Containers[0]!.RestartCount).toBe(1);
+    expect(emulator.callCount('RestartContainerGroup', 'OK')).toBe(2);
+
+    const update = {
+      ContainerGroupId: id,
+      ClientToken: 'update-1',
+      UpdateType: 'IncrementalUpdate',
+      Container: [{ Name: 'app', Image: 'busybox:2' }],
+    };
+    await call('UpdateContainerGroup', update);
+    await groupIn(call, id, 'Running');
+    await call('UpdateContainerGroup', update);
+    expect((await groupIn(call, id, 'Running')).Containers[0]).toMatchObject({
+      Image: 'busybox:2',
+      RestartCount: 2,
+    });
+
+    const remove = { ContainerGroupId: id, ClientToken: 'delete-1' };
+    await call('DeleteContainerGroup', remove);
+    await expect(call('DeleteContainerGroup', remove)).resolves.toHaveProperty('RequestId');
+    expect((await refusal(call('DeleteContainerGroup', { ContainerGroupId: id }))).code).toBe(
+      'InvalidContainerGroup.NotFound',
+    );
+  });
+
   it('pages DescribeContainerGroups with Limit and NextToken, newest first, with TotalCount', async () => {
     const ids: string[] = [];
     for (let index = 0; index < 23; index++) {

@@ -47,51 +47,30 @@ export async function updateContainerGroup({ service, params, raw }: ActionConte
     const group = service.store.require(id);
     const spec = updatedSpec(group.spec, params, incremental);
     ContainerGroup.check(spec);
-    const restart = params.keys().some(key => !['Tag', ...NOT_RESTARTING].includes(key));
+    const restart = RESTARTING.some(key => params.has(key));
     group.update(spec, restart);
     return {};
   });
 }
 
-/** Parameters that are not part of the group's spec. */
-const NOT_RESTARTING = [
-  'Action',
-  'Version',
-  'Format',
-  'AccessKeyId',
-  'SecurityToken',
-  'Signature',
-  'SignatureMethod',
-  'SignatureVersion',
-  'SignatureNonce',
-  'SignatureType',
-  'Timestamp',
-  'RegionId',
-  'ContainerGroupId',
-  'ClientToken',
-  'UpdateType',
-  'ResourceGroupId',
-  'OwnerId',
-  'OwnerAccount',
-  'ResourceOwnerId',
-  'ResourceOwnerAccount',
+/** What an update restarts the containers for (tags change in place). */
+const RESTARTING = [
+  'Container',
+  'InitContainer',
+  'Volume',
+  'Cpu',
+  'Memory',
+  'RestartPolicy',
+  'ImageRegistryCredential',
 ];
 
 function updatedSpec(current: GroupSpec, params: Params, incremental: boolean): GroupSpec {
-  const containers = params.has('Container')
-    ? mergeContainers(
-        current.containers,
-        readContainers(params, 'Container', incremental ? current.containers : []),
-        incremental,
-      )
-    : current.containers;
-  const initContainers = params.has('InitContainer')
-    ? mergeContainers(
-        current.initContainers,
-        readContainers(params, 'InitContainer', incremental ? current.initContainers : []),
-        incremental,
-      )
-    : current.initContainers;
+  const updated = (key: 'Container' | 'InitContainer', list: ContainerSpec[]) =>
+    params.has(key)
+      ? mergeContainers(list, readContainers(params, key, incremental ? list : []), incremental)
+      : list;
+  const containers = updated('Container', current.containers);
+  const initContainers = updated('InitContainer', current.initContainers);
   const volumes = params.has('Volume') ? readVolumes(params) : current.volumes;
   checkContainers(containers, initContainers, volumes);
   checkContainerResources(containers, 'Container');

@@ -3,7 +3,13 @@ import type { ContainerSpec, Probe, VolumeSpec } from './spec.js';
 import { eciContainerState, kubeContainerState } from './states.js';
 import { eciTime } from './time.js';
 
+/** Answers are serialized with JSON.stringify, which leaves out members whose value is undefined. */
 type Wire = Record<string, unknown>;
+
+/** An optional time in ECI's format. */
+function time(value: Date | string | undefined): string | undefined {
+  return value ? eciTime(value) : undefined;
+}
 
 /** A group as DescribeContainerGroups returns it. */
 export function describeGroup(group: ContainerGroup, regionId: string, withEvents: boolean): Wire {
@@ -15,8 +21,8 @@ export function describeGroup(group: ContainerGroup, regionId: string, withEvent
     ZoneId: spec.zoneId,
     VSwitchId: spec.vSwitchId,
     SecurityGroupId: spec.securityGroupId,
-    ...(spec.resourceGroupId ? { ResourceGroupId: spec.resourceGroupId } : {}),
-    ...(spec.instanceType ? { InstanceType: spec.instanceType } : {}),
+    ResourceGroupId: spec.resourceGroupId,
+    InstanceType: spec.instanceType,
     Cpu: spec.cpu,
     Memory: spec.memory,
     Status: group.status(),
@@ -24,10 +30,10 @@ export function describeGroup(group: ContainerGroup, regionId: string, withEvent
     IntranetIp: group.ip ?? '',
     InternetIp: '',
     CreationTime: eciTime(group.creationTime),
-    ...(group.succeededTime ? { SucceededTime: eciTime(group.succeededTime) } : {}),
-    ...(group.failedTime ? { FailedTime: eciTime(group.failedTime) } : {}),
+    SucceededTime: time(group.succeededTime),
+    FailedTime: time(group.failedTime),
     EphemeralStorage: 30,
-    ...(spec.dnsPolicy ? { DnsPolicy: spec.dnsPolicy } : {}),
+    DnsPolicy: spec.dnsPolicy,
     Tags: spec.tags.map(tag => ({ Key: tag.key, Value: tag.value })),
     Events: withEvents ? group.events.describe() : [],
     Containers: spec.containers.map(container => describeContainer(group, container, 'Commands')),
@@ -50,51 +56,45 @@ function describeContainer(group: ContainerGroup, container: ContainerSpec, comm
     Ready: run?.ready ?? false,
     [commandKey]: container.command,
     Args: container.args,
-    ...(container.workingDir ? { WorkingDir: container.workingDir } : {}),
-    ...(container.imagePullPolicy ? { ImagePullPolicy: container.imagePullPolicy } : {}),
+    WorkingDir: container.workingDir,
+    ImagePullPolicy: container.imagePullPolicy,
     EnvironmentVars: container.env.map(variable => ({
       Key: variable.key,
       Value: variable.value ?? '',
-      ...(variable.fieldPath ? { ValueFrom: { FieldRef: { FieldPath: variable.fieldPath } } } : {}),
+      ValueFrom: variable.fieldPath ? { FieldRef: { FieldPath: variable.fieldPath } } : undefined,
     })),
     Ports: container.ports.map(port => ({ Port: port.port, Protocol: port.protocol })),
     VolumeMounts: container.volumeMounts.map(mount => ({
       Name: mount.name,
       MountPath: mount.mountPath,
       ReadOnly: mount.readOnly,
-      ...(mount.subPath ? { SubPath: mount.subPath } : {}),
-      ...(mount.mountPropagation ? { MountPropagation: mount.mountPropagation } : {}),
+      SubPath: mount.subPath,
+      MountPropagation: mount.mountPropagation,
     })),
     Stdin: container.stdin,
     StdinOnce: container.stdinOnce,
     Tty: container.tty,
     CurrentState: eciContainerState(run?.state),
-    ...(previous ? { PreviousState: eciContainerState(previous) } : {}),
-    ...(container.livenessProbe ? { LivenessProbe: describeProbe(container.livenessProbe) } : {}),
-    ...(container.readinessProbe ? { ReadinessProbe: describeProbe(container.readinessProbe) } : {}),
-    ...(container.securityContext
-      ? {
-          SecurityContext: {
-            ...(container.securityContext.readOnlyRootFilesystem !== undefined
-              ? { ReadOnlyRootFilesystem: container.securityContext.readOnlyRootFilesystem }
-              : {}),
-            ...(container.securityContext.runAsUser !== undefined
-              ? { RunAsUser: container.securityContext.runAsUser }
-              : {}),
-            Capability: { Adds: container.securityContext.capabilities },
-          },
-        }
-      : {}),
+    PreviousState: previous && eciContainerState(previous),
+    LivenessProbe: container.livenessProbe && describeProbe(container.livenessProbe),
+    ReadinessProbe: container.readinessProbe && describeProbe(container.readinessProbe),
+    SecurityContext: container.securityContext && {
+      ReadOnlyRootFilesystem: container.securityContext.readOnlyRootFilesystem,
+      RunAsUser: container.securityContext.runAsUser,
+      Capability: { Adds: container.securityContext.capabilities },
+    },
   };
 }
 
 function describeProbe(probe: Probe): Wire {
   return {
-    ...(probe.exec ? { Execs: probe.exec } : {}),
-    ...(probe.httpGet
-      ? { HttpGet: { Path: probe.httpGet.path, Port: probe.httpGet.port, Scheme: probe.httpGet.scheme } }
-      : {}),
-    ...(probe.tcpSocket ? { TcpSocket: { Port: probe.tcpSocket.port } } : {}),
+    Execs: probe.exec,
+    HttpGet: probe.httpGet && {
+      Path: probe.httpGet.path,
+      Port: probe.httpGet.port,
+      Scheme: probe.httpGet.scheme,
+    },
+    TcpSocket: probe.tcpSocket && { Port: probe.tcpSocket.port },
     InitialDelaySeconds: probe.initialDelaySeconds,
     PeriodSeconds: probe.periodSeconds ?? 10,
     TimeoutSeconds: probe.timeoutSeconds ?? 1,
@@ -103,35 +103,36 @@ function describeProbe(probe: Probe): Wire {
   };
 }
 
+/** Volumes as ECI describes them: one flat object, its members prefixed by the volume type. */
 function describeVolume(volume: VolumeSpec): Wire {
   return {
     Name: volume.name,
     Type: volume.type,
-    ...(volume.configFiles
-      ? {
-          ConfigFileVolumeConfigFileToPaths: volume.configFiles.map(file => ({
-            Path: file.path,
-            Content: file.content,
-          })),
-        }
-      : {}),
-    ...(volume.emptyDir?.medium ? { EmptyDirVolumeMedium: volume.emptyDir.medium } : {}),
-    ...(volume.emptyDir?.sizeLimit ? { EmptyDirVolumeSizeLimit: volume.emptyDir.sizeLimit } : {}),
-    ...(volume.nfs
-      ? {
-          NFSVolumeServer: volume.nfs.server,
-          NFSVolumePath: volume.nfs.path,
-          NFSVolumeReadOnly: volume.nfs.readOnly,
-        }
-      : {}),
-    ...(volume.flex
-      ? {
-          FlexVolumeDriver: volume.flex.driver,
-          FlexVolumeFsType: volume.flex.fsType,
-          FlexVolumeOptions: volume.flex.options,
-        }
-      : {}),
-    ...(volume.disk ? { DiskVolumeDiskId: volume.disk.diskId, DiskVolumeFsType: volume.disk.fsType } : {}),
+    ConfigFileVolumeConfigFileToPaths: volume.configFiles?.map(file => ({
+      Path: file.path,
+      Content: file.content,
+    })),
+    EmptyDirVolumeMedium: volume.emptyDir?.medium,
+    EmptyDirVolumeSizeLimit: volume.emptyDir?.sizeLimit,
+    NFSVolumeServer: volume.nfs?.server,
+    NFSVolumePath: volume.nfs?.path,
+    NFSVolumeReadOnly: volume.nfs?.readOnly,
+    FlexVolumeDriver: volume.flex?.driver,
+    FlexVolumeFsType: volume.flex?.fsType,
+    FlexVolumeOptions: volume.flex?.options,
+    DiskVolumeDiskId: volume.disk?.diskId,
+    DiskVolumeFsType: volume.disk?.fsType,
+  };
+}
+
+/** How the batch APIs name a group, Kubernetes-style (`uuid` in lower case, as ECI spells it). */
+function identity(group: ContainerGroup): Wire {
+  return {
+    ContainerGroupId: group.id,
+    Name: group.spec.name,
+    Namespace: '',
+    uuid: group.uuid,
+    Annotations: '{}',
   };
 }
 
@@ -149,19 +150,15 @@ export function groupStatusEntry(group: ContainerGroup): Wire {
       Started: run?.state.running !== undefined,
       RestartCount: group.restartCount(container.name),
       State: kubeContainerState(run?.state),
-      ...(previous ? { LastState: kubeContainerState(previous) } : {}),
+      LastState: previous && kubeContainerState(previous),
     };
   });
   return {
-    ContainerGroupId: group.id,
-    Name: group.spec.name,
-    Namespace: '',
-    uuid: group.uuid,
-    Annotations: '{}',
+    ...identity(group),
     Status: group.status(),
     PodStatus: {
       Phase: status?.phase ?? 'Pending',
-      ...(status?.startTime ? { StartTime: eciTime(status.startTime) } : {}),
+      StartTime: time(status?.startTime),
       HostIp: status?.hostIP ?? '',
       PodIp: group.ip ?? '',
       PodIps: group.ip ? [{ Ip: group.ip }] : [],
@@ -169,11 +166,9 @@ export function groupStatusEntry(group: ContainerGroup): Wire {
       Conditions: (status?.conditions ?? []).map(condition => ({
         type: condition.type,
         status: condition.status,
-        ...(condition.lastTransitionTime
-          ? { lastTransitionTime: eciTime(condition.lastTransitionTime) }
-          : {}),
-        ...(condition.reason ? { Reason: condition.reason } : {}),
-        ...(condition.message ? { Message: condition.message } : {}),
+        lastTransitionTime: time(condition.lastTransitionTime),
+        Reason: condition.reason,
+        Message: condition.message,
       })),
       ContainerStatuses: containers,
     },
@@ -183,11 +178,7 @@ export function groupStatusEntry(group: ContainerGroup): Wire {
 /** A group as DescribeContainerGroupEvents returns it: Kubernetes-shaped events. */
 export function groupEventsEntry(group: ContainerGroup): Wire {
   return {
-    ContainerGroupId: group.id,
-    Name: group.spec.name,
-    Namespace: '',
-    uuid: group.uuid,
-    Annotations: '{}',
+    ...identity(group),
     Events: group.events.list().map(event => ({
       Count: event.count,
       Type: event.type,

@@ -2,7 +2,12 @@ import type { V1ContainerState } from '@kubernetes/client-node';
 
 import { eciTime } from './time.js';
 
+/** Serialized with JSON.stringify: members whose value is undefined are left out. */
 type Wire = Record<string, unknown>;
+
+function time(value: Date | undefined): string | undefined {
+  return value ? eciTime(value) : undefined;
+}
 
 /** A container state as DescribeContainerGroups reports it (CurrentState / PreviousState). */
 export function eciContainerState(state: V1ContainerState | undefined): Wire {
@@ -11,7 +16,7 @@ export function eciContainerState(state: V1ContainerState | undefined): Wire {
       State: 'Running',
       DetailStatus: '',
       Reason: 'Started',
-      ...(state.running.startedAt ? { StartTime: eciTime(state.running.startedAt) } : {}),
+      StartTime: time(state.running.startedAt),
     };
   }
   if (state?.terminated) {
@@ -21,25 +26,20 @@ export function eciContainerState(state: V1ContainerState | undefined): Wire {
       DetailStatus: terminated.reason ?? '',
       Reason: terminated.reason ?? '',
       ExitCode: terminated.exitCode,
-      ...(terminated.message ? { Message: terminated.message } : {}),
-      ...(terminated.signal !== undefined ? { Signal: terminated.signal } : {}),
-      ...(terminated.startedAt ? { StartTime: eciTime(terminated.startedAt) } : {}),
-      ...(terminated.finishedAt ? { FinishTime: eciTime(terminated.finishedAt) } : {}),
+      Message: terminated.message,
+      Signal: terminated.signal,
+      StartTime: time(terminated.startedAt),
+      FinishTime: time(terminated.finishedAt),
     };
   }
   const reason = state?.waiting?.reason ?? 'ContainerCreating';
-  return {
-    State: 'Waiting',
-    DetailStatus: reason,
-    Reason: reason,
-    ...(state?.waiting?.message ? { Message: state.waiting.message } : {}),
-  };
+  return { State: 'Waiting', DetailStatus: reason, Reason: reason, Message: state?.waiting?.message };
 }
 
 /** A container state in the Kubernetes shape DescribeContainerGroupStatus reports. */
 export function kubeContainerState(state: V1ContainerState | undefined): Wire {
   if (state?.running) {
-    return { Running: { StartedAt: state.running.startedAt ? eciTime(state.running.startedAt) : undefined } };
+    return { Running: { StartedAt: time(state.running.startedAt) } };
   }
   if (state?.terminated) {
     const terminated = state.terminated;
@@ -47,17 +47,14 @@ export function kubeContainerState(state: V1ContainerState | undefined): Wire {
       Terminated: {
         ExitCode: terminated.exitCode,
         Reason: terminated.reason,
-        ...(terminated.message ? { Message: terminated.message } : {}),
-        ...(terminated.signal !== undefined ? { Signal: terminated.signal } : {}),
-        ...(terminated.startedAt ? { StartedAt: eciTime(terminated.startedAt) } : {}),
-        ...(terminated.finishedAt ? { FinishedAt: eciTime(terminated.finishedAt) } : {}),
+        Message: terminated.message,
+        Signal: terminated.signal,
+        StartedAt: time(terminated.startedAt),
+        FinishedAt: time(terminated.finishedAt),
       },
     };
   }
   return {
-    Waiting: {
-      Reason: state?.waiting?.reason ?? 'ContainerCreating',
-      ...(state?.waiting?.message ? { Message: state.waiting.message } : {}),
-    },
+    Waiting: { Reason: state?.waiting?.reason ?? 'ContainerCreating', Message: state?.waiting?.message },
   };
 }

@@ -75,11 +75,6 @@ export class Params {
     return this.node[key] !== undefined;
   }
 
-  /** Every parameter name under this node, flat again (for idempotency comparisons). */
-  keys(): string[] {
-    return Object.keys(this.node);
-  }
-
   string(key: string): string | undefined {
     const value = this.node[key];
     if (value === undefined) return undefined;
