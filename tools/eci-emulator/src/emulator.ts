@@ -43,6 +43,8 @@ export interface EciEmulator extends AsyncDisposable {
   stop(): Promise<void>;
 }
 
+const MAX_URL_BYTES = 64 * 1024;
+
 function randomKey(prefix: string, bytes: number): string {
   return `${prefix}${randomBytes(bytes).toString('base64url').replace(/[-_]/g, 'x')}`;
 }
@@ -91,7 +93,8 @@ export async function startEciEmulator(input: EciEmulatorOptions = {}): Promise<
   const calls = new CallCounter();
   const upgraded = new Set<Duplex>();
 
-  const server = createServer((req, res) => {
+  // pop-core sends every parameter of a GET in the URL: allow long ones (a POST body takes 8 MiB).
+  const server = createServer({ maxHeaderSize: MAX_URL_BYTES }, (req, res) => {
     const url = new URL(req.url ?? '/', 'http://emulator');
     if (url.pathname === '/terminal') return serveTerminalPage(res, url, service.sessions);
     if (url.pathname !== '/') {

@@ -404,6 +404,24 @@ describe('CreateContainerGroup validation', () => {
     expect(await describeGroup(call, sized)).toMatchObject({ Cpu: 8, Memory: 16 });
   });
 
+  it('takes a large request over GET (a 24 KB config file in the URL)', async () => {
+    const content = Buffer.alloc(24 * 1024, 'a').toString('base64');
+    const id = await create(call, {
+      ...valid,
+      ContainerGroupName: 'big',
+      Volume: [
+        {
+          Name: 'conf',
+          Type: 'ConfigFileVolume',
+          'ConfigFileVolume.ConfigFileToPath': [{ Path: 'f', Content: content }],
+        },
+      ],
+    });
+    expect((await describeGroup(call, id))!.Volumes[0]).toMatchObject({
+      ConfigFileVolumeConfigFileToPaths: [{ Content: content }],
+    });
+  });
+
   it('answers DryRun with DryRunOperation and creates nothing', async () => {
     const before = emulator.groups().length;
     expect(await refused({ ...valid, ContainerGroupName: 'dry', DryRun: true })).toMatch(
