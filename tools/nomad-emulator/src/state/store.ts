@@ -1,0 +1,82 @@
+import type { Allocation, Evaluation, Job, Namespace, NomadNode } from '../api/types.js';
+
+/** The tables whose last-write index blocking queries watch, as Nomad's state store names them. */
+export type Table = 'jobs' | 'job_summary' | 'job_version' | 'allocs' | 'evals' | 'nodes' | 'namespaces';
+
+/** `namespace` and `id` joined by a character neither can hold. */
+export function jobKey(namespace: string, id: string): string {
+  return `${namespace}\u0000${id}`;
+}
+
+/**
+ * The emulator's replicated state, reduced to one process: objects keyed as Nomad keys them, one
+ * raft-like index that every write advances, the last index per table, and a wake-up for blocking
+ * queries on every write.
+ */
+export class Store {
+  readonly jobs = new Map<string, Job>();
+  /** Every version of a job, newest first (the `/versions` endpoint). */
+  readonly jobVersions = new Map<string, Job[]>();
+  readonly allocs = new Map<string, Allocation>();
+  readonly evals = new Map<string, Evaluation>();
+  readonly nodes = new Map<string, NomadNode>();
+  readonly namespaces = new Map<string, Namespace>();
+  private latest = 1;
+  private readonly tableIndex = new Map<Table, number>();
+  private waiters = new Set<() => void>();
+
+  get index(): number {
+    return this.latest;
+  }
+
+  /** Starts a write touching `tables`: returns its index, the new last index of each table. */
+  write(...tables: Table[]): number {
+    const index = ++this.latest;
+    for (const table of tables) this.tableIndex.set(table, index);
+    this.wake();
+    return index;
+  }
+
+  /** The last index of the tables, at least 1 (Nomad never answers a blocking query with index 0). */
+  indexOf(...tables: Table[]): number {
+    return Math.max(1, ...tables.map(table => this.tableIndex.get(table) ?? 0));
+  }
+
+  /** Resolves at the next write, after `timeoutMs`, or when `signal` aborts, whichever is first. */
+  nextWrite(timeoutMs: number, signal: AbortSignal): Promise<void> {
+    return new Promise(resolve => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, timeoutMs));
+      this.waiters.add(done);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    if (waiters.size === 0) return;
+    this.waiters = new Set();
+    for (const waiter of waiters) waiter();
+  }
+
+  job(namespace: string, id: string): Job | undefined {
+    return this.jobs.get(jobKey(namespace, id));
+  }
+
+  allocsOfJob(namespace: string, id: string): Allocation[] {
+    return [...this.allocs.values()].filter(alloc => alloc.Namespace === namespace && alloc.JobID === id);
+  }
+
+  evalsOfJob(namespace: string, id: string): Evaluation[] {
+    return [...this.evals.values()].filter(evaluation => evaluation.Namespace === namespace && evaluation.JobID === id);
+  }
+
+  allocsOnNode(nodeId: string): Allocation[] {
+    return [...this.allocs.values()].filter(alloc => alloc.NodeID === nodeId);
+  }
+}
