@@ -56,10 +56,23 @@ function frame(socket: WebSocket, body: unknown): Promise<void> {
 }
 
 function output(socket: WebSocket, stream: 'stdout' | 'stderr'): Writable {
-  return new Writable({
+  const writable = new Writable({
     write(chunk: Buffer, _encoding, callback) {
       frame(socket, { [stream]: { data: Buffer.from(chunk).toString('base64') } }).then(() => callback(), callback);
     },
+  });
+  // A client that hangs up mid-output is not an error of the emulator.
+  writable.on('error', () => undefined);
+  return writable;
+}
+
+/** Resolves once everything written to `writable` went out as frames (or could not). */
+function drained(writable: Writable): Promise<void> {
+  return new Promise(resolve => {
+    if (writable.writableFinished || writable.destroyed) return resolve();
+    writable.once('finish', () => resolve());
+    writable.once('error', () => resolve());
+    writable.end();
   });
 }
 
@@ -91,12 +104,11 @@ export async function runExec(socket: WebSocket, runner: AllocRunner, request: E
   });
   const heartbeat = setInterval(() => void frame(socket, {}).catch(() => undefined), HEARTBEAT_MS);
   try {
-    const exitCode = await execInContainer(
-      run,
-      request.command,
-      { stdin, stdout: output(socket, 'stdout'), stderr: output(socket, 'stderr'), tty: request.tty },
-      signal,
-    );
+    const stdout = output(socket, 'stdout');
+    const stderr = output(socket, 'stderr');
+    const exitCode = await execInContainer(run, request.command, { stdin, stdout, stderr, tty: request.tty }, signal);
+    // The exit frame comes after the last output frame, as the api module expects.
+    await Promise.all([drained(stdout), drained(stderr)]);
     await frame(socket, { exited: true, result: { exit_code: exitCode } });
     socket.close(1000);
   } catch (err) {
