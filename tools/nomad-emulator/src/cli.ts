@@ -80,6 +80,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`vkubelet-nomad-emulator: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `vkubelet-nomad-emulator: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exitCode = 1;
 });

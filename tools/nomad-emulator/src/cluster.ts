@@ -1,7 +1,14 @@
 import type { MockSettings } from '@vkubelet/provider-kit/mock';
 
 import { jobSpecKey } from './api/canonicalize.js';
-import { nowNanos, type Allocation, type ClientStatus, type Evaluation, type Job, type NomadNode } from './api/types.js';
+import {
+  nowNanos,
+  type Allocation,
+  type ClientStatus,
+  type Evaluation,
+  type Job,
+  type NomadNode,
+} from './api/types.js';
 import { AllocRunner } from './client/alloc-runner.js';
 import { HttpError } from './http/errors.js';
 import { ALLOC_LOST, ALLOC_MIGRATING, Scheduler } from './scheduler/scheduler.js';
@@ -86,7 +93,8 @@ export class Cluster {
     if (options.enforceIndex) {
       const wanted = options.jobModifyIndex ?? 0;
       if (wanted === 0 && existing) throw new HttpError(500, `${ENFORCE_INDEX} 0: job already exists`);
-      if (wanted !== 0 && !existing) throw new HttpError(500, `${ENFORCE_INDEX} ${wanted}: job does not exist`);
+      if (wanted !== 0 && !existing)
+        throw new HttpError(500, `${ENFORCE_INDEX} ${wanted}: job does not exist`);
       if (existing && wanted !== 0 && existing.JobModifyIndex !== wanted) {
         throw new HttpError(
           500,
@@ -117,12 +125,19 @@ export class Cluster {
     };
     const key = jobKey(job.Namespace, job.ID);
     this.store.jobs.set(key, job);
-    this.store.jobVersions.set(key, [job, ...(this.store.jobVersions.get(key) ?? [])].slice(0, TRACKED_VERSIONS));
+    this.store.jobVersions.set(
+      key,
+      [job, ...(this.store.jobVersions.get(key) ?? [])].slice(0, TRACKED_VERSIONS),
+    );
     return job;
   }
 
   /** Stops a job (a new version with Stop set), or with `purge` forgets it; its allocations are stopped. */
-  deregister(namespace: string, id: string, purge: boolean): { job: Job | undefined; evaluation: Evaluation } {
+  deregister(
+    namespace: string,
+    id: string,
+    purge: boolean,
+  ): { job: Job | undefined; evaluation: Evaluation } {
     const key = jobKey(namespace, id);
     let job = this.store.jobs.get(key);
     if (job && purge) {
@@ -250,7 +265,9 @@ export class Cluster {
 
   /** Allocations of this incarnation of the job (one purged and registered again starts afresh). */
   currentAllocs(job: Job): Allocation[] {
-    return this.store.allocsOfJob(job.Namespace, job.ID).filter(alloc => alloc.Job.CreateIndex === job.CreateIndex);
+    return this.store
+      .allocsOfJob(job.Namespace, job.ID)
+      .filter(alloc => alloc.Job.CreateIndex === job.CreateIndex);
   }
 
   summary(job: Job): Record<string, unknown> {

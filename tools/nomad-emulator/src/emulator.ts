@@ -118,7 +118,10 @@ export async function startNomadEmulator(options: NomadEmulatorOptions = {}): Pr
   }
   const host = `127.0.0.1:${port}`;
   const address = `${tls ? 'https' : 'http'}://${host}`;
-  const settings = parseMockSettings({ startupDelayMs: 20, ...options.process }, 'nomad-emulator process options');
+  const settings = parseMockSettings(
+    { startupDelayMs: 20, ...options.process },
+    'nomad-emulator process options',
+  );
   const cluster = new Cluster({ settings, httpAddr: host, tls: Boolean(tls) });
   let index = 0;
   const acl = new Acl(options.acl ?? true, () => ++index, options.managementToken ?? randomUUID());
@@ -189,7 +192,9 @@ export async function startNomadEmulator(options: NomadEmulatorOptions = {}): Pr
       NOMAD_REGION: region,
       NOMAD_NAMESPACE: 'default',
       ...(tls ? { NOMAD_CACERT: tls.caFile } : {}),
-      ...(tls?.clientCert && tls.clientKey ? { NOMAD_CLIENT_CERT: tls.clientCert, NOMAD_CLIENT_KEY: tls.clientKey } : {}),
+      ...(tls?.clientCert && tls.clientKey
+        ? { NOMAD_CLIENT_CERT: tls.clientCert, NOMAD_CLIENT_KEY: tls.clientKey }
+        : {}),
     }),
     nodes: () => [...cluster.store.nodes.values()],
     addNode: (node = {}) => cluster.addNode({ datacenter, ...node }),

@@ -1,5 +1,13 @@
 import { HttpError } from '../http/errors.js';
-import type { Job, JobType, NetworkResource, ReschedulePolicy, RestartPolicy, Task, TaskGroup } from './types.js';
+import type {
+  Job,
+  JobType,
+  NetworkResource,
+  ReschedulePolicy,
+  RestartPolicy,
+  Task,
+  TaskGroup,
+} from './types.js';
 
 /*
  * What the Nomad agent does to a submitted job before it stores it: fill the defaults the api
@@ -117,7 +125,8 @@ export function canonicalizeJob(input: unknown, context: SubmitContext): Job {
     Priority: priority as number,
     AllAtOnce: input['AllAtOnce'] === true,
     Datacenters: datacenters.length > 0 ? datacenters : ['*'],
-    NodePool: typeof input['NodePool'] === 'string' && input['NodePool'] !== '' ? input['NodePool'] : 'default',
+    NodePool:
+      typeof input['NodePool'] === 'string' && input['NodePool'] !== '' ? input['NodePool'] : 'default',
     Meta: isRecord(input['Meta']) ? (input['Meta'] as Record<string, string>) : null,
     Stop: input['Stop'] === true,
     ParentID: typeof input['ParentID'] === 'string' ? input['ParentID'] : '',
@@ -212,7 +221,9 @@ function canonicalizeTask(raw: unknown, groupRestart: RestartPolicy, where: stri
     },
     RestartPolicy: merge(groupRestart, task['RestartPolicy'] as RestartPolicy | undefined),
     KillTimeout: typeof task['KillTimeout'] === 'number' ? task['KillTimeout'] : 5 * SECOND,
-    LogConfig: isRecord(task['LogConfig']) ? task['LogConfig'] : { MaxFiles: 10, MaxFileSizeMB: 10, Disabled: false },
+    LogConfig: isRecord(task['LogConfig'])
+      ? task['LogConfig']
+      : { MaxFiles: 10, MaxFileSizeMB: 10, Disabled: false },
     Leader: task['Leader'] === true,
     Meta: isRecord(task['Meta']) ? (task['Meta'] as Record<string, string>) : null,
   };

@@ -315,7 +315,13 @@ export interface NomadNode {
   Status: 'initializing' | 'ready' | 'down' | 'disconnected';
   StatusDescription: string;
   StatusUpdatedAt: number;
-  Events: Array<{ Message: string; Subsystem: string; Details: null; Timestamp: string; CreateIndex: number }>;
+  Events: Array<{
+    Message: string;
+    Subsystem: string;
+    Details: null;
+    Timestamp: string;
+    CreateIndex: number;
+  }>;
   Drivers: Record<
     string,
     {

@@ -2,7 +2,15 @@ import type { V1Container } from '@kubernetes/client-node';
 import type { MockSettings } from '@vkubelet/provider-kit/mock';
 import { PodRuntime, type ContainerRun } from '@vkubelet/provider-kit/mock';
 
-import type { Allocation, ClientStatus, NomadNode, Task, TaskEvent, TaskGroup, TaskState } from '../api/types.js';
+import type {
+  Allocation,
+  ClientStatus,
+  NomadNode,
+  Task,
+  TaskEvent,
+  TaskGroup,
+  TaskState,
+} from '../api/types.js';
 import { RestartTracker } from './restart-tracker.js';
 import { appendEvent, newTaskState, taskEvents } from './task-events.js';
 import { TaskLogs } from './task-logs.js';
@@ -50,7 +58,10 @@ export class AllocRunner {
       this.seen.set(task.Name, { terminated: false });
       this.trackers.set(
         task.Name,
-        new RestartTracker(task.RestartPolicy ?? group.RestartPolicy, restartOnSuccess && !isPrestartTask(task)),
+        new RestartTracker(
+          task.RestartPolicy ?? group.RestartPolicy,
+          restartOnSuccess && !isPrestartTask(task),
+        ),
       );
     }
   }

@@ -71,7 +71,11 @@ export class RestartTracker {
           reason: `Exceeded allowed attempts ${attempts} in interval ${goDuration(this.policy.Interval ?? 0)} and mode is "fail"`,
         };
       }
-      return { kind: 'restart', delayMs: Math.max(0, this.intervalStart + intervalMs - now), reason: REASON_DELAY };
+      return {
+        kind: 'restart',
+        delayMs: Math.max(0, this.intervalStart + intervalMs - now),
+        reason: REASON_DELAY,
+      };
     }
     const delayMs = Math.max((this.policy.Delay ?? 0) / NANOS_PER_MS, 0);
     return {

@@ -68,10 +68,14 @@ export const taskEvents = {
       Details: { exit_code: String(exitCode), signal: '0', oom_killed: 'false' },
     }),
   killing: (killTimeoutNanos: number) =>
-    event(TaskEventType.Killing, `Sent interrupt. Waiting ${goDuration(killTimeoutNanos)} before force killing`, {
-      KillTimeout: killTimeoutNanos,
-      Details: { kill_timeout: goDuration(killTimeoutNanos) },
-    }),
+    event(
+      TaskEventType.Killing,
+      `Sent interrupt. Waiting ${goDuration(killTimeoutNanos)} before force killing`,
+      {
+        KillTimeout: killTimeoutNanos,
+        Details: { kill_timeout: goDuration(killTimeoutNanos) },
+      },
+    ),
   killed: () => event(TaskEventType.Killed, 'Task successfully killed'),
   restarting: (delayMs: number, reason: string) =>
     event(TaskEventType.Restarting, `Task restarting in ${goDuration(Math.round(delayMs * 1e6))}`, {

@@ -33,7 +33,8 @@ function stringList(value: unknown): string[] | undefined {
 /** The task's command line from its driver config; throws the driver's complaint when it has none. */
 export function taskCommand(task: Task): { command?: string[]; args?: string[]; image: string } {
   const config = task.Config ?? {};
-  const command = typeof config['command'] === 'string' && config['command'] !== '' ? config['command'] : undefined;
+  const command =
+    typeof config['command'] === 'string' && config['command'] !== '' ? config['command'] : undefined;
   const args = stringList(config['args']);
   if (task.Driver === 'docker') {
     const image = typeof config['image'] === 'string' ? config['image'] : '';

@@ -95,7 +95,12 @@ export async function blocking(ctx: RequestContext, compute: () => Reply): Promi
 }
 
 /** `?prefix=`, `?filter=`, `?per_page=` and `?next_token=` applied to a list sorted by `key`. */
-export function listQuery<T>(ctx: RequestContext, items: T[], key: (item: T) => string, filterOn?: (item: T) => unknown): {
+export function listQuery<T>(
+  ctx: RequestContext,
+  items: T[],
+  key: (item: T) => string,
+  filterOn?: (item: T) => unknown,
+): {
   items: T[];
   /** X-Nomad-NextToken when a page was cut. */
   headers: Record<string, string>;

@@ -58,7 +58,10 @@ function frame(socket: WebSocket, body: unknown): Promise<void> {
 function output(socket: WebSocket, stream: 'stdout' | 'stderr'): Writable {
   const writable = new Writable({
     write(chunk: Buffer, _encoding, callback) {
-      frame(socket, { [stream]: { data: Buffer.from(chunk).toString('base64') } }).then(() => callback(), callback);
+      frame(socket, { [stream]: { data: Buffer.from(chunk).toString('base64') } }).then(
+        () => callback(),
+        callback,
+      );
     },
   });
   // A client that hangs up mid-output is not an error of the emulator.
@@ -77,7 +80,12 @@ function drained(writable: Writable): Promise<void> {
 }
 
 /** Runs one exec session on an upgraded socket: the command through the task's process model. */
-export async function runExec(socket: WebSocket, runner: AllocRunner, request: ExecRequest, allowed: boolean): Promise<void> {
+export async function runExec(
+  socket: WebSocket,
+  runner: AllocRunner,
+  request: ExecRequest,
+  allowed: boolean,
+): Promise<void> {
   const fail = (code: number, message: string) => socket.close(code, message.slice(0, 120));
   if (!allowed) return fail(POLICY_VIOLATION, 'Permission denied');
   if (!runner.logs.has(request.task)) return fail(POLICY_VIOLATION, `unknown task name "${request.task}"`);
@@ -106,7 +114,12 @@ export async function runExec(socket: WebSocket, runner: AllocRunner, request: E
   try {
     const stdout = output(socket, 'stdout');
     const stderr = output(socket, 'stderr');
-    const exitCode = await execInContainer(run, request.command, { stdin, stdout, stderr, tty: request.tty }, signal);
+    const exitCode = await execInContainer(
+      run,
+      request.command,
+      { stdin, stdout, stderr, tty: request.tty },
+      signal,
+    );
     // The exit frame comes after the last output frame, as the api module expects.
     await Promise.all([drained(stdout), drained(stderr)]);
     await frame(socket, { exited: true, result: { exit_code: exitCode } });

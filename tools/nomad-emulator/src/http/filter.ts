@@ -9,7 +9,7 @@ import { HttpError } from './errors.js';
 
 type Predicate = (item: unknown) => boolean;
 
-const TOKEN = /\s*(\(|\)|==|!=|"(?:[^"\\]|\\.)*"|`[^`]*`|[A-Za-z_][\w.\-]*(?:\["[^"]*"\][\w.]*)*|[^\s()]+)/y;
+const TOKEN = /\s*(\(|\)|==|!=|"(?:[^"\\]|\\.)*"|`[^`]*`|[A-Za-z_][\w.-]*(?:\["[^"]*"\][\w.]*)*|[^\s()]+)/y;
 
 function tokenize(text: string): string[] {
   const tokens: string[] = [];

@@ -48,7 +48,9 @@ export class Router {
       if (!found) continue;
       pathKnown = true;
       if (!route.methods.includes(method)) continue;
-      const params = Object.fromEntries(names.map((name, index) => [name, decodeURIComponent(found[index + 1]!)]));
+      const params = Object.fromEntries(
+        names.map((name, index) => [name, decodeURIComponent(found[index + 1]!)]),
+      );
       return { match: { route, params }, pathKnown };
     }
     return { pathKnown };

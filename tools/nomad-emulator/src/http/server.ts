@@ -10,7 +10,7 @@ import type { AgentInfo, Reply, RequestContext } from './context.js';
 import { HttpError, permissionDenied } from './errors.js';
 import { parseExecRequest, runExec } from './exec.js';
 import { allocRunner } from './routes/client.js';
-import { Router, type Route, type RouteMatch } from './router.js';
+import { Router, type Route } from './router.js';
 import { allocationRoutes } from './routes/allocations.js';
 import { clientRoutes } from './routes/client.js';
 import { clusterRoutes } from './routes/cluster-info.js';
@@ -44,7 +44,12 @@ function tokenOf(req: IncomingMessage): string | undefined {
  * Nomad's headers. Exec sessions arrive as WebSocket upgrades.
  */
 export class NomadApi {
-  private readonly router = new Router([...jobRoutes, ...allocationRoutes, ...clusterRoutes, ...clientRoutes]);
+  private readonly router = new Router([
+    ...jobRoutes,
+    ...allocationRoutes,
+    ...clusterRoutes,
+    ...clientRoutes,
+  ]);
   private readonly execRouter = new Router([EXEC_ROUTE]);
   private readonly sockets = new WebSocketServer({ noServer: true });
   private readonly inFlight = new Set<AbortController>();
@@ -72,15 +77,25 @@ export class NomadApi {
     const controller = new AbortController();
     socket.on('close', () => controller.abort());
     try {
-      const ctx = this.context(req, undefined, this.execRouter, controller.signal);
+      // Malformed requests are refused before the upgrade; the token and the allocation are checked
+      // after it, as Nomad's exec RPC does, and refused with a close frame.
+      const ctx = this.context(req, undefined, this.execRouter, controller.signal, { checkToken: false });
       const request = parseExecRequest(ctx);
-      const runner = allocRunner(ctx, 'alloc-exec');
-      const driver = runner.alloc.Job.TaskGroups.find(group => group.Name === runner.alloc.TaskGroup)?.Tasks.find(
-        task => task.Name === request.task,
-      )?.Driver;
-      const allowed = driver !== 'raw_exec' || ctx.identity.allowed(runner.alloc.Namespace, 'alloc-node-exec');
       this.sockets.handleUpgrade(req, socket, head, ws => {
-        void runExec(ws, runner, request, allowed);
+        try {
+          const identity = this.deps.acl.resolve(tokenOf(req));
+          if (!identity) throw permissionDenied();
+          const runner = allocRunner({ ...ctx, identity }, 'alloc-exec');
+          const driver = runner.alloc.Job.TaskGroups.find(
+            group => group.Name === runner.alloc.TaskGroup,
+          )?.Tasks.find(task => task.Name === request.task)?.Driver;
+          const allowed =
+            driver !== 'raw_exec' || identity.allowed(runner.alloc.Namespace, 'alloc-node-exec');
+          void runExec(ws, runner, request, allowed);
+        } catch (err) {
+          const { status, message } = this.describe(err);
+          ws.close(status >= 500 ? 1011 : 1008, message.slice(0, 120));
+        }
       });
     } catch (err) {
       const { status, message } = this.describe(err);
@@ -97,6 +112,7 @@ export class NomadApi {
     res: ServerResponse | undefined,
     router: Router,
     signal: AbortSignal,
+    { checkToken } = { checkToken: true },
   ): RequestContext & { route: Route } {
     const url = new URL(req.url ?? '/', 'http://nomad');
     const method = req.method ?? 'GET';
@@ -104,16 +120,16 @@ export class NomadApi {
     if (!match) throw new HttpError(pathKnown ? 405 : 404, pathKnown ? 'Invalid method' : 'Invalid URL path');
     const injected = this.deps.faults.take(method, url.pathname);
     if (injected) throw new HttpError(injected.status, injected.message);
-    const { route, params } = match as RouteMatch;
+    const { route, params } = match;
     const scope = route.scope ?? 'server';
     const region = url.searchParams.get('region');
     if (scope !== 'agent' && region && region !== this.deps.agent.region) {
       throw new HttpError(500, 'No path to region');
     }
     const stale = method === 'GET' && url.searchParams.has('stale');
-    if (scope === 'server' && !this.deps.faults.knownLeader && !stale) throw new HttpError(500, 'No cluster leader');
-    const secret = tokenOf(req);
-    const identity = this.deps.acl.resolve(secret);
+    if (scope === 'server' && !this.deps.faults.knownLeader && !stale)
+      throw new HttpError(500, 'No cluster leader');
+    const identity = checkToken ? this.deps.acl.resolve(tokenOf(req)) : this.deps.acl.resolve(undefined);
     if (!identity) throw permissionDenied();
     return {
       req,
@@ -169,7 +185,10 @@ export class NomadApi {
       res.destroy();
       return;
     }
-    res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(Buffer.byteLength(message)) });
+    res.writeHead(status, {
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Content-Length': String(Buffer.byteLength(message)),
+    });
     res.end(message);
   }
 }

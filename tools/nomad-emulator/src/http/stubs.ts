@@ -1,7 +1,10 @@
 import type { Allocation, Evaluation, Job } from '../api/types.js';
 
 /** A `/v1/allocations` or `/v1/job/<id>/allocations` entry (api.AllocationListStub). */
-export function allocStub(alloc: Allocation, options: { resources?: boolean; taskStates?: boolean } = {}): Record<string, unknown> {
+export function allocStub(
+  alloc: Allocation,
+  options: { resources?: boolean; taskStates?: boolean } = {},
+): Record<string, unknown> {
   return {
     ID: alloc.ID,
     EvalID: alloc.EvalID,

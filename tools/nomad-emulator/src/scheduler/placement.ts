@@ -76,9 +76,19 @@ export function constraintHolds(constraint: Constraint, node: NomadNode): boolea
       return leftSet && new RegExp(right).test(left);
     case 'set_contains':
     case 'set_contains_all':
-      return right.split(',').every(item => left.split(',').map(s => s.trim()).includes(item.trim()));
+      return right.split(',').every(item =>
+        left
+          .split(',')
+          .map(s => s.trim())
+          .includes(item.trim()),
+      );
     case 'set_contains_any':
-      return right.split(',').some(item => left.split(',').map(s => s.trim()).includes(item.trim()));
+      return right.split(',').some(item =>
+        left
+          .split(',')
+          .map(s => s.trim())
+          .includes(item.trim()),
+      );
     case 'is_set':
       return leftSet;
     case 'is_not_set':
@@ -164,7 +174,8 @@ export function placeGroup(
       node.SchedulingEligibility === 'eligible' &&
       datacenterMatches(job.Datacenters, node.Datacenter),
   );
-  for (const node of ready) metrics.NodesAvailable[node.Datacenter] = (metrics.NodesAvailable[node.Datacenter] ?? 0) + 1;
+  for (const node of ready)
+    metrics.NodesAvailable[node.Datacenter] = (metrics.NodesAvailable[node.Datacenter] ?? 0) + 1;
   const constraints = [
     ...(job.Constraints ?? []),
     ...(group.Constraints ?? []),
@@ -217,8 +228,16 @@ function allocate(group: TaskGroup, node: NomadNode, usage: NodeUsage): Allocate
   };
   const ports: PortMapping[] = [];
   const withPorts = (network: NetworkResource, shared: boolean): NetworkResource => {
-    const reserved = (network.ReservedPorts ?? []).map(port => ({ ...port, Value: port.Value ?? 0, To: port.To ?? 0 }));
-    const dynamic = (network.DynamicPorts ?? []).map(port => ({ ...port, Value: nextDynamic(), To: port.To ?? 0 }));
+    const reserved = (network.ReservedPorts ?? []).map(port => ({
+      ...port,
+      Value: port.Value ?? 0,
+      To: port.To ?? 0,
+    }));
+    const dynamic = (network.DynamicPorts ?? []).map(port => ({
+      ...port,
+      Value: nextDynamic(),
+      To: port.To ?? 0,
+    }));
     if (shared) {
       for (const port of [...reserved, ...dynamic]) {
         ports.push({ Label: port.Label, Value: port.Value, To: port.To, HostIP: ip });
@@ -274,6 +293,7 @@ export function allocationUsage(resources: AllocatedResources, usage: NodeUsage)
   }
   usage.diskMB += resources.Shared.DiskMB;
   for (const network of resources.Shared.Networks ?? []) {
-    for (const port of [...(network.ReservedPorts ?? []), ...(network.DynamicPorts ?? [])]) usage.ports.add(port.Value ?? 0);
+    for (const port of [...(network.ReservedPorts ?? []), ...(network.DynamicPorts ?? [])])
+      usage.ports.add(port.Value ?? 0);
   }
 }

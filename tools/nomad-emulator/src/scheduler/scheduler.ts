@@ -34,8 +34,9 @@ export interface SchedulerHooks {
 }
 
 function groupSpec(job: Job, group: string): string {
-  return JSON.stringify(job.TaskGroups.find(candidate => candidate.Name === group) ?? null, (key, value: unknown) =>
-    key === 'Count' ? undefined : value,
+  return JSON.stringify(
+    job.TaskGroups.find(candidate => candidate.Name === group) ?? null,
+    (key, value: unknown) => (key === 'Count' ? undefined : value),
   );
 }
 
@@ -116,7 +117,9 @@ export class Scheduler {
     this.store.evals.set(evaluation.ID, evaluation);
     const waitUntil = evaluation.WaitUntil === ZERO_TIME ? Date.now() : Date.parse(evaluation.WaitUntil);
     if (evaluation.Status === 'pending') {
-      this.later(Math.max(0, waitUntil - Date.now()) + this.hooks.placementDelayMs(), () => this.process(evaluation));
+      this.later(Math.max(0, waitUntil - Date.now()) + this.hooks.placementDelayMs(), () =>
+        this.process(evaluation),
+      );
     }
     this.hooks.jobChanged(job.Namespace, job.ID);
     return evaluation;
@@ -125,7 +128,8 @@ export class Scheduler {
   /** Capacity was freed or added: blocked evaluations try again. */
   unblock(): void {
     for (const evaluation of this.store.evals.values()) {
-      if (evaluation.Status === 'blocked') this.later(this.hooks.placementDelayMs(), () => this.process(evaluation));
+      if (evaluation.Status === 'blocked')
+        this.later(this.hooks.placementDelayMs(), () => this.process(evaluation));
     }
   }
 
@@ -164,16 +168,18 @@ export class Scheduler {
       }
     } else {
       this.queued.delete(evaluation.Namespace + '\u0000' + evaluation.JobID);
-      evaluation.QueuedAllocations = Object.fromEntries((job?.TaskGroups ?? []).map(group => [group.Name, 0]));
+      evaluation.QueuedAllocations = Object.fromEntries(
+        (job?.TaskGroups ?? []).map(group => [group.Name, 0]),
+      );
       this.finishEval(evaluation, 'complete');
       if (!wasBlocked) this.cancelBlocked(evaluation.Namespace, evaluation.JobID);
     }
     this.hooks.jobChanged(evaluation.Namespace, evaluation.JobID);
   }
 
-  private finishEval(evaluation: Evaluation, status: Evaluation['Status'], description = ''): void {
+  private finishEval(evaluation: Evaluation, status: Evaluation['Status'], description?: string): void {
     evaluation.Status = status;
-    evaluation.StatusDescription = description;
+    if (description !== undefined) evaluation.StatusDescription = description;
     evaluation.ModifyIndex = this.store.write('evals');
     evaluation.ModifyTime = nowNanos();
   }
@@ -212,7 +218,10 @@ export class Scheduler {
     const usage = this.nodeUsage();
     for (const group of job.TaskGroups) {
       const current = allocs.filter(
-        alloc => alloc.TaskGroup === group.Name && alloc.NextAllocation === '' && alloc.Job.CreateIndex === job.CreateIndex,
+        alloc =>
+          alloc.TaskGroup === group.Name &&
+          alloc.NextAllocation === '' &&
+          alloc.Job.CreateIndex === job.CreateIndex,
       );
       const keep: Allocation[] = [];
       const replace: Allocation[] = [];
@@ -235,7 +244,10 @@ export class Scheduler {
           }
         } else if (alloc.ClientStatus === 'complete' && job.Type !== 'batch') {
           replace.push(alloc);
-        } else if (alloc.Job.Version !== job.Version && groupSpec(alloc.Job, group.Name) !== groupSpec(job, group.Name)) {
+        } else if (
+          alloc.Job.Version !== job.Version &&
+          groupSpec(alloc.Job, group.Name) !== groupSpec(job, group.Name)
+        ) {
           this.stopAlloc(alloc, ALLOC_UPDATING);
           replace.push(alloc);
         } else {
@@ -271,7 +283,8 @@ export class Scheduler {
         }
         const alloc = this.newAlloc(job, group, placement.index, evaluation, result);
         allocationUsage(alloc.AllocatedResources, usage.get(result.node.ID)!);
-        if (placement.previous) this.link(placement.previous, alloc, rescheduleDelays.get(placement.previous.ID));
+        if (placement.previous)
+          this.link(placement.previous, alloc, rescheduleDelays.get(placement.previous.ID));
         this.store.allocs.set(alloc.ID, alloc);
         this.hooks.placed(alloc, result.node);
       }
@@ -300,7 +313,12 @@ export class Scheduler {
       replacement.RescheduleTracker = {
         Events: [
           ...events,
-          { RescheduleTime: nowNanos(), PrevAllocID: previous.ID, PrevNodeID: previous.NodeID, Delay: delayNanos },
+          {
+            RescheduleTime: nowNanos(),
+            PrevAllocID: previous.ID,
+            PrevNodeID: previous.NodeID,
+            Delay: delayNanos,
+          },
         ],
       };
       if (previous.DesiredStatus === 'run') {
@@ -344,7 +362,9 @@ export class Scheduler {
       PreviousAllocation: '',
       NextAllocation: '',
       RescheduleTracker: null,
-      NetworkStatus: bridge ? { InterfaceName: 'eth0', Address: this.bridgeAddress(), AddressIPv6: '', DNS: null } : null,
+      NetworkStatus: bridge
+        ? { InterfaceName: 'eth0', Address: this.bridgeAddress(), AddressIPv6: '', DNS: null }
+        : null,
       PreemptedAllocations: null,
       PreemptedByAllocation: '',
       CreateIndex: storeIndex,
@@ -370,7 +390,8 @@ export class Scheduler {
       usage.set(node.ID, { cpu: 0, memoryMB: 0, cores: 0, diskMB: 0, ports: new Set() });
     }
     for (const alloc of this.store.allocs.values()) {
-      const terminal = alloc.ClientStatus === 'complete' || alloc.ClientStatus === 'failed' || alloc.ClientStatus === 'lost';
+      const terminal =
+        alloc.ClientStatus === 'complete' || alloc.ClientStatus === 'failed' || alloc.ClientStatus === 'lost';
       const node = usage.get(alloc.NodeID);
       if (!terminal && node) allocationUsage(alloc.AllocatedResources, node);
     }

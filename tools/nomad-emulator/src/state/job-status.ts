@@ -10,7 +10,9 @@ function allocTerminal(alloc: Allocation): boolean {
 }
 
 function evalTerminal(evaluation: Evaluation): boolean {
-  return evaluation.Status === 'complete' || evaluation.Status === 'failed' || evaluation.Status === 'canceled';
+  return (
+    evaluation.Status === 'complete' || evaluation.Status === 'failed' || evaluation.Status === 'canceled'
+  );
 }
 
 /**

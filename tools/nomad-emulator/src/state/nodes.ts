@@ -97,7 +97,9 @@ export function createNode(options: NodeOptions, ordinal: number, httpAddr: stri
     Status: 'ready',
     StatusDescription: '',
     StatusUpdatedAt: Math.floor(Date.now() / 1000),
-    Events: [{ Message: 'Node registered', Subsystem: 'Cluster', Details: null, Timestamp: now, CreateIndex: 0 }],
+    Events: [
+      { Message: 'Node registered', Subsystem: 'Cluster', Details: null, Timestamp: now, CreateIndex: 0 },
+    ],
     Drivers: drivers,
     HostVolumes: null,
     HostNetworks: null,

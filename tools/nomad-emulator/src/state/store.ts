@@ -73,7 +73,9 @@ export class Store {
   }
 
   evalsOfJob(namespace: string, id: string): Evaluation[] {
-    return [...this.evals.values()].filter(evaluation => evaluation.Namespace === namespace && evaluation.JobID === id);
+    return [...this.evals.values()].filter(
+      evaluation => evaluation.Namespace === namespace && evaluation.JobID === id,
+    );
   }
 
   allocsOnNode(nodeId: string): Allocation[] {

@@ -21,11 +21,16 @@ const contractDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'c
 function pathWithGo(): string {
   const cache = process.env['VKUBELET_CACHE'] ?? join(homedir(), '.cache', 'vkubelet');
   const candidates = ['/usr/local/go/bin', join(homedir(), 'go', 'bin'), join(cache, 'go-1.26.8', 'bin')];
-  return [process.env['PATH'] ?? '', ...candidates.filter(dir => existsSync(join(dir, 'go')))].join(delimiter);
+  return [process.env['PATH'] ?? '', ...candidates.filter(dir => existsSync(join(dir, 'go')))].join(
+    delimiter,
+  );
 }
 
 /** Runs `go test -v` with the emulator's NOMAD_* variables, echoing its lines as progress. */
-function goTest(env: Record<string, string>, label: string): Promise<{ code: number | null; output: string }> {
+function goTest(
+  env: Record<string, string>,
+  label: string,
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     process.stderr.write(`[nomad contract ${label}] go test -count=1 -v . (in ${contractDir})\n`);
@@ -38,7 +43,8 @@ function goTest(env: Record<string, string>, label: string): Promise<{ code: num
     const echo = (chunk: Buffer) => {
       const text = chunk.toString();
       output += text;
-      for (const line of text.split('\n').filter(Boolean)) process.stderr.write(`[nomad contract ${label}] ${line}\n`);
+      for (const line of text.split('\n').filter(Boolean))
+        process.stderr.write(`[nomad contract ${label}] ${line}\n`);
     };
     child.stdout.on('data', echo);
     child.stderr.on('data', echo);
@@ -46,7 +52,9 @@ function goTest(env: Record<string, string>, label: string): Promise<{ code: num
       reject(new Error(`cannot run go (${err.message}): run tools/scripts/setup.sh, which installs Go`)),
     );
     child.on('close', code => {
-      process.stderr.write(`[nomad contract ${label}] exit ${code} after ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+      process.stderr.write(
+        `[nomad contract ${label}] exit ${code} after ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+      );
       resolve({ code, output });
     });
   });
@@ -55,17 +63,28 @@ function goTest(env: Record<string, string>, label: string): Promise<{ code: num
 describe('the official Nomad Go client (github.com/hashicorp/nomad/api) against the emulator', () => {
   for (const tls of [false, 'mutual'] as const) {
     const label = tls ? 'mtls' : 'http';
-    it(`passes the contract test over ${tls ? 'mutual TLS' : 'plain HTTP'}`, { timeout: 600_000 }, async () => {
-      await using emulator = await startNomadEmulator({ tls });
-      const env = emulator.env();
-      if (tls) expect(Object.keys(env)).toEqual(expect.arrayContaining(['NOMAD_CACERT', 'NOMAD_CLIENT_CERT', 'NOMAD_CLIENT_KEY']));
-      const { code, output } = await goTest(env, label);
-      expect(code, output).toBe(0);
-      for (const test of ['TestServiceJobLifecycle', 'TestBatchJobRestartsThenFails', 'TestTokensAndRegions']) {
-        expect(output).toContain(`--- PASS: ${test}`);
-      }
-      // The test cleans up after itself: nothing it created is left running.
-      expect(emulator.listResources()).toEqual([]);
-    });
+    it(
+      `passes the contract test over ${tls ? 'mutual TLS' : 'plain HTTP'}`,
+      { timeout: 600_000 },
+      async () => {
+        await using emulator = await startNomadEmulator({ tls });
+        const env = emulator.env();
+        if (tls)
+          expect(Object.keys(env)).toEqual(
+            expect.arrayContaining(['NOMAD_CACERT', 'NOMAD_CLIENT_CERT', 'NOMAD_CLIENT_KEY']),
+          );
+        const { code, output } = await goTest(env, label);
+        expect(code, output).toBe(0);
+        for (const test of [
+          'TestServiceJobLifecycle',
+          'TestBatchJobRestartsThenFails',
+          'TestTokensAndRegions',
+        ]) {
+          expect(output).toContain(`--- PASS: ${test}`);
+        }
+        // The test cleans up after itself: nothing it created is left running.
+        expect(emulator.listResources()).toEqual([]);
+      },
+    );
   }
 });

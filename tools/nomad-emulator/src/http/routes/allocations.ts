@@ -1,5 +1,13 @@
 import type { Allocation, Evaluation } from '../../api/types.js';
-import { blocking, booleanParam, listQuery, query, require, type Reply, type RequestContext } from '../context.js';
+import {
+  blocking,
+  booleanParam,
+  listQuery,
+  query,
+  require,
+  type Reply,
+  type RequestContext,
+} from '../context.js';
 import { notFound } from '../errors.js';
 import type { Route } from '../router.js';
 import { allocStub, evalStub } from '../stubs.js';
@@ -26,7 +34,12 @@ async function listAllocations(ctx: RequestContext): Promise<Reply> {
     const allocs = [...ctx.cluster.store.allocs.values()].filter(
       alloc => alloc.ID.startsWith(prefix) && visible(ctx, alloc.Namespace),
     );
-    const page = listQuery(ctx, allocs, alloc => alloc.ID, alloc => allocStub(alloc, { resources: true }));
+    const page = listQuery(
+      ctx,
+      allocs,
+      alloc => alloc.ID,
+      alloc => allocStub(alloc, { resources: true }),
+    );
     return {
       body: page.items.map(alloc => allocStub(alloc, { resources, taskStates })),
       index: ctx.cluster.store.indexOf('allocs'),

@@ -44,7 +44,7 @@ class FrameWriter {
   ) {
     if (follow) {
       this.heartbeat = setInterval(() => {
-        if (Date.now() - this.lastWrite >= HEARTBEAT_MS && this.pendingBytes === 0) this.write('{}');
+        if (Date.now() - this.lastWrite >= HEARTBEAT_MS && this.pendingBytes === 0) void this.write('{}');
       }, HEARTBEAT_MS);
     }
   }
@@ -65,7 +65,9 @@ class FrameWriter {
     for (let start = 0; start < data.length; start += FRAME_SIZE) {
       const slice = data.subarray(start, start + FRAME_SIZE);
       this.offset += slice.length;
-      await this.write(JSON.stringify({ Offset: this.offset, Data: slice.toString('base64'), File: this.file }));
+      await this.write(
+        JSON.stringify({ Offset: this.offset, Data: slice.toString('base64'), File: this.file }),
+      );
     }
   }
 
@@ -82,7 +84,8 @@ class FrameWriter {
 
 function logType(ctx: RequestContext): LogType {
   const type = query(ctx, 'type');
-  if (type !== 'stdout' && type !== 'stderr') throw new HttpError(400, 'Must provide log type (stdout or stderr)');
+  if (type !== 'stdout' && type !== 'stderr')
+    throw new HttpError(400, 'Must provide log type (stdout or stderr)');
   return type;
 }
 
@@ -95,7 +98,8 @@ async function logs(ctx: RequestContext): Promise<undefined> {
   const origin = query(ctx, 'origin') ?? 'start';
   if (origin !== 'start' && origin !== 'end') throw new HttpError(400, 'Origin must be start or end');
   const offset = Number(query(ctx, 'offset') ?? 0);
-  if (!Number.isInteger(offset) || offset < 0) throw new HttpError(400, 'Offset must be a non-negative integer');
+  if (!Number.isInteger(offset) || offset < 0)
+    throw new HttpError(400, 'Offset must be a non-negative integer');
   const follow = booleanParam(ctx, 'follow');
   const plain = booleanParam(ctx, 'plain');
   const taskLogs = runner.logs.get(task);
@@ -105,7 +109,9 @@ async function logs(ctx: RequestContext): Promise<undefined> {
 
   ctx.res.writeHead(200, { 'Content-Type': plain ? 'text/plain; charset=utf-8' : 'application/json' });
   ctx.res.flushHeaders();
-  const frames = plain ? undefined : new FrameWriter(ctx.res, TaskLogs.fileName(task, type), start, ctx.signal, follow);
+  const frames = plain
+    ? undefined
+    : new FrameWriter(ctx.res, TaskLogs.fileName(task, type), start, ctx.signal, follow);
   try {
     for await (const chunk of taskLogs.read(type, start, follow, ctx.signal)) {
       if (frames) await frames.push(chunk);
@@ -173,8 +179,25 @@ async function stats(ctx: RequestContext): Promise<Reply> {
   return {
     body: {
       ResourceUsage: {
-        MemoryStats: { RSS: rss, Cache: 0, Swap: 0, Usage: rss, MaxUsage: rss, KernelUsage: 0, KernelMaxUsage: 0, Measured: ['RSS'] },
-        CpuStats: { SystemMode: 0, UserMode: 0, TotalTicks: ticks, ThrottledPeriods: 0, ThrottledTime: 0, Percent: percent, Measured: ['Percent'] },
+        MemoryStats: {
+          RSS: rss,
+          Cache: 0,
+          Swap: 0,
+          Usage: rss,
+          MaxUsage: rss,
+          KernelUsage: 0,
+          KernelMaxUsage: 0,
+          Measured: ['RSS'],
+        },
+        CpuStats: {
+          SystemMode: 0,
+          UserMode: 0,
+          TotalTicks: ticks,
+          ThrottledPeriods: 0,
+          ThrottledTime: 0,
+          Percent: percent,
+          Measured: ['Percent'],
+        },
         DeviceStats: [],
       },
       Tasks: tasks,

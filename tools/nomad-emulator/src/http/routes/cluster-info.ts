@@ -1,5 +1,13 @@
 import { nodeStub } from '../../state/nodes.js';
-import { blocking, booleanParam, listQuery, query, require, type Reply, type RequestContext } from '../context.js';
+import {
+  blocking,
+  booleanParam,
+  listQuery,
+  query,
+  require,
+  type Reply,
+  type RequestContext,
+} from '../context.js';
 import { HttpError, notFound, permissionDenied } from '../errors.js';
 import type { Route } from '../router.js';
 
@@ -11,7 +19,12 @@ async function listNodes(ctx: RequestContext): Promise<Reply> {
   const resources = booleanParam(ctx, 'resources');
   return blocking(ctx, () => {
     const nodes = [...ctx.cluster.store.nodes.values()].filter(node => node.ID.startsWith(prefix));
-    const page = listQuery(ctx, nodes, node => node.ID, node => nodeStub(node, true));
+    const page = listQuery(
+      ctx,
+      nodes,
+      node => node.ID,
+      node => nodeStub(node, true),
+    );
     return {
       body: page.items.map(node => nodeStub(node, resources)),
       index: ctx.cluster.store.indexOf('nodes'),
@@ -42,12 +55,20 @@ async function nodeAllocations(ctx: RequestContext): Promise<Reply> {
 
 async function nodePools(ctx: RequestContext): Promise<Reply> {
   require(ctx, ctx.identity.node(false));
-  const names = new Set(['all', 'default', ...[...ctx.cluster.store.nodes.values()].map(node => node.NodePool)]);
+  const names = new Set([
+    'all',
+    'default',
+    ...[...ctx.cluster.store.nodes.values()].map(node => node.NodePool),
+  ]);
   return {
     body: [...names].sort().map(name => ({
       Name: name,
       Description:
-        name === 'all' ? 'Node pool with all nodes in the cluster.' : name === 'default' ? 'Default node pool.' : '',
+        name === 'all'
+          ? 'Node pool with all nodes in the cluster.'
+          : name === 'default'
+            ? 'Default node pool.'
+            : '',
       Meta: null,
       SchedulerConfiguration: null,
       CreateIndex: 1,

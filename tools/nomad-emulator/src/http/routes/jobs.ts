@@ -1,7 +1,16 @@
 import { canonicalizeJob } from '../../api/canonicalize.js';
 import type { Job } from '../../api/types.js';
 import { jobKey } from '../../state/store.js';
-import { blocking, booleanParam, listQuery, query, readJson, require, type Reply, type RequestContext } from '../context.js';
+import {
+  blocking,
+  booleanParam,
+  listQuery,
+  query,
+  readJson,
+  require,
+  type Reply,
+  type RequestContext,
+} from '../context.js';
 import { HttpError, notFound } from '../errors.js';
 import type { Route } from '../router.js';
 import { allocStub, jobStub } from '../stubs.js';
@@ -80,7 +89,11 @@ async function read(ctx: RequestContext): Promise<Reply> {
 
 async function deregister(ctx: RequestContext): Promise<Reply> {
   require(ctx, ctx.identity.allowed(ctx.namespace, 'submit-job'));
-  const { job, evaluation } = ctx.cluster.deregister(ctx.namespace, ctx.params['id']!, booleanParam(ctx, 'purge'));
+  const { job, evaluation } = ctx.cluster.deregister(
+    ctx.namespace,
+    ctx.params['id']!,
+    booleanParam(ctx, 'purge'),
+  );
   return {
     body: {
       EvalID: evaluation.ID,
@@ -106,7 +119,8 @@ async function allocations(ctx: RequestContext): Promise<Reply> {
     const store = ctx.cluster.store;
     const job = store.job(ctx.namespace, id);
     const allocs = job && !all ? ctx.cluster.currentAllocs(job) : store.allocsOfJob(ctx.namespace, id);
-    const index = allocs.length > 0 ? Math.max(...allocs.map(alloc => alloc.ModifyIndex)) : store.indexOf('allocs');
+    const index =
+      allocs.length > 0 ? Math.max(...allocs.map(alloc => alloc.ModifyIndex)) : store.indexOf('allocs');
     return { body: allocs.map(alloc => allocStub(alloc)), index };
   });
 }
@@ -116,7 +130,9 @@ async function evaluations(ctx: RequestContext): Promise<Reply> {
   return blocking(ctx, () => {
     const evals = ctx.cluster.store.evalsOfJob(ctx.namespace, ctx.params['id']!);
     const index =
-      evals.length > 0 ? Math.max(...evals.map(evaluation => evaluation.ModifyIndex)) : ctx.cluster.store.indexOf('evals');
+      evals.length > 0
+        ? Math.max(...evals.map(evaluation => evaluation.ModifyIndex))
+        : ctx.cluster.store.indexOf('evals');
     return { body: evals, index };
   });
 }
