@@ -1,5 +1,7 @@
 import type { ContainerLog } from '@vkubelet/provider-kit/mock';
 
+import { Wakeup } from '../state/wakeup.js';
+
 export type LogType = 'stdout' | 'stderr';
 
 /**
@@ -10,7 +12,7 @@ export type LogType = 'stdout' | 'stderr';
 export class TaskLogs {
   private readonly runs: ContainerLog[] = [];
   private finished = false;
-  private waiters = new Set<() => void>();
+  private readonly changes = new Wakeup();
 
   constructor(readonly task: string) {}
 
@@ -22,13 +24,13 @@ export class TaskLogs {
   addRun(log: ContainerLog): void {
     if (this.runs.includes(log)) return;
     this.runs.push(log);
-    this.wake();
+    this.changes.wake();
   }
 
   /** The task is dead: followers end once they have read everything. */
   finish(): void {
     this.finished = true;
-    this.wake();
+    this.changes.wake();
   }
 
   get started(): boolean {
@@ -51,7 +53,7 @@ export class TaskLogs {
     for (let run = 0; ; run++) {
       while (run >= this.runs.length) {
         if (!follow || this.finished || signal.aborted) return;
-        await this.nextChange(signal);
+        await this.changes.wait(signal);
       }
       const log = this.runs[run]!;
       // A run still going is followed to its end; later runs only exist once it ended.
@@ -66,23 +68,5 @@ export class TaskLogs {
       }
       if (signal.aborted) return;
     }
-  }
-
-  private nextChange(signal: AbortSignal): Promise<void> {
-    return new Promise(resolve => {
-      const done = () => {
-        this.waiters.delete(done);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      this.waiters.add(done);
-      signal.addEventListener('abort', done, { once: true });
-    });
-  }
-
-  private wake(): void {
-    const waiters = this.waiters;
-    this.waiters = new Set();
-    for (const waiter of waiters) waiter();
   }
 }

@@ -59,6 +59,11 @@ function datacenterMatches(patterns: readonly string[], datacenter: string): boo
   );
 }
 
+/** `a, b,c` as the set Nomad's set_contains operands compare. */
+function setItems(text: string): string[] {
+  return text.split(',').map(item => item.trim());
+}
+
 /** The constraint operands a jobspec commonly uses; others (distinct_hosts, version) do not filter. */
 export function constraintHolds(constraint: Constraint, node: NomadNode): boolean {
   const left = interpolate(constraint.LTarget ?? '', {}, node);
@@ -76,19 +81,9 @@ export function constraintHolds(constraint: Constraint, node: NomadNode): boolea
       return leftSet && new RegExp(right).test(left);
     case 'set_contains':
     case 'set_contains_all':
-      return right.split(',').every(item =>
-        left
-          .split(',')
-          .map(s => s.trim())
-          .includes(item.trim()),
-      );
+      return setItems(right).every(item => setItems(left).includes(item));
     case 'set_contains_any':
-      return right.split(',').some(item =>
-        left
-          .split(',')
-          .map(s => s.trim())
-          .includes(item.trim()),
-      );
+      return setItems(right).some(item => setItems(left).includes(item));
     case 'is_set':
       return leftSet;
     case 'is_not_set':

@@ -1,4 +1,5 @@
 import type { Allocation, Evaluation, Job, Namespace, NomadNode } from '../api/types.js';
+import { Wakeup } from './wakeup.js';
 
 /** The tables whose last-write index blocking queries watch, as Nomad's state store names them. */
 export type Table = 'jobs' | 'job_summary' | 'job_version' | 'allocs' | 'evals' | 'nodes' | 'namespaces';
@@ -23,7 +24,7 @@ export class Store {
   readonly namespaces = new Map<string, Namespace>();
   private latest = 1;
   private readonly tableIndex = new Map<Table, number>();
-  private waiters = new Set<() => void>();
+  private readonly writes = new Wakeup();
 
   get index(): number {
     return this.latest;
@@ -33,7 +34,7 @@ export class Store {
   write(...tables: Table[]): number {
     const index = ++this.latest;
     for (const table of tables) this.tableIndex.set(table, index);
-    this.wake();
+    this.writes.wake();
     return index;
   }
 
@@ -44,24 +45,7 @@ export class Store {
 
   /** Resolves at the next write, after `timeoutMs`, or when `signal` aborts, whichever is first. */
   nextWrite(timeoutMs: number, signal: AbortSignal): Promise<void> {
-    return new Promise(resolve => {
-      const done = () => {
-        clearTimeout(timer);
-        this.waiters.delete(done);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, Math.max(0, timeoutMs));
-      this.waiters.add(done);
-      signal.addEventListener('abort', done, { once: true });
-    });
-  }
-
-  private wake(): void {
-    const waiters = this.waiters;
-    if (waiters.size === 0) return;
-    this.waiters = new Set();
-    for (const waiter of waiters) waiter();
+    return this.writes.wait(signal, timeoutMs);
   }
 
   job(namespace: string, id: string): Job | undefined {

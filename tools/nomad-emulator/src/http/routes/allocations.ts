@@ -1,13 +1,6 @@
 import type { Allocation, Evaluation } from '../../api/types.js';
-import {
-  blocking,
-  booleanParam,
-  listQuery,
-  query,
-  require,
-  type Reply,
-  type RequestContext,
-} from '../context.js';
+import type { Reply, RequestContext } from '../context.js';
+import { blocking, booleanParam, listQuery, query, require } from '../context.js';
 import { notFound } from '../errors.js';
 import type { Route } from '../router.js';
 import { allocStub, evalStub } from '../stubs.js';

@@ -127,12 +127,8 @@ async function logs(ctx: RequestContext): Promise<undefined> {
   return undefined;
 }
 
-/** Deterministic figures per task, growing CPU time with uptime (the process model has no real usage). */
-function taskUsage(key: string, startedAt: Date): Record<string, unknown> {
-  const hash = createHash('sha256').update(key).digest().readUInt32BE(0);
-  const rss = (8 + (hash % 64)) * 1024 * 1024;
-  const percent = 0.1 + (hash % 50) / 10;
-  const uptimeSeconds = Math.max(0, (Date.now() - startedAt.getTime()) / 1000);
+/** api.ResourceUsage from a memory size and a CPU load (the process model has no real usage). */
+function resourceUsage(rss: number, percent: number, totalTicks: number): Record<string, unknown> {
   return {
     MemoryStats: {
       RSS: rss,
@@ -147,7 +143,7 @@ function taskUsage(key: string, startedAt: Date): Record<string, unknown> {
     CpuStats: {
       SystemMode: percent / 4,
       UserMode: (percent * 3) / 4,
-      TotalTicks: percent * 20 * uptimeSeconds,
+      TotalTicks: totalTicks,
       ThrottledPeriods: 0,
       ThrottledTime: 0,
       Percent: percent,
@@ -157,49 +153,30 @@ function taskUsage(key: string, startedAt: Date): Record<string, unknown> {
   };
 }
 
-/** `GET /v1/client/allocation/<id>/stats` (api.AllocResourceUsage): the running tasks' usage. */
+/**
+ * `GET /v1/client/allocation/<id>/stats` (api.AllocResourceUsage): per running task a memory size and
+ * CPU load derived from the task's identity, CPU ticks growing with its uptime, and their sum.
+ */
 async function stats(ctx: RequestContext): Promise<Reply> {
   const runner = allocRunner(ctx, 'read-job');
   const timestamp = nowNanos();
   const tasks: Record<string, unknown> = {};
-  let rss = 0;
-  let percent = 0;
-  let ticks = 0;
+  const total = { rss: 0, percent: 0, ticks: 0 };
   for (const name of runner.logs.keys()) {
     const startedAt = runner.running(name)?.state.running?.startedAt;
     if (!startedAt) continue;
-    const usage = taskUsage(`${runner.alloc.ID}/${name}`, new Date(startedAt));
-    const memory = usage['MemoryStats'] as { RSS: number };
-    const cpu = usage['CpuStats'] as { Percent: number; TotalTicks: number };
-    rss += memory.RSS;
-    percent += cpu.Percent;
-    ticks += cpu.TotalTicks;
-    tasks[name] = { ResourceUsage: usage, Timestamp: timestamp, Pids: null };
+    const hash = createHash('sha256').update(`${runner.alloc.ID}/${name}`).digest().readUInt32BE(0);
+    const rss = (8 + (hash % 64)) * 1024 * 1024;
+    const percent = 0.1 + (hash % 50) / 10;
+    const ticks = percent * 20 * Math.max(0, (Date.now() - new Date(startedAt).getTime()) / 1000);
+    total.rss += rss;
+    total.percent += percent;
+    total.ticks += ticks;
+    tasks[name] = { ResourceUsage: resourceUsage(rss, percent, ticks), Timestamp: timestamp, Pids: null };
   }
   return {
     body: {
-      ResourceUsage: {
-        MemoryStats: {
-          RSS: rss,
-          Cache: 0,
-          Swap: 0,
-          Usage: rss,
-          MaxUsage: rss,
-          KernelUsage: 0,
-          KernelMaxUsage: 0,
-          Measured: ['RSS'],
-        },
-        CpuStats: {
-          SystemMode: 0,
-          UserMode: 0,
-          TotalTicks: ticks,
-          ThrottledPeriods: 0,
-          ThrottledTime: 0,
-          Percent: percent,
-          Measured: ['Percent'],
-        },
-        DeviceStats: [],
-      },
+      ResourceUsage: resourceUsage(total.rss, total.percent, total.ticks),
       Tasks: tasks,
       Timestamp: timestamp,
     },

@@ -1,13 +1,6 @@
 import { nodeStub } from '../../state/nodes.js';
-import {
-  blocking,
-  booleanParam,
-  listQuery,
-  query,
-  require,
-  type Reply,
-  type RequestContext,
-} from '../context.js';
+import type { Reply, RequestContext } from '../context.js';
+import { blocking, booleanParam, listQuery, query, require } from '../context.js';
 import { HttpError, notFound, permissionDenied } from '../errors.js';
 import type { Route } from '../router.js';
 

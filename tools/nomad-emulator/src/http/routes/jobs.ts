@@ -1,21 +1,34 @@
 import { canonicalizeJob } from '../../api/canonicalize.js';
-import type { Job } from '../../api/types.js';
+import type { Evaluation, Job } from '../../api/types.js';
 import { jobKey } from '../../state/store.js';
-import {
-  blocking,
-  booleanParam,
-  listQuery,
-  query,
-  readJson,
-  require,
-  type Reply,
-  type RequestContext,
-} from '../context.js';
+import type { Reply, RequestContext } from '../context.js';
+import { blocking, booleanParam, listQuery, query, readJson, require } from '../context.js';
 import { HttpError, notFound } from '../errors.js';
 import type { Route } from '../router.js';
 import { allocStub, jobStub } from '../stubs.js';
 
 const NO_PATH_TO_REGION = 'No path to region';
+
+/** The answer to a job write (api.JobRegisterResponse, api.JobDeregisterResponse). */
+function writeAnswer(
+  evaluation: Evaluation,
+  jobModifyIndex: number,
+  extra: Record<string, unknown> = {},
+): Reply {
+  return {
+    body: {
+      EvalID: evaluation.ID,
+      EvalCreateIndex: evaluation.CreateIndex,
+      JobModifyIndex: jobModifyIndex,
+      ...extra,
+      Index: evaluation.CreateIndex,
+      LastContact: 0,
+      KnownLeader: false,
+      NextToken: '',
+    },
+    headers: { 'X-Nomad-Index': String(evaluation.CreateIndex) },
+  };
+}
 
 function existingJob(ctx: RequestContext): Job {
   const job = ctx.cluster.store.job(ctx.namespace, ctx.params['id']!);
@@ -40,19 +53,7 @@ async function register(ctx: RequestContext): Promise<Reply> {
     enforceIndex: body['EnforceIndex'] === true,
     jobModifyIndex: typeof body['JobModifyIndex'] === 'number' ? body['JobModifyIndex'] : 0,
   });
-  return {
-    body: {
-      EvalID: evaluation.ID,
-      EvalCreateIndex: evaluation.CreateIndex,
-      JobModifyIndex: stored.JobModifyIndex,
-      Warnings: '',
-      Index: evaluation.CreateIndex,
-      LastContact: 0,
-      KnownLeader: false,
-      NextToken: '',
-    },
-    headers: { 'X-Nomad-Index': String(evaluation.CreateIndex) },
-  };
+  return writeAnswer(evaluation, stored.JobModifyIndex, { Warnings: '' });
 }
 
 /** `GET /v1/jobs`: with `?namespace=*` the jobs of every namespace the token may list. */
@@ -94,20 +95,10 @@ async function deregister(ctx: RequestContext): Promise<Reply> {
     ctx.params['id']!,
     booleanParam(ctx, 'purge'),
   );
-  return {
-    body: {
-      EvalID: evaluation.ID,
-      EvalCreateIndex: evaluation.CreateIndex,
-      JobModifyIndex: job?.JobModifyIndex ?? evaluation.CreateIndex,
-      VolumeEvalID: '',
-      VolumeEvalIndex: 0,
-      Index: evaluation.CreateIndex,
-      LastContact: 0,
-      KnownLeader: false,
-      NextToken: '',
-    },
-    headers: { 'X-Nomad-Index': String(evaluation.CreateIndex) },
-  };
+  return writeAnswer(evaluation, job?.JobModifyIndex ?? evaluation.CreateIndex, {
+    VolumeEvalID: '',
+    VolumeEvalIndex: 0,
+  });
 }
 
 /** `GET /v1/job/<id>/allocations`: `?all=false` keeps those of the job's current incarnation. */
