@@ -114,7 +114,7 @@ export class Scheduler {
       ModifyTime: now,
       ...fields,
     };
-    this.store.evals.set(evaluation.ID, evaluation);
+    this.store.addEval(evaluation);
     const waitUntil = evaluation.WaitUntil === ZERO_TIME ? Date.now() : Date.parse(evaluation.WaitUntil);
     if (evaluation.Status === 'pending') {
       this.later(Math.max(0, waitUntil - Date.now()) + this.hooks.placementDelayMs(), () =>
@@ -285,7 +285,7 @@ export class Scheduler {
         allocationUsage(alloc.AllocatedResources, usage.get(result.node.ID)!);
         if (placement.previous)
           this.link(placement.previous, alloc, rescheduleDelays.get(placement.previous.ID));
-        this.store.allocs.set(alloc.ID, alloc);
+        this.store.addAlloc(alloc);
         this.hooks.placed(alloc, result.node);
       }
     }

@@ -22,6 +22,10 @@ export class Store {
   readonly evals = new Map<string, Evaluation>();
   readonly nodes = new Map<string, NomadNode>();
   readonly namespaces = new Map<string, Namespace>();
+  // Secondary indexes, so per-job and per-node reads stay cheap on a node with thousands of pods.
+  private readonly allocsByJob = new Map<string, Set<string>>();
+  private readonly allocsByNode = new Map<string, Set<string>>();
+  private readonly evalsByJob = new Map<string, Set<string>>();
   private latest = 1;
   private readonly tableIndex = new Map<Table, number>();
   private readonly writes = new Wakeup();
@@ -52,17 +56,32 @@ export class Store {
     return this.jobs.get(jobKey(namespace, id));
   }
 
+  addAlloc(alloc: Allocation): void {
+    this.allocs.set(alloc.ID, alloc);
+    addTo(this.allocsByJob, jobKey(alloc.Namespace, alloc.JobID), alloc.ID);
+    addTo(this.allocsByNode, alloc.NodeID, alloc.ID);
+  }
+
+  addEval(evaluation: Evaluation): void {
+    this.evals.set(evaluation.ID, evaluation);
+    addTo(this.evalsByJob, jobKey(evaluation.Namespace, evaluation.JobID), evaluation.ID);
+  }
+
   allocsOfJob(namespace: string, id: string): Allocation[] {
-    return [...this.allocs.values()].filter(alloc => alloc.Namespace === namespace && alloc.JobID === id);
+    return [...(this.allocsByJob.get(jobKey(namespace, id)) ?? [])].map(allocId => this.allocs.get(allocId)!);
   }
 
   evalsOfJob(namespace: string, id: string): Evaluation[] {
-    return [...this.evals.values()].filter(
-      evaluation => evaluation.Namespace === namespace && evaluation.JobID === id,
-    );
+    return [...(this.evalsByJob.get(jobKey(namespace, id)) ?? [])].map(evalId => this.evals.get(evalId)!);
   }
 
   allocsOnNode(nodeId: string): Allocation[] {
-    return [...this.allocs.values()].filter(alloc => alloc.NodeID === nodeId);
+    return [...(this.allocsByNode.get(nodeId) ?? [])].map(allocId => this.allocs.get(allocId)!);
   }
+}
+
+function addTo(index: Map<string, Set<string>>, key: string, id: string): void {
+  let ids = index.get(key);
+  if (!ids) index.set(key, (ids = new Set()));
+  ids.add(id);
 }

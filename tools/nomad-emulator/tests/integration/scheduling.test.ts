@@ -163,6 +163,34 @@ describe('scheduling', () => {
     ).toEqual([1, 0]);
   });
 
+  it('scales down from the highest index and replaces a stopped allocation', async () => {
+    await register(emulator, job('scale', 'sleep 3600', {}, { Count: 3 }));
+    await waitForAllocs(emulator, 'scale', running(3));
+    await register(emulator, job('scale', 'sleep 3600', {}, { Count: 2 }));
+    const scaled = await waitForAllocs(
+      emulator,
+      'scale',
+      list => list.filter(a => a.DesiredStatus === 'stop').length === 1,
+    );
+    expect(scaled.find(a => a.DesiredStatus === 'stop')!.Name).toBe('scale.g[2]');
+
+    const victim = scaled.find(a => a.Name === 'scale.g[0]')!;
+    const stopped = await api(emulator, 'PUT', `/v1/allocation/${victim.ID}/stop`);
+    expect(stopped.body.EvalID).toMatch(/^[0-9a-f-]{36}$/);
+    const after = await waitForAllocs(
+      emulator,
+      'scale',
+      list =>
+        list.filter(a => a.Name === 'scale.g[0]' && a.ClientStatus === 'running').length === 1 &&
+        list.some(a => a.ID === victim.ID && a.ClientStatus === 'complete'),
+    );
+    const replacement = after.find(a => a.Name === 'scale.g[0]' && a.ID !== victim.ID)!;
+    expect(after.find(a => a.ID === victim.ID)).toMatchObject({
+      DesiredDescription: 'alloc is being migrated',
+      NextAllocation: replacement.ID,
+    });
+  });
+
   it('enforces the job modify index for create-only registration', async () => {
     const spec = job('once', 'sleep 3600');
     const created = await api(emulator, 'PUT', '/v1/jobs', {
