@@ -55,7 +55,8 @@ export function booleanParam(ctx: RequestContext, name: string, fallback = false
   throw new HttpError(400, `Failed to parse value of "${name}" (${value}) as a bool`);
 }
 
-export function require(ctx: RequestContext, allowed: boolean): void {
+/** Refuses the request with 403 Permission denied unless the token's rules allow it. */
+export function ensure(allowed: boolean): void {
   if (!allowed) throw permissionDenied();
 }
 

@@ -1,6 +1,6 @@
 import type { Allocation, Evaluation } from '../../api/types.js';
 import type { Reply, RequestContext } from '../context.js';
-import { blocking, booleanParam, listQuery, query, require } from '../context.js';
+import { blocking, booleanParam, listQuery, query, ensure } from '../context.js';
 import { notFound } from '../errors.js';
 import type { Route } from '../router.js';
 import { allocStub, evalStub } from '../stubs.js';
@@ -9,7 +9,7 @@ import { allocStub, evalStub } from '../stubs.js';
 export function pathAllocation(ctx: RequestContext, capability: string): Allocation {
   const alloc = ctx.cluster.store.allocs.get(ctx.params['id'] ?? '');
   if (!alloc) throw notFound(`Unknown allocation "${ctx.params['id'] ?? ''}"`);
-  require(ctx, ctx.identity.allowed(alloc.Namespace, capability));
+  ensure(ctx.identity.allowed(alloc.Namespace, capability));
   return alloc;
 }
 
@@ -19,7 +19,7 @@ function visible(ctx: RequestContext, namespace: string): boolean {
 }
 
 async function listAllocations(ctx: RequestContext): Promise<Reply> {
-  if (ctx.namespace !== '*') require(ctx, ctx.identity.allowed(ctx.namespace, 'read-job'));
+  if (ctx.namespace !== '*') ensure(ctx.identity.allowed(ctx.namespace, 'read-job'));
   const prefix = query(ctx, 'prefix') ?? '';
   const resources = booleanParam(ctx, 'resources');
   const taskStates = booleanParam(ctx, 'task_states', true);
@@ -45,7 +45,7 @@ async function readAllocation(ctx: RequestContext): Promise<Reply> {
   const id = ctx.params['id']!;
   const first = ctx.cluster.store.allocs.get(id);
   if (!first) throw notFound('alloc not found');
-  require(ctx, ctx.identity.allowed(first.Namespace, 'read-job'));
+  ensure(ctx.identity.allowed(first.Namespace, 'read-job'));
   return blocking(ctx, () => {
     const alloc = ctx.cluster.store.allocs.get(id)!;
     return { body: alloc, index: alloc.ModifyIndex };
@@ -55,7 +55,7 @@ async function readAllocation(ctx: RequestContext): Promise<Reply> {
 async function stopAllocation(ctx: RequestContext): Promise<Reply> {
   const alloc = ctx.cluster.store.allocs.get(ctx.params['id']!);
   if (!alloc) throw notFound('alloc not found');
-  require(ctx, ctx.identity.allowed(alloc.Namespace, 'alloc-lifecycle'));
+  ensure(ctx.identity.allowed(alloc.Namespace, 'alloc-lifecycle'));
   const evaluation = ctx.cluster.stopAllocation(alloc);
   return {
     body: { EvalID: evaluation.ID, Index: evaluation.CreateIndex },
@@ -66,7 +66,7 @@ async function stopAllocation(ctx: RequestContext): Promise<Reply> {
 function pathEvaluation(ctx: RequestContext): Evaluation {
   const evaluation = ctx.cluster.store.evals.get(ctx.params['id'] ?? '');
   if (!evaluation) throw notFound('eval not found');
-  require(ctx, ctx.identity.allowed(evaluation.Namespace, 'read-job'));
+  ensure(ctx.identity.allowed(evaluation.Namespace, 'read-job'));
   return evaluation;
 }
 
@@ -94,7 +94,7 @@ async function evaluationAllocations(ctx: RequestContext): Promise<Reply> {
 }
 
 async function listEvaluations(ctx: RequestContext): Promise<Reply> {
-  if (ctx.namespace !== '*') require(ctx, ctx.identity.allowed(ctx.namespace, 'read-job'));
+  if (ctx.namespace !== '*') ensure(ctx.identity.allowed(ctx.namespace, 'read-job'));
   const prefix = query(ctx, 'prefix') ?? '';
   const status = query(ctx, 'status');
   const jobId = query(ctx, 'job');

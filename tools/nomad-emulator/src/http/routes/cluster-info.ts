@@ -1,13 +1,13 @@
 import { nodeStub } from '../../state/nodes.js';
 import type { Reply, RequestContext } from '../context.js';
-import { blocking, booleanParam, listQuery, query, require } from '../context.js';
+import { blocking, booleanParam, listQuery, query, ensure } from '../context.js';
 import { HttpError, notFound, permissionDenied } from '../errors.js';
 import type { Route } from '../router.js';
 
 /* Nodes, node pools, namespaces, regions, the agent, the leader and the token: the cluster's description. */
 
 async function listNodes(ctx: RequestContext): Promise<Reply> {
-  require(ctx, ctx.identity.node(false));
+  ensure(ctx.identity.node(false));
   const prefix = query(ctx, 'prefix') ?? '';
   const resources = booleanParam(ctx, 'resources');
   return blocking(ctx, () => {
@@ -27,7 +27,7 @@ async function listNodes(ctx: RequestContext): Promise<Reply> {
 }
 
 async function readNode(ctx: RequestContext): Promise<Reply> {
-  require(ctx, ctx.identity.node(false));
+  ensure(ctx.identity.node(false));
   return blocking(ctx, () => {
     const node = ctx.cluster.store.nodes.get(ctx.params['id'] ?? '');
     if (!node) throw notFound('node not found');
@@ -37,7 +37,7 @@ async function readNode(ctx: RequestContext): Promise<Reply> {
 }
 
 async function nodeAllocations(ctx: RequestContext): Promise<Reply> {
-  require(ctx, ctx.identity.node(false));
+  ensure(ctx.identity.node(false));
   return blocking(ctx, () => {
     const allocs = ctx.cluster.store
       .allocsOnNode(ctx.params['id'] ?? '')
@@ -47,7 +47,7 @@ async function nodeAllocations(ctx: RequestContext): Promise<Reply> {
 }
 
 async function nodePools(ctx: RequestContext): Promise<Reply> {
-  require(ctx, ctx.identity.node(false));
+  ensure(ctx.identity.node(false));
   const names = new Set([
     'all',
     'default',
@@ -82,7 +82,7 @@ async function listNamespaces(ctx: RequestContext): Promise<Reply> {
 
 async function readNamespace(ctx: RequestContext): Promise<Reply> {
   const name = ctx.params['name'] ?? '';
-  require(ctx, ctx.identity.anyIn(name));
+  ensure(ctx.identity.anyIn(name));
   const namespace = ctx.cluster.store.namespaces.get(name);
   if (!namespace) throw notFound(`namespace not found`);
   return { body: namespace, index: namespace.ModifyIndex };
@@ -113,7 +113,7 @@ async function health(ctx: RequestContext): Promise<Reply> {
 }
 
 async function self(ctx: RequestContext): Promise<Reply> {
-  require(ctx, ctx.identity.agent(false));
+  ensure(ctx.identity.agent(false));
   const { agent } = ctx;
   return {
     body: {

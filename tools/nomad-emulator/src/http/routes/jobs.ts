@@ -2,7 +2,7 @@ import { canonicalizeJob } from '../../api/canonicalize.js';
 import type { Evaluation, Job } from '../../api/types.js';
 import { jobKey } from '../../state/store.js';
 import type { Reply, RequestContext } from '../context.js';
-import { blocking, booleanParam, listQuery, query, readJson, require } from '../context.js';
+import { blocking, booleanParam, listQuery, query, readJson, ensure } from '../context.js';
 import { HttpError, notFound } from '../errors.js';
 import type { Route } from '../router.js';
 import { allocStub, jobStub } from '../stubs.js';
@@ -45,7 +45,7 @@ async function register(ctx: RequestContext): Promise<Reply> {
   const job = canonicalizeJob(submitted, { namespace: ctx.namespace, region: ctx.agent.region });
   if (pathId !== undefined && job.ID !== pathId) throw new HttpError(400, 'Job ID does not match name');
   if (job.Region !== ctx.agent.region) throw new HttpError(500, NO_PATH_TO_REGION);
-  require(ctx, ctx.identity.allowed(job.Namespace, 'submit-job'));
+  ensure(ctx.identity.allowed(job.Namespace, 'submit-job'));
   if (job.TaskGroups.some(group => group.Tasks.some(task => task.Lifecycle?.Hook === 'poststop'))) {
     throw new HttpError(400, 'nomad-emulator: poststop lifecycle tasks are not emulated');
   }
@@ -59,7 +59,7 @@ async function register(ctx: RequestContext): Promise<Reply> {
 /** `GET /v1/jobs`: with `?namespace=*` the jobs of every namespace the token may list. */
 async function list(ctx: RequestContext): Promise<Reply> {
   const all = ctx.namespace === '*';
-  if (!all) require(ctx, ctx.identity.allowed(ctx.namespace, 'list-jobs'));
+  if (!all) ensure(ctx.identity.allowed(ctx.namespace, 'list-jobs'));
   const prefix = query(ctx, 'prefix') ?? '';
   const meta = booleanParam(ctx, 'meta');
   return blocking(ctx, () => {
@@ -78,7 +78,7 @@ async function list(ctx: RequestContext): Promise<Reply> {
 }
 
 async function read(ctx: RequestContext): Promise<Reply> {
-  require(ctx, ctx.identity.allowed(ctx.namespace, 'read-job'));
+  ensure(ctx.identity.allowed(ctx.namespace, 'read-job'));
   return blocking(ctx, () => {
     const job = ctx.cluster.store.job(ctx.namespace, ctx.params['id']!);
     if (!job && (query(ctx, 'index') ?? '0') === '0') throw notFound('job not found');
@@ -89,7 +89,7 @@ async function read(ctx: RequestContext): Promise<Reply> {
 }
 
 async function deregister(ctx: RequestContext): Promise<Reply> {
-  require(ctx, ctx.identity.allowed(ctx.namespace, 'submit-job'));
+  ensure(ctx.identity.allowed(ctx.namespace, 'submit-job'));
   const { job, evaluation } = ctx.cluster.deregister(
     ctx.namespace,
     ctx.params['id']!,
@@ -103,7 +103,7 @@ async function deregister(ctx: RequestContext): Promise<Reply> {
 
 /** `GET /v1/job/<id>/allocations`: `?all=false` keeps those of the job's current incarnation. */
 async function allocations(ctx: RequestContext): Promise<Reply> {
-  require(ctx, ctx.identity.allowed(ctx.namespace, 'read-job'));
+  ensure(ctx.identity.allowed(ctx.namespace, 'read-job'));
   const all = booleanParam(ctx, 'all');
   const id = ctx.params['id']!;
   return blocking(ctx, () => {
@@ -117,7 +117,7 @@ async function allocations(ctx: RequestContext): Promise<Reply> {
 }
 
 async function evaluations(ctx: RequestContext): Promise<Reply> {
-  require(ctx, ctx.identity.allowed(ctx.namespace, 'read-job'));
+  ensure(ctx.identity.allowed(ctx.namespace, 'read-job'));
   return blocking(ctx, () => {
     const evals = ctx.cluster.store.evalsOfJob(ctx.namespace, ctx.params['id']!);
     const index =
@@ -129,7 +129,7 @@ async function evaluations(ctx: RequestContext): Promise<Reply> {
 }
 
 async function versions(ctx: RequestContext): Promise<Reply> {
-  require(ctx, ctx.identity.allowed(ctx.namespace, 'read-job'));
+  ensure(ctx.identity.allowed(ctx.namespace, 'read-job'));
   return blocking(ctx, () => {
     const job = existingJob(ctx);
     const all = ctx.cluster.store.jobVersions.get(jobKey(job.Namespace, job.ID)) ?? [job];
@@ -138,7 +138,7 @@ async function versions(ctx: RequestContext): Promise<Reply> {
 }
 
 async function summary(ctx: RequestContext): Promise<Reply> {
-  require(ctx, ctx.identity.allowed(ctx.namespace, 'read-job'));
+  ensure(ctx.identity.allowed(ctx.namespace, 'read-job'));
   return blocking(ctx, () => ({
     body: ctx.cluster.summary(existingJob(ctx)),
     index: ctx.cluster.store.indexOf('job_summary'),
