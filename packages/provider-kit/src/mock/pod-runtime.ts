@@ -37,6 +37,12 @@ export interface PodRuntimeHooks {
   hostIP: string;
   /** Called after every status change, with the runtime already updated. */
   changed(runtime: PodRuntime): void;
+  /**
+   * Decides whether a container that exited starts again: the delay in milliseconds, or undefined to
+   * let it rest. Without it the pod's restartPolicy decides, with `settings.restartDelayMs`. Backends
+   * with their own restart rules (Nomad's attempts per interval) plug them in here.
+   */
+  restartDelayMs?(run: ContainerRun, exitCode: number): number | undefined;
 }
 
 /** The pod as the backend keeps it: a 10,000-pod node holds 10,000 of these. */
@@ -291,19 +297,27 @@ export class PodRuntime {
   /** Runs a container until the restart policy lets it rest; `done(true)` when its last exit code was 0. */
   private runWithRestarts(run: ContainerRun, done: (succeeded: boolean) => void): void {
     this.runOnce(run, exitCode => {
-      const policy = this.pod.spec?.restartPolicy ?? 'Always';
-      // Init containers never restart after success, whatever the policy.
-      const restart =
-        policy === 'Always' ? !run.init || exitCode !== 0 : policy === 'OnFailure' && exitCode !== 0;
-      if (!restart) return done(exitCode === 0);
+      const delayMs = this.hooks.restartDelayMs
+        ? this.hooks.restartDelayMs(run, exitCode)
+        : this.policyRestartDelayMs(run, exitCode);
+      if (delayMs === undefined) return done(exitCode === 0);
       run.lastState = run.state;
       run.state = {
         waiting: { reason: 'CrashLoopBackOff', message: `back-off restarting ${run.spec.name}` },
       };
       run.restartCount++;
       this.hooks.changed(this);
-      this.after(this.hooks.settings.restartDelayMs, run, () => this.runWithRestarts(run, done));
+      this.after(delayMs, run, () => this.runWithRestarts(run, done));
     });
+  }
+
+  /** The kubelet's rule: restart per the pod's restartPolicy, after `settings.restartDelayMs`. */
+  private policyRestartDelayMs(run: ContainerRun, exitCode: number): number | undefined {
+    const policy = this.pod.spec?.restartPolicy ?? 'Always';
+    // Init containers never restart after success, whatever the policy.
+    const restart =
+      policy === 'Always' ? !run.init || exitCode !== 0 : policy === 'OnFailure' && exitCode !== 0;
+    return restart ? this.hooks.settings.restartDelayMs : undefined;
   }
 
   private runOnce(run: ContainerRun, exited: (exitCode: number) => void): void {
