@@ -3,7 +3,6 @@
 // needs (endpoints, ids, secret, CA file), and runs until SIGINT/SIGTERM. Bad flags: exit 2.
 import { parseArgs } from 'node:util';
 
-import { startAciEmulator } from './emulator.js';
 import type { AciEmulatorOptions } from './options.js';
 
 const usage = `usage: vkubelet-aci-emulator [--port N] [--host ADDR] [--resource-group NAME]... [--location NAME]...
@@ -94,6 +93,8 @@ async function main(): Promise<void> {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  // Loaded after the flags are checked, so a bad flag fails fast.
+  const { startAciEmulator } = await import('./emulator.js');
   let emulator;
   try {
     emulator = await startAciEmulator(options);

@@ -32,6 +32,8 @@ export function deploymentStatus(deployment: Deployment): { status: string; erro
   return { status: deployment.state, ...(deployment.error ? { error: deployment.error } : {}) };
 }
 
+const OPERATION_TTL_MS = 3600_000;
+
 /** Everything in the emulated subscription: resource groups, container groups, operations. */
 export class EmulatorState {
   private readonly resourceGroups = new Map<string, ResourceGroup>();
@@ -160,6 +162,12 @@ export class EmulatorState {
   }
 
   addOperation(location: string, resourceId: string, status: AsyncOperation['status']): AsyncOperation {
+    // Operation URLs stay valid for an hour; older ones go, so a long-lived emulator stays small.
+    const cutoff = Date.now() - OPERATION_TTL_MS;
+    for (const [id, old] of this.operations) {
+      if (old.startTime.getTime() >= cutoff) break;
+      this.operations.delete(id);
+    }
     const operation = { id: randomUUID(), location, resourceId, startTime: new Date(), status };
     this.operations.set(operation.id, operation);
     return operation;
@@ -178,8 +186,9 @@ export class EmulatorState {
     if (!type) return undefined;
     const n = this.nextIp++;
     const [a, b] = [Math.floor(n / 250) % 250, (n % 250) + 1];
-    // Documentation ranges (RFC 5737) for public addresses, the VNet range ACI uses for private ones.
-    return type === 'Public' ? `203.0.${a}.${b}` : `10.240.${a}.${b}`;
+    // Public addresses look like Azure's (20.0.0.0/8); private ones come from the VNet range AKS
+    // virtual nodes use. Nothing routes to either: ACI's network is not emulated.
+    return type === 'Public' ? `20.50.${a}.${b}` : `10.240.${a}.${b}`;
   }
 }
 

@@ -7,6 +7,8 @@ const poll = { updateIntervalInMs: 20 };
 describe('fault switches', () => {
   let h: Harness;
   let rg: string;
+  const create = (name: string) =>
+    h.client.containerGroups.beginCreateOrUpdateAndWait(rg, name, groupSpec(h.emulator.location), poll);
   const statusesOf = (path: string) =>
     h.emulator
       .requests()
@@ -21,12 +23,7 @@ describe('fault switches', () => {
   afterEach(() => h.emulator.faults.reset());
 
   it('throttles with 429 and Retry-After; the SDK waits and retries', async () => {
-    await h.client.containerGroups.beginCreateOrUpdateAndWait(
-      rg,
-      'busy',
-      groupSpec(h.emulator.location),
-      poll,
-    );
+    await create('busy');
     h.emulator.faults.throttle({ requests: 2, methods: ['GET'], pathIncludes: '/containerGroups/busy' });
     const started = Date.now();
     const group = await h.client.containerGroups.get(rg, 'busy');
@@ -53,12 +50,7 @@ describe('fault switches', () => {
   });
 
   it('answers server errors the SDK retries', async () => {
-    await h.client.containerGroups.beginCreateOrUpdateAndWait(
-      rg,
-      'flaky',
-      groupSpec(h.emulator.location),
-      poll,
-    );
+    await create('flaky');
     h.emulator.faults.failRequests({ requests: 1, pathIncludes: '/containerGroups/flaky' });
     expect((await h.client.containerGroups.get(rg, 'flaky')).name).toBe('flaky');
     expect(statusesOf(groupPath(h.emulator, 'flaky')).slice(-2)).toEqual([500, 200]);
@@ -74,12 +66,7 @@ describe('fault switches', () => {
   it('slows provisioning from the next deployment on', async () => {
     h.emulator.faults.setProvisioningDelays({ pendingMs: 400, creatingMs: 100 });
     const started = Date.now();
-    await h.client.containerGroups.beginCreateOrUpdateAndWait(
-      rg,
-      'slow',
-      groupSpec(h.emulator.location),
-      poll,
-    );
+    await create('slow');
     expect(Date.now() - started).toBeGreaterThanOrEqual(500);
   });
 
@@ -111,12 +98,7 @@ describe('fault switches', () => {
   });
 
   it('deletes a group behind the client’s back', async () => {
-    await h.client.containerGroups.beginCreateOrUpdateAndWait(
-      rg,
-      'evicted',
-      groupSpec(h.emulator.location),
-      poll,
-    );
+    await create('evicted');
     expect(h.emulator.faults.deleteContainerGroup({ resourceGroup: rg, name: 'evicted' })).toBe(true);
     await expect(h.client.containerGroups.get(rg, 'evicted')).rejects.toMatchObject({
       statusCode: 404,

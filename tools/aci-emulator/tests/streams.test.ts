@@ -94,24 +94,70 @@ describe('logs, exec and attach', () => {
     expect(session.output()).toBe('sh: echo hello: not found\r\n');
   });
 
-  it('feeds stdin to an interactive shell; Ctrl-D ends the input, Ctrl-C interrupts', async () => {
-    const first = (await exec('/bin/sh')).session;
-    first.send(Buffer.from('hello\n'));
+  it('gives a shell on a terminal: echo, prompt, commands, $?, Ctrl-C, exit', async () => {
+    const shell = (await exec('/bin/sh')).session;
+    const typed = async (line: string, until: string) => {
+      const before = shell.output().length;
+      shell.send(line);
+      return (
+        await eventually(
+          async () => shell.output().slice(before),
+          output => output.endsWith(until),
+        )
+      ).trim();
+    };
     await eventually(
-      async () => first.output(),
-      output => output === 'hello\r\n',
+      async () => shell.output(),
+      output => output === '# ',
     );
-    first.send(Buffer.from([0x04]));
-    expect(await first.closed).toMatchObject({ code: 1000 });
+    expect(await typed('hello\r', '# ')).toBe('hello\r\nsh: hello: not found\r\n#');
+    expect(await typed('echo hi; false\r', '# ')).toBe('echo hi; false\r\nhi\r\n#');
+    // A client can learn a command's status only through the shell: ACI conveys none.
+    expect(await typed('echo "rc=$?"\r', '# ')).toBe('echo "rc=$?"\r\nrc=1\r\n#');
+    await typed('sleep 30\r', 'sleep 30\r\n');
+    expect(await typed('\u0003', '# ')).toBe('^C\r\n#');
+    shell.send('exit 3\r');
+    expect(await shell.closed).toEqual({ code: 1000, reason: '' });
 
-    const second = (await exec('sh')).session;
-    second.send('typed as text\n');
+    const second = (await exec('bash')).session;
     await eventually(
       async () => second.output(),
-      output => output.includes('typed as text'),
+      output => output === '# ',
     );
-    second.send(Buffer.from([0x03]));
+    second.send(Buffer.from([0x04]));
     expect(await second.closed).toMatchObject({ code: 1000 });
+  });
+
+  it('passes stdin to a process on the terminal; Ctrl-D ends its input, Ctrl-C interrupts it', async () => {
+    const h2 = await startHarness({ execCommand: 'split-on-spaces' });
+    try {
+      const group = h2.emulator.resourceGroup;
+      await h2.client.containerGroups.beginCreateOrUpdateAndWait(
+        group,
+        'cat',
+        groupSpec(h2.emulator.location),
+        {
+          updateIntervalInMs: 20,
+        },
+      );
+      const open = async (command: string) => {
+        const grant = await h2.client.containers.executeCommand(group, 'cat', 'app', { command });
+        return connect(grant.webSocketUri!, grant.password!, h2.emulator.caPem);
+      };
+      const cat = await open('cat');
+      cat.send(Buffer.from('line\n'));
+      await eventually(
+        async () => cat.output(),
+        output => output === 'line\r\n',
+      );
+      cat.send(Buffer.from([0x04]));
+      expect(await cat.closed).toMatchObject({ code: 1000 });
+      const sleeper = await open('sleep 30');
+      sleeper.send(Buffer.from([0x03]));
+      expect(await sleeper.closed).toMatchObject({ code: 1000 });
+    } finally {
+      await h2.emulator.stop();
+    }
   });
 
   it('refuses a wrong password and a second use of a grant', async () => {

@@ -38,6 +38,20 @@ function view(stored: StoredGroup): Record<string, unknown> {
   return groupResource(stored.record, stored.location, { instanceView: true });
 }
 
+/** The answer to a PUT that started a deployment: the group, and where to poll the deployment. */
+function deploying(ctx: ArmContext, stored: StoredGroup, status: 200 | 201): ArmReply {
+  const deployment = stored.record.deployment;
+  const operation = ctx.state.addOperation(stored.location, stored.record.id, () =>
+    deploymentStatus(deployment),
+  );
+  return {
+    status,
+    body: view(stored),
+    headers: operationHeaders(ctx, operation, { location: false }),
+    model: 'ContainerGroup',
+  };
+}
+
 function put(ctx: ArmContext, call: ArmCall): ArmReply {
   const { resourceGroup, name } = call.params as { resourceGroup: string; name: string };
   ctx.state.resourceGroup(resourceGroup);
@@ -45,17 +59,7 @@ function put(ctx: ArmContext, call: ArmCall): ArmReply {
   const existing = ctx.state.findGroup(resourceGroup, name);
   if (!existing) {
     ctx.state.checkQuota(request);
-    const stored = ctx.state.createGroup(resourceGroup, name, request);
-    const deployment = stored.record.deployment;
-    const operation = ctx.state.addOperation(stored.location, stored.record.id, () =>
-      deploymentStatus(deployment),
-    );
-    return {
-      status: 201,
-      body: view(stored),
-      headers: operationHeaders(ctx, operation, { location: false }),
-      model: 'ContainerGroup',
-    };
+    return deploying(ctx, ctx.state.createGroup(resourceGroup, name, request), 201);
   }
   if (existing.location !== request.location) {
     throw new ArmError(
@@ -76,16 +80,8 @@ function put(ctx: ArmContext, call: ArmCall): ArmReply {
   }
   ctx.state.checkQuota(request, existing);
   existing.record.request = request;
-  const deployment = existing.record.deploy();
-  const operation = ctx.state.addOperation(existing.location, existing.record.id, () =>
-    deploymentStatus(deployment),
-  );
-  return {
-    status: 200,
-    body: view(existing),
-    headers: operationHeaders(ctx, operation, { location: false }),
-    model: 'ContainerGroup',
-  };
+  existing.record.deploy();
+  return deploying(ctx, existing, 200);
 }
 
 function patch(ctx: ArmContext, call: ArmCall): ArmReply {

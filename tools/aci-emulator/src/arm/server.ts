@@ -64,8 +64,9 @@ export class ArmServer {
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', this.parts.ctx.armEndpoint());
-    // ARM tolerates doubled slashes (clients join a resource id to their base path).
+    // ARM tolerates doubled slashes (clients join a resource id to their base path); a leading
+    // `//` would otherwise parse as a host name.
+    const url = new URL((req.url ?? '/').replace(/^\/{2,}/, '/'), this.parts.ctx.armEndpoint());
     url.pathname = url.pathname.replace(/\/{2,}/g, '/');
     if (url.pathname.startsWith('/__emulator/')) return this.parts.admin(req, res, url);
     const method = (req.method ?? 'GET').toUpperCase();

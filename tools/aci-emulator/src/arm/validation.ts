@@ -120,7 +120,7 @@ export function validateContainerGroup(
   }
   const schema = schemaError(definition.check('ContainerGroup', body, 'request'));
   if (schema) throw schema;
-  const request = structuredClone(body) as WireGroupRequest;
+  const request = definition.prune('ContainerGroup', structuredClone(body)) as WireGroupRequest;
   if (!request.location) {
     throw new ArmError(400, 'LocationRequired', 'The location property is required for this definition.');
   }

@@ -61,10 +61,55 @@ export class ContainerInstanceDefinition {
     return Object.keys(allMappers).filter(name => allMappers[name]?.type.name === 'Composite');
   }
 
+  /** A model's properties by their client-side names (the mapper's keys, the declarations' names). */
+  properties(model: string): string[] {
+    return Object.keys(allMappers[model]?.type.modelProperties ?? {});
+  }
+
+  /** True when the declaration file has an interface for the model. */
+  declares(model: string): boolean {
+    return this.declared.has(model);
+  }
+
   check(model: string, body: unknown, direction: Direction): Violation[] {
     const out: Violation[] = [];
     this.composite(model, body, '', direction, out);
     return out;
+  }
+
+  /**
+   * The body as the service takes it: what the definition does not know, and read-only properties,
+   * are dropped (ARM ignores them in a request and never echoes them back).
+   */
+  prune(model: string, body: unknown): unknown {
+    if (!isObject(body)) return body;
+    const out: Record<string, unknown> = {};
+    for (const [property, mapper] of Object.entries(allMappers[model]?.type.modelProperties ?? {})) {
+      if (mapper.readOnly === true || this.declaredProperty(model, property)?.readonly === true) continue;
+      const names = segments(mapper.serializedName ?? property);
+      const value = names.reduce<unknown>(
+        (current, name) => (isObject(current) ? current[name] : undefined),
+        body,
+      );
+      if (value === undefined) continue;
+      let target = out;
+      for (const name of names.slice(0, -1)) target = (target[name] ??= {}) as Record<string, unknown>;
+      target[names.at(-1)!] = this.pruneValue(mapper, value);
+    }
+    return out;
+  }
+
+  private pruneValue(mapper: Mapper, value: unknown): unknown {
+    const type = mapper.type;
+    if (type.name === 'Composite') return this.prune(type.className ?? '', value);
+    if (type.name === 'Sequence' && Array.isArray(value))
+      return value.map(item => this.pruneValue(type.element, item));
+    if (type.name === 'Dictionary' && isObject(value)) {
+      return Object.fromEntries(
+        Object.entries(value).map(([key, item]) => [key, this.pruneValue(type.value, item)]),
+      );
+    }
+    return value;
   }
 
   /** The declared property of a model, following `extends`. */

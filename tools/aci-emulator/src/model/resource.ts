@@ -40,6 +40,27 @@ function containerInstanceView(record: ContainerGroupRecord, name: string): Json
   };
 }
 
+/** A container or init container as ACI returns it: public environment, instance view on GET. */
+function containerBody(
+  record: ContainerGroupRecord,
+  name: string,
+  properties: { environmentVariables?: WireEnvironmentVariable[] },
+  instanceView: boolean,
+  extra: Json = {},
+): Json {
+  const { environmentVariables, ...rest } = properties;
+  const view = instanceView ? containerInstanceView(record, name) : undefined;
+  return {
+    name,
+    properties: {
+      ...rest,
+      ...extra,
+      environmentVariables: publicEnv(environmentVariables),
+      ...(view ? { instanceView: view } : {}),
+    },
+  };
+}
+
 /** Volumes as ACI returns them: secret contents and storage keys are withheld. */
 function publicVolumes(properties: WireGroupProperties): Json[] | undefined {
   return properties.volumes?.map(volume => {
@@ -79,31 +100,14 @@ export function groupResource(
     ...rest,
     sku: sku ?? 'Standard',
     provisioningState: record.provisioningState,
-    containers: containers.map(container => {
-      const { environmentVariables, ports: containerPorts, ...props } = container.properties;
-      const view = options.instanceView ? containerInstanceView(record, container.name) : undefined;
-      return {
-        name: container.name,
-        properties: {
-          ...props,
-          ports: ports(containerPorts),
-          environmentVariables: publicEnv(environmentVariables),
-          ...(view ? { instanceView: view } : {}),
-        },
-      };
-    }),
-    initContainers: (initContainers ?? []).map(container => {
-      const { environmentVariables, ...props } = container.properties;
-      const view = options.instanceView ? containerInstanceView(record, container.name) : undefined;
-      return {
-        name: container.name,
-        properties: {
-          ...props,
-          environmentVariables: publicEnv(environmentVariables),
-          ...(view ? { instanceView: view } : {}),
-        },
-      };
-    }),
+    containers: containers.map(container =>
+      containerBody(record, container.name, container.properties, options.instanceView, {
+        ports: ports(container.properties.ports),
+      }),
+    ),
+    initContainers: (initContainers ?? []).map(container =>
+      containerBody(record, container.name, container.properties, options.instanceView),
+    ),
     restartPolicy: restartPolicy ?? 'Always',
   };
   const volumes = publicVolumes(properties);

@@ -8,6 +8,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 
 import type { ContainerGroupRecord } from '../model/group.js';
 import type { ExecCommandMode } from '../options.js';
+import { runTerminalShell, SHELLS } from './terminal-shell.js';
 import { WebSocketWritable } from './websocket-writable.js';
 
 /** An exec or attach the API has granted: the WebSocket must connect and send `password` first. */
@@ -125,7 +126,6 @@ export class StreamSessions {
     }
     const stdin = new PassThrough();
     const interrupt = new AbortController();
-    ws.on('message', (data: RawData) => feed(rawBytes(data), stdin, interrupt));
     ws.on('close', () => {
       interrupt.abort();
       stdin.end();
@@ -134,9 +134,20 @@ export class StreamSessions {
     // An interrupted or stopped process no longer waits for its input either.
     signal.addEventListener('abort', () => stdin.end(), { once: true });
     const output = new WebSocketWritable(ws, session.kind === 'exec');
-    const work =
-      session.kind === 'exec'
-        ? execInContainer(run, this.argv(session.command), { stdin, stdout: output, tty: true }, signal)
+    // Output to a socket the client closed: the session is over.
+    output.on('error', () => interrupt.abort());
+    const argv = this.argv(session.command);
+    const shell = session.kind === 'exec' && argv.length === 1 && SHELLS.has(argv[0]!);
+    // A shell handles the terminal's keys itself; for other processes the terminal does (feed).
+    ws.on('message', (data: RawData) => {
+      if (stdin.writableEnded) return;
+      if (shell) stdin.write(rawBytes(data));
+      else feed(rawBytes(data), stdin, interrupt);
+    });
+    const work = shell
+      ? runTerminalShell(run, stdin, output, signal)
+      : session.kind === 'exec'
+        ? execInContainer(run, argv, { stdin, stdout: output, tty: true }, signal)
         : attachToRun(run, { stdin, stdout: output, stderr: output, tty: false }, signal);
     // 1001 (going away) when the container stopped under the session, 1000 otherwise.
     const end = () => ws.close(runtime.signal.aborted ? 1001 : 1000);
@@ -161,7 +172,6 @@ function rawText(data: RawData): string {
 
 /** Stdin as a terminal's line discipline passes it: Ctrl-C interrupts, Ctrl-D ends the input. */
 function feed(bytes: Buffer, stdin: PassThrough, interrupt: AbortController): void {
-  if (stdin.writableEnded) return;
   for (let start = 0, i = 0; i <= bytes.length; i++) {
     const byte = bytes[i];
     if (i < bytes.length && byte !== ETX && byte !== EOT) continue;
