@@ -26,7 +26,7 @@ describe('container groups through the real SDK', () => {
   });
 
   it('creates a group through Pending and Creating to Succeeded, polled by the SDK, and runs it', async () => {
-    h.emulator.faults.setProvisioningDelays({ pendingMs: 150, creatingMs: 150 });
+    h.emulator.faults.setProvisioningDelays({ pendingMs: 500, creatingMs: 500 });
     const poller = await h.client.containerGroups.beginCreateOrUpdate(
       rg,
       'web',

@@ -181,23 +181,28 @@ describe('logs, exec and attach', () => {
   it('attaches to the output of the container and feeds it stdin', async () => {
     await h.client.containerGroups.beginCreateOrUpdateAndWait(
       rg,
-      'ticker',
-      groupSpec(h.emulator.location, script('sleep 0.3; echo tick; sleep 600')),
+      'attached',
+      groupSpec(h.emulator.location, script('echo before; sleep 600')),
       { updateIntervalInMs: 20 },
     );
-    const grant = await h.client.containers.attach(rg, 'ticker', 'app');
+    await eventually(
+      () => h.client.containers.listLogs(rg, 'attached', 'app'),
+      logs => logs.content === 'before\n',
+    );
+    const grant = await h.client.containers.attach(rg, 'attached', 'app');
     expect(grant.webSocketUri).toMatch(/\/attachstream\/sessionId\/[0-9a-f-]{36}\?api-version=1\.0$/);
     const session = await connect(grant.webSocketUri!, grant.password!, h.emulator.caPem);
-    await eventually(
-      async () => session.output(),
-      output => output === 'tick\n',
-    );
+    // Without a terminal the main process takes the input into its output: it comes back, and only
+    // what is written after attaching does (not "before").
     session.send('to the process\n');
     await eventually(
-      () => h.client.containers.listLogs(rg, 'ticker', 'app'),
-      logs => logs.content === 'tick\nto the process\n',
+      async () => session.output(),
+      output => output === 'to the process\n',
     );
-    h.emulator.faults.exitContainer({ resourceGroup: rg, name: 'ticker', container: 'app', exitCode: 1 });
+    expect(await h.client.containers.listLogs(rg, 'attached', 'app')).toEqual({
+      content: 'before\nto the process\n',
+    });
+    h.emulator.faults.exitContainer({ resourceGroup: rg, name: 'attached', container: 'app', exitCode: 1 });
     expect(await session.closed).toMatchObject({ code: 1000 });
   });
 

@@ -69,8 +69,8 @@ export class ContainerGroupRecord {
 
   /** Starts a deployment of the current spec (create, update, restart, start), replacing any running one. */
   deploy(): Deployment {
-    this.halt();
     this.deployment.cancel();
+    this.halt();
     const deployment = new Deployment();
     this.deployment = deployment;
     this.stopped = false;
@@ -84,15 +84,15 @@ export class ContainerGroupRecord {
 
   /** Stops every container (ARM's stop); the group keeps its spec and can be started again. */
   stop(): void {
-    this.halt();
     this.deployment.cancel();
+    this.halt();
     this.stopped = true;
   }
 
   /** The group is deleted: nothing may run or fire any more. */
   remove(): void {
-    this.halt();
     this.deployment.cancel();
+    this.halt();
   }
 
   /** Makes a running container exit with `exitCode` (a fault switch); false when it does not run. */

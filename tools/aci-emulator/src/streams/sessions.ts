@@ -105,7 +105,7 @@ export class StreamSessions {
     this.sockets.add(ws);
     ws.on('close', () => this.sockets.delete(ws));
     ws.on('error', () => undefined);
-    const timer = setTimeout(() => ws.close(1008, 'no password'), PASSWORD_TIMEOUT_MS);
+    const timer = setTimeout(() => ws.close(1008, 'no password'), PASSWORD_TIMEOUT_MS).unref();
     ws.once('message', (data: RawData) => {
       clearTimeout(timer);
       if (rawText(data) !== session.password) {
