@@ -10,6 +10,7 @@ function runtimeFor(pod: ReturnType<typeof makePod>): { runtime: PodRuntime; cha
     podIP: '10.0.0.2',
     hostIP: '10.0.0.1',
     changed: () => wake(),
+    exitable: true,
   });
   return { runtime, changed: new Promise(resolve => (wake = resolve)) };
 }
@@ -48,6 +49,20 @@ describe('PodRuntime.exitContainer', () => {
     const lines = app.logs.at(-1)!.lineCount;
     await new Promise(resolve => setTimeout(resolve, 20));
     expect(app.logs.at(-1)!.lineCount).toBe(lines);
+  });
+
+  it('answers false unless the runtime was made exitable', async () => {
+    const runtime = new PodRuntime(makePod('p', [sh('app', 'sleep 60')]), {
+      settings: parseMockSettings({ startupDelayMs: 0 }),
+      podIP: '10.0.0.2',
+      hostIP: '10.0.0.1',
+      changed: () => undefined,
+    });
+    runtime.start();
+    await until(() => runtime.containers.get('app')!.state.running !== undefined);
+    expect(runtime.exitContainer('app', 1)).toBe(false);
+    expect(runtime.containers.get('app')!.state.running).toBeDefined();
+    runtime.stop();
   });
 
   it('answers false for a container that is not running, an unknown one and a stopped pod', async () => {

@@ -137,6 +137,7 @@ export class ContainerGroupRecord {
       podIP: this.ip ?? '10.0.0.4',
       hostIP: '10.0.0.1',
       changed: changed => this.observe(deployment, changed),
+      exitable: true,
     });
     this.runtime = runtime;
     runtime.start();
