@@ -8,7 +8,6 @@ import { buildProviderImage, describeReport, ImageBudgetError, MB, stageProvider
 import { ensureNodeBase } from './node-base.js';
 import { REPO_ROOT } from './paths.js';
 
-
 const USAGE = `usage:
   vkubelet-images build <provider dir>... [--base <image>] [--budget-mb <n>] [--out <dir>]
       builds providers/<name>/Containerfile; --base takes a public base instead of the local Node base
@@ -37,7 +36,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const budgetMb = values['budget-mb'] === undefined ? undefined : Number(values['budget-mb']);
-  if (budgetMb !== undefined && !(budgetMb > 0)) throw new UsageError(`--budget-mb must be a positive number`);
+  if (budgetMb !== undefined && !(budgetMb > 0))
+    throw new UsageError(`--budget-mb must be a positive number`);
   switch (command) {
     case 'build': {
       if (rest.length === 0) throw new UsageError('build needs at least one provider directory');
@@ -60,7 +60,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'stage': {
       const [providerDir, contextDir] = rest;
-      if (!providerDir || !contextDir) throw new UsageError('stage needs a provider directory and a context directory');
+      if (!providerDir || !contextDir)
+        throw new UsageError('stage needs a provider directory and a context directory');
       await stageProvider(resolve(REPO_ROOT, providerDir), resolve(contextDir));
       return 0;
     }
@@ -83,7 +84,9 @@ try {
     process.stderr.write(`vkubelet-images: ${error.message}\n`);
     process.exitCode = 1;
   } else {
-    process.stderr.write(`vkubelet-images: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `vkubelet-images: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exitCode = 1;
   }
 }

@@ -18,7 +18,10 @@ export class CommandError extends Error {
     options?: ErrorOptions,
   ) {
     const tail = stderr.trim().split('\n').slice(-15).join('\n');
-    super(`${command} failed${exitCode === null ? '' : ` (exit ${exitCode})`}${tail ? `:\n${tail}` : ''}`, options);
+    super(
+      `${command} failed${exitCode === null ? '' : ` (exit ${exitCode})`}${tail ? `:\n${tail}` : ''}`,
+      options,
+    );
   }
 }
 
@@ -39,7 +42,14 @@ export function exec(file: string, args: readonly string[], options: ExecOptions
         if (!error) return resolve(stdout);
         const code = typeof error.code === 'number' ? error.code : null;
         const shown = [file, ...args].join(' ');
-        reject(new CommandError(shown.length > 300 ? `${shown.slice(0, 300)}…` : shown, code, stderr || error.message, { cause: error }));
+        reject(
+          new CommandError(
+            shown.length > 300 ? `${shown.slice(0, 300)}…` : shown,
+            code,
+            stderr || error.message,
+            { cause: error },
+          ),
+        );
       },
     );
   });

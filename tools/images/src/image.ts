@@ -96,7 +96,10 @@ async function readManifest(dir: string): Promise<ProviderManifest> {
  * Compiles the provider's packages (quick when up to date: they are packed from dist/) and stages them
  * into `<contextDir>/app`: the build context a Containerfile copies from.
  */
-export async function stageProvider(providerDir: string, contextDir: string): Promise<ReturnType<typeof stageApp>> {
+export async function stageProvider(
+  providerDir: string,
+  contextDir: string,
+): Promise<ReturnType<typeof stageApp>> {
   await exec(repoBin('tsc'), ['-b', join(providerDir, 'tsconfig.lib.json')], { cwd: REPO_ROOT });
   const manifest = await readManifest(providerDir);
   return stageApp({ repoRoot: REPO_ROOT, packageName: manifest.name, contextDir });
@@ -123,7 +126,8 @@ export async function buildProviderImage(options: BuildImageOptions): Promise<Im
   const short = providerName(manifest.name);
   const name = `vkubelet-${short}`;
   const ref = `localhost/vkubelet/${short}:${manifest.version}`;
-  const step = (what: string): void => log(`[${name}] ${what} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  const step = (what: string): void =>
+    log(`[${name}] ${what} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
 
   const buildah = await Buildah.create();
   const base = options.base

@@ -79,7 +79,10 @@ export async function ensureNodeBase(
     }
     await mkdir(join(rootfs, 'etc/ssl/certs'), { recursive: true });
     await copyFile(CA_BUNDLE, join(rootfs, CA_BUNDLE));
-    await put('etc/passwd', `root:x:0:0:root:/root:/sbin/nologin\nnode:x:${NODE_UID}:${NODE_UID}::/home/node:/sbin/nologin\n`);
+    await put(
+      'etc/passwd',
+      `root:x:0:0:root:/root:/sbin/nologin\nnode:x:${NODE_UID}:${NODE_UID}::/home/node:/sbin/nologin\n`,
+    );
     await put('etc/group', `root:x:0:\nnode:x:${NODE_UID}:\n`);
     await put('etc/nsswitch.conf', 'passwd: files\ngroup: files\nhosts: files dns\n');
     // Runtimes that manage /etc/hosts mount their own over this one.
@@ -103,7 +106,18 @@ export async function ensureNodeBase(
         '',
       ].join('\n'),
     );
-    await buildah.run(['bud', '--quiet', '--timestamp', '0', '--layers=false', '-t', ref, '-t', LATEST, work]);
+    await buildah.run([
+      'bud',
+      '--quiet',
+      '--timestamp',
+      '0',
+      '--layers=false',
+      '-t',
+      ref,
+      '-t',
+      LATEST,
+      work,
+    ]);
     for (const old of await buildah.tagsOf(NODE_BASE_REPOSITORY)) {
       if (old !== ref && old !== LATEST) await buildah.run(['rmi', old]).catch(() => undefined);
     }

@@ -29,7 +29,9 @@ export interface Registry {
  */
 export async function startRegistry(options: { readyTimeoutMs?: number } = {}): Promise<Registry> {
   if (!existsSync(REGISTRY_BINARY)) {
-    throw new Error(`${REGISTRY_BINARY} not found: install Debian's docker-registry (tools/scripts/apt-packages.txt)`);
+    throw new Error(
+      `${REGISTRY_BINARY} not found: install Debian's docker-registry (tools/scripts/apt-packages.txt)`,
+    );
   }
   const dir = await mkdtemp(join(tmpdir(), 'vk-registry-'));
   const port = await freePort();

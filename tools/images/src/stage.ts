@@ -19,10 +19,9 @@ export function isPrunable(fileName: string): boolean {
 }
 
 /** Workspace package name → its directory (relative to the repository root), from package-lock.json. */
-export function workspaceDirs(lock: { packages?: Record<string, { name?: string; link?: boolean }> }): Map<
-  string,
-  string
-> {
+export function workspaceDirs(lock: {
+  packages?: Record<string, { name?: string; link?: boolean }>;
+}): Map<string, string> {
   const dirs = new Map<string, string>();
   for (const [path, entry] of Object.entries(lock.packages ?? {})) {
     if (path && !path.includes('node_modules') && entry.name) dirs.set(entry.name, path);
@@ -111,7 +110,15 @@ export async function stageApp(options: {
   await copyFile(join(repoRoot, 'package-lock.json'), join(appDir, 'package-lock.json'));
   await exec(
     'npm',
-    ['ci', '--omit=dev', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'],
+    [
+      'ci',
+      '--omit=dev',
+      '--ignore-scripts',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+    ],
     { cwd: appDir, env },
   );
   await pruneTree(appDir);

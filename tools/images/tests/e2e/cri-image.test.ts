@@ -6,7 +6,14 @@ import { startContainerd, TEST_IMAGES, type Containerd } from '@vkubelet/contain
 import { startControlPlane, type ControlPlane } from '@vkubelet/testenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { buildProviderImage, exec, REPO_ROOT, startRegistry, type ImageReport, type Registry } from '../../src/index.js';
+import {
+  buildProviderImage,
+  exec,
+  REPO_ROOT,
+  startRegistry,
+  type ImageReport,
+  type Registry,
+} from '../../src/index.js';
 import { kubectlOk, podOnNode, waitNodeReady, waitPodPhase } from '../support/cluster.js';
 import { AGENT_NAMESPACE, ctrEnv, pulledDigest, startCtrAgent, type CtrAgent } from '../support/ctr-agent.js';
 import { expectOciLabels } from '../support/images.js';
@@ -96,7 +103,13 @@ describe('the CRI image', () => {
     expect(await pulledDigest(containerd, imageRef)).toBe(report.manifestDigest);
 
     const { argv } = expandCommand(unit.execStart, environment, hostname());
-    expect(argv.slice(0, 5)).toEqual(['/usr/bin/ctr', '--address', containerd.socketPath, '--namespace', AGENT_NAMESPACE]);
+    expect(argv.slice(0, 5)).toEqual([
+      '/usr/bin/ctr',
+      '--address',
+      containerd.socketPath,
+      '--namespace',
+      AGENT_NAMESPACE,
+    ]);
     const id = argv[argv.indexOf(imageRef) + 1]!;
     agent = startCtrAgent(containerd, argv, id);
     await waitNodeReady(cp, NODE, () => agent!.output());

@@ -12,8 +12,17 @@ export async function kubectlOk(cp: ControlPlane, args: string[], input?: string
 export async function waitNodeReady(cp: ControlPlane, node: string, describe: () => string): Promise<void> {
   await vi.waitFor(
     async () => {
-      const result = await cp.kubectl(['get', 'node', node, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']);
-      if (result.stdout !== 'True') throw new Error(`node ${node} not Ready (${result.stdout || result.stderr.trim()}); agent output:\n${describe().slice(-3000)}`);
+      const result = await cp.kubectl([
+        'get',
+        'node',
+        node,
+        '-o',
+        'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
+      ]);
+      if (result.stdout !== 'True')
+        throw new Error(
+          `node ${node} not Ready (${result.stdout || result.stderr.trim()}); agent output:\n${describe().slice(-3000)}`,
+        );
     },
     { timeout: 90_000, interval: 500 },
   );
@@ -49,7 +58,9 @@ export async function waitPodPhase(
         status: { phase: string; podIP?: string; message?: string };
       };
       if (pod.status.phase !== phase) {
-        throw new Error(`pod ${name} is ${pod.status.phase} ${pod.status.message ?? ''}; agent output:\n${describe().slice(-3000)}`);
+        throw new Error(
+          `pod ${name} is ${pod.status.phase} ${pod.status.message ?? ''}; agent output:\n${describe().slice(-3000)}`,
+        );
       }
       return pod;
     },

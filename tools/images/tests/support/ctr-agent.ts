@@ -42,7 +42,10 @@ export interface CtrAgent {
  * command line, `ctr` first; `id` is the container ID it names.
  */
 export function startCtrAgent(containerd: Containerd, argv: string[], id: string): CtrAgent {
-  const child = spawn(argv[0]!, argv.slice(1), { env: ctrEnv(containerd), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(argv[0]!, argv.slice(1), {
+    env: ctrEnv(containerd),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const keep = (chunk: Buffer): void => {
     output = (output + chunk.toString()).slice(-200_000);

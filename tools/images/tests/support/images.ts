@@ -23,7 +23,10 @@ export async function expectOciLabels(report: ImageReport, providerDir: string):
     'org.opencontainers.image.licenses': manifest.license,
     'org.opencontainers.image.revision': revision,
   });
-  if (repository) expect(report.labels['org.opencontainers.image.source']).toBe(repository.replace(/^git\+/, '').replace(/\.git$/, ''));
+  if (repository)
+    expect(report.labels['org.opencontainers.image.source']).toBe(
+      repository.replace(/^git\+/, '').replace(/\.git$/, ''),
+    );
   expect(report.sizeBytes).toBeLessThanOrEqual(report.budgetBytes);
   expect(report.sizeBytes).toBe(report.baseBytes + report.appBytes);
 }

@@ -95,7 +95,11 @@ export function expandCommand(
       argv.push(...lookup(whole[1]!).split(/\s+/).filter(Boolean));
       continue;
     }
-    argv.push(expandSpecifiers(word, hostname).replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => lookup(name)));
+    argv.push(
+      expandSpecifiers(word, hostname).replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) =>
+        lookup(name),
+      ),
+    );
   }
   return { argv, ignoreFailure };
 }
