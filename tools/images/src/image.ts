@@ -102,7 +102,12 @@ export async function stageProvider(
 ): Promise<ReturnType<typeof stageApp>> {
   await exec(repoBin('tsc'), ['-b', join(providerDir, 'tsconfig.lib.json')], { cwd: REPO_ROOT });
   const manifest = await readManifest(providerDir);
-  return stageApp({ repoRoot: REPO_ROOT, packageName: manifest.name, contextDir });
+  return stageApp({
+    repoRoot: REPO_ROOT,
+    packageName: manifest.name,
+    contextDir,
+    cacheDir: imagesCacheDir(),
+  });
 }
 
 async function git(args: string[]): Promise<string> {
@@ -139,7 +144,10 @@ export async function buildProviderImage(options: BuildImageOptions): Promise<Im
   const context = await mkdtemp(join(imagesCacheDir(), `context-${short}-`));
   try {
     const staged = await stageProvider(providerDir, context);
-    step(`staged ${staged.workspaces.join(', ')} with production dependencies: ${formatMB(staged.bytes)}`);
+    step(
+      `staged ${staged.workspaces.join(', ')} with production dependencies ` +
+        `(${staged.dependenciesCached ? 'cached' : 'npm ci'}): ${formatMB(staged.bytes)}`,
+    );
 
     const revision = await git(['rev-parse', 'HEAD']);
     const commitTime = await git(['log', '-1', '--format=%ct']);

@@ -1,4 +1,20 @@
-import { copyFile, lstat, mkdir, mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import {
+  copyFile,
+  cp,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  unlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { exec } from './exec.js';
@@ -72,17 +88,91 @@ export async function treeBytes(dir: string): Promise<number> {
   return total;
 }
 
+/** Installed dependency trees kept per (lockfile, workspaces): a warm build copies them instead of running npm. */
+const KEPT_DEPENDENCY_SETS = 6;
+
+async function copyTrees(from: string, to: string, trees: string[]): Promise<void> {
+  for (const tree of trees) {
+    await mkdir(join(to, tree, '..'), { recursive: true });
+    await cp(join(from, tree), join(to, tree), { recursive: true, verbatimSymlinks: true });
+  }
+}
+
+/**
+ * `npm ci --omit=dev` in `appDir`, pruned; or, when the same lockfile and workspaces were installed
+ * before, a copy of that result from `cacheDir`.
+ */
+async function installDependencies(
+  appDir: string,
+  workspaces: string[],
+  lockText: string,
+  cacheDir: string,
+): Promise<boolean> {
+  const key = createHash('sha256')
+    .update(`${lockText}\0${workspaces.join(',')}\0${isPrunable.toString()}`)
+    .digest('hex');
+  const sets = join(cacheDir, 'dependencies');
+  const kept = join(sets, key.slice(0, 24));
+  const trees = ['node_modules', ...workspaces.map(dir => join(dir, 'node_modules'))];
+  if (existsSync(join(kept, 'complete'))) {
+    await copyTrees(
+      kept,
+      appDir,
+      trees.filter(tree => existsSync(join(kept, tree))),
+    );
+    await utimes(kept, new Date(), new Date());
+    return true;
+  }
+  await exec(
+    'npm',
+    [
+      'ci',
+      '--omit=dev',
+      '--ignore-scripts',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+    ],
+    { cwd: appDir, env: cleanEnv() },
+  );
+  for (const tree of trees) if (existsSync(join(appDir, tree))) await pruneTree(join(appDir, tree));
+  await mkdir(sets, { recursive: true });
+  const partial = await mkdtemp(join(sets, 'partial-'));
+  await copyTrees(
+    appDir,
+    partial,
+    trees.filter(tree => existsSync(join(appDir, tree))),
+  );
+  await writeFile(join(partial, 'complete'), '');
+  await rm(kept, { recursive: true, force: true });
+  // A concurrent build may have kept the same set a moment ago: then this copy is not needed.
+  await rename(partial, kept).catch(() => rm(partial, { recursive: true, force: true }));
+  // Keep the most recently used sets only.
+  const entries = await Promise.all(
+    (await readdir(sets))
+      .filter(name => !name.startsWith('partial-'))
+      .map(async name => ({ name, used: (await stat(join(sets, name))).mtimeMs })),
+  );
+  for (const old of entries.sort((a, b) => b.used - a.used).slice(KEPT_DEPENDENCY_SETS)) {
+    await rm(join(sets, old.name), { recursive: true, force: true });
+  }
+  return false;
+}
+
 /**
  * Stages `<contextDir>/app`: the provider's workspace packages exactly as `npm pack` publishes them
  * (so the image holds what the registry would serve), laid out as the repository's workspaces, and
  * their production dependencies installed by `npm ci --omit=dev` from the repository's lockfile, so
- * the image runs the versions the tests ran. Then prunes files nothing loads at run time.
+ * the image runs the versions the tests ran (kept in `cacheDir` for the next build with the same
+ * lockfile). Then prunes files nothing loads at run time.
  */
 export async function stageApp(options: {
   repoRoot: string;
   packageName: string;
   contextDir: string;
-}): Promise<{ appDir: string; workspaces: string[]; bytes: number }> {
+  cacheDir: string;
+}): Promise<{ appDir: string; workspaces: string[]; bytes: number; dependenciesCached: boolean }> {
   const { repoRoot, packageName, contextDir } = options;
   const lockText = await readFile(join(repoRoot, 'package-lock.json'), 'utf8');
   const workspaces = await runtimeWorkspaces(repoRoot, packageName, workspaceDirs(JSON.parse(lockText)));
@@ -108,19 +198,7 @@ export async function stageApp(options: {
     `${JSON.stringify({ name: root['name'], private: true, type: root['type'], license: root['license'], workspaces }, null, 2)}\n`,
   );
   await copyFile(join(repoRoot, 'package-lock.json'), join(appDir, 'package-lock.json'));
-  await exec(
-    'npm',
-    [
-      'ci',
-      '--omit=dev',
-      '--ignore-scripts',
-      '--prefer-offline',
-      '--no-audit',
-      '--no-fund',
-      '--loglevel=error',
-    ],
-    { cwd: appDir, env },
-  );
-  await pruneTree(appDir);
-  return { appDir, workspaces, bytes: await treeBytes(appDir) };
+  const dependenciesCached = await installDependencies(appDir, workspaces, lockText, options.cacheDir);
+  for (const dir of workspaces) await pruneTree(join(appDir, dir));
+  return { appDir, workspaces, bytes: await treeBytes(appDir), dependenciesCached };
 }
