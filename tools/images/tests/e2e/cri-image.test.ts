@@ -15,7 +15,14 @@ import {
   type Registry,
 } from '../../src/index.js';
 import { kubectlOk, podOnNode, waitNodeReady, waitPodPhase } from '../support/cluster.js';
-import { AGENT_NAMESPACE, ctrEnv, pulledDigest, startCtrAgent, type CtrAgent } from '../support/ctr-agent.js';
+import {
+  agentCtr,
+  AGENT_NAMESPACE,
+  ctrEnv,
+  pulledDigest,
+  startCtrAgent,
+  type CtrAgent,
+} from '../support/ctr-agent.js';
 import { expectOciLabels } from '../support/images.js';
 import { expandCommand, parseEnvironmentFile, parseServiceUnit } from '../support/systemd-unit.js';
 
@@ -113,6 +120,23 @@ describe('the CRI image', () => {
     const id = argv[argv.indexOf(imageRef) + 1]!;
     agent = startCtrAgent(containerd, argv, id);
     await waitNodeReady(cp, NODE, () => agent!.output());
+  });
+
+  it('loads its provider, and the mock, by name', async () => {
+    for (const provider of ['cri', 'mock']) {
+      const out = await agentCtr(containerd, [
+        'run',
+        '--rm',
+        '--cgroup',
+        `${containerd.cgroupParent}/probe`,
+        imageRef,
+        `probe-${provider}`,
+        ...report.entrypoint.slice(0, 2),
+        'providers',
+        provider,
+      ]);
+      expect(out.trim()).toBe(provider);
+    }
   });
 
   it('runs a pod in the host’s containerd; kubectl logs reads it', async () => {
