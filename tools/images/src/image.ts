@@ -30,7 +30,7 @@ export interface ImageReport {
   name: string;
   packageName: string;
   version: string;
-  /** The local tag, `localhost/vkubelet/<provider>:<version>`. */
+  /** The image's name in the archive, `localhost/vkubelet/<provider>:<version>`. */
   ref: string;
   base: string;
   baseCached: boolean;
@@ -142,6 +142,11 @@ export async function buildProviderImage(options: BuildImageOptions): Promise<Im
 
   await mkdir(imagesCacheDir(), { recursive: true });
   const context = await mkdtemp(join(imagesCacheDir(), `context-${short}-`));
+  // A tag of this build's own: builds from other worktrees share the storage and the plain tag.
+  const buildTag = `${ref}-build-${basename(context)
+    .slice(-6)
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, 'x')}`;
   try {
     const staged = await stageProvider(providerDir, context);
     step(
@@ -170,14 +175,14 @@ export async function buildProviderImage(options: BuildImageOptions): Promise<Im
         containerfile,
         ...Object.entries(buildArgs).flatMap(([key, value]) => ['--build-arg', `${key}=${value}`]),
         '-t',
-        ref,
+        buildTag,
         context,
       ],
       { cwd: REPO_ROOT },
     );
     step(`built ${ref}`);
 
-    const facts = await buildah.inspect(ref);
+    const facts = await buildah.inspect(buildTag);
     const baseLayers = (await buildah.inspect(base.ref)).layerSizes.length;
     const sum = (sizes: number[]): number => sizes.reduce((a, b) => a + b, 0);
     const sizeBytes = sum(facts.layerSizes);
@@ -194,7 +199,7 @@ export async function buildProviderImage(options: BuildImageOptions): Promise<Im
     await mkdir(outDir, { recursive: true });
     const archive = join(outDir, `${name}.oci.tar`);
     const partial = `${archive}.${process.pid}.partial`;
-    await buildah.run(['push', '--quiet', ref, `oci-archive:${partial}:${ref}`]);
+    await buildah.run(['push', '--quiet', buildTag, `oci-archive:${partial}:${ref}`]);
     await rename(partial, archive);
     const index = JSON.parse(await exec('tar', ['-xOf', archive, 'index.json'])) as {
       manifests: { digest: string }[];
@@ -203,8 +208,6 @@ export async function buildProviderImage(options: BuildImageOptions): Promise<Im
     const pushed = JSON.parse(
       await exec('tar', ['-xOf', archive, `blobs/sha256/${manifestDigest.slice('sha256:'.length)}`]),
     ) as { layers: { size: number }[] };
-    // Older builds of this tag, now untagged, would pile up in the storage.
-    await buildah.run(['rmi', '--prune']).catch(() => undefined);
 
     const report: ImageReport = {
       name,
@@ -230,6 +233,8 @@ export async function buildProviderImage(options: BuildImageOptions): Promise<Im
     step(`wrote ${relative(REPO_ROOT, archive) || basename(archive)}`);
     return report;
   } finally {
+    // The archive is the product; the stored image goes (the base, tagged, stays).
+    await buildah.run(['rmi', buildTag]).catch(() => undefined);
     await rm(context, { recursive: true, force: true });
   }
 }
