@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { startMoto } from '../src/index.js';
+import { startMoto } from '../../src/index.js';
 
 describe('startMoto', () => {
   it('starts a server that answers AWS JSON calls and stops it', async () => {

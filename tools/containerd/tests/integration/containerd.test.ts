@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 
 import { describe, expect, it } from 'vitest';
 
-import { mountsUnder, startContainerd, TEST_IMAGES } from '../src/index.js';
+import { mountsUnder, startContainerd, TEST_IMAGES } from '../../src/index.js';
 
 const run = promisify(execFile);
 

@@ -1,7 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { ALL_CAPABILITIES, CONFORMANCE_CHECKS, runConformanceChecks } from '../../src/conformance/index.js';
-import { MockBackend, MockProvider } from '../../src/mock/index.js';
+import {
+  ALL_CAPABILITIES,
+  CONFORMANCE_CHECKS,
+  runConformanceChecks,
+} from '../../../src/conformance/index.js';
+import { MockBackend, MockProvider } from '../../../src/mock/index.js';
 import { BROKEN_PROVIDERS } from '../fixtures/broken-providers.js';
 
 const timeouts = { podRunningMs: 1_500, podExitMs: 1_500, checkMs: 8_000 };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { expandCommand } from '../src/agent-process.js';
-import { summarize } from '../src/percentiles.js';
+import { expandCommand } from '../../src/agent-process.js';
+import { summarize } from '../../src/percentiles.js';
 
 describe('summarize', () => {
   it('gives nearest-rank percentiles', () => {

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { runBenchmark } from '../src/benchmark.js';
-import { renderTable } from '../src/table.js';
+import { runBenchmark } from '../../src/benchmark.js';
+import { renderTable } from '../../src/table.js';
 
 const outDir = mkdtempSync(join(tmpdir(), 'vkubelet-bench-'));
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));

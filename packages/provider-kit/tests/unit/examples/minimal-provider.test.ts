@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 
-import { CONFORMANCE_CHECKS, runConformanceChecks } from '../../src/conformance/index.js';
-import { noopLogger, noopMeter } from '../../src/index.js';
+import { CONFORMANCE_CHECKS, runConformanceChecks } from '../../../src/conformance/index.js';
+import { noopLogger, noopMeter } from '../../../src/index.js';
 import { InMemoryProvider, plugin } from './minimal-provider.js';
 
 describe('the README example provider', () => {
   it('is the code the README shows, verbatim', async () => {
-    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8');
     const source = await readFile(new URL('./minimal-provider.ts', import.meta.url), 'utf8');
     const shown = source.replace(/^\/\/ eslint-disable-next-line.*\n/m, '');
     expect(readme).toContain(`\`\`\`ts\n${shown}\`\`\``);

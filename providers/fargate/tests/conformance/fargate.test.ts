@@ -18,8 +18,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll } from 'vitest';
 
-import { TAG } from '../src/identity.js';
-import { createFargateProvider } from '../src/plugin.js';
+import { TAG } from '../../src/identity.js';
+import { createFargateProvider } from '../../src/plugin.js';
 
 const region = 'eu-west-1';
 const cluster = 'vk-conformance';
@@ -126,5 +126,5 @@ runConformance({
   },
   timeouts: { podRunningMs: 10_000, podExitMs: 10_000, checkMs: 40_000 },
   listBackendResources: backendResources,
-  report: { dir: fileURLToPath(new URL('../../../conformance-reports', import.meta.url)) },
+  report: { dir: fileURLToPath(new URL('../../../../conformance-reports', import.meta.url)) },
 });

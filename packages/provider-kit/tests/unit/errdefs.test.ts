@@ -8,7 +8,7 @@ import {
   isTransient,
   NotFoundError,
   TransientError,
-} from '../src/index.js';
+} from '../../src/index.js';
 
 describe('errdefs', () => {
   it('classifies errors and their cause chains', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { MockProvider } from '../../src/mock/index.js';
+import { MockProvider } from '../../../src/mock/index.js';
 
 const dirs: string[] = [];
 afterEach(() => {
