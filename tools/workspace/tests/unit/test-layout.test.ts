@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 import { readManifest, tagsOf, workspacePackageDirs } from '../../src/manifest.ts';
-import { misplacedTests } from '../../src/test-suites.ts';
+import { misplacedTests, TEST_SUITES } from '../../src/test-suites.ts';
 
 const root = fileURLToPath(new URL('../../../..', import.meta.url));
 
@@ -16,6 +16,20 @@ describe('this repository', () => {
       misplaced,
       'move these under tests/unit, tests/integration, tests/conformance or tests/e2e (CONTRIBUTING.md)',
     ).toEqual([]);
+  });
+
+  it('has no package script named like an inferred target, which would replace it', () => {
+    // A package.json script becomes an Nx target of that name and wins over the inferred one: a
+    // `"test": "vitest run"` would run every suite, integration included, as the cached unit target.
+    const inferred = new Set([...TEST_SUITES.map(suite => suite.target), 'api-report', 'package-check']);
+    const shadowing = workspacePackageDirs(root).flatMap(dir =>
+      Object.keys(readManifest(`${root}${dir}`).scripts ?? {})
+        .filter(script => inferred.has(script))
+        .map(script => `${dir}: "${script}"`),
+    );
+    expect(shadowing, 'remove these scripts: Nx infers the targets from tests/ (CONTRIBUTING.md)').toEqual(
+      [],
+    );
   });
 
   it('lists its packages from the root workspaces', () => {
