@@ -20,6 +20,31 @@ export {
   type RequestCredentials,
   type TlsMaterial,
 } from './kube/kubeconfig/index.js';
-export { Informer, type InformerOptions } from './cache/index.js';
+export {
+  Informer,
+  ScopedResourceCache,
+  type InformerOptions,
+  type ReferencedKind,
+  type ScopedResourceCacheOptions,
+} from './cache/index.js';
+export {
+  EventRecorder,
+  eventsApiSink,
+  type EventObject,
+  type EventRecorderOptions,
+  type EventSink,
+  type EventType,
+  type PodEventRecorder,
+} from './events/index.js';
+export {
+  PodController,
+  PodEventReason,
+  type NodeAllocatable,
+  type PodApi,
+  type PodControllerOptions,
+  type PodInformer,
+} from './pod/index.js';
+export { NodeController, type NodeControllerOptions } from './node/node-controller.js';
+export { LEASE_NAMESPACE, LeaseController, type LeaseControllerOptions } from './node/lease-controller.js';
 export { WorkQueue, type WorkQueueOptions } from './queue/index.js';
 export { KubeletServer, type KubeletServerOptions } from './http/index.js';
