@@ -289,6 +289,37 @@ describe('PodController (fakes)', () => {
     expect(events.reasons().filter(reason => reason.includes('NotFound'))).toEqual([]);
   });
 
+  it('creates no pod until an optional Secret it refers to was read: a 403 is retried, not skipped', async () => {
+    const provider = new NotifyingProvider();
+    const resources = new FakeResources().secret('ns', 's', { K: 'v' });
+    // The Node authorizer refuses the read until it has seen the pod bound to this node.
+    resources.failing.add('s');
+    const { informer, events } = start(provider, new FakeInformer(), resources);
+    informer.put(
+      pod('opt', 'uid-opt', {
+        spec: {
+          nodeName: 'vk',
+          containers: [
+            {
+              name: 'c',
+              image: 'img',
+              env: [{ name: 'V', valueFrom: { secretKeyRef: { name: 's', key: 'K', optional: true } } }],
+            },
+          ],
+        },
+      }),
+    );
+    await until(() => resources.reads >= 3, 'reads retried');
+    expect(provider.callsFor('opt', 'create')).toHaveLength(0);
+    resources.failing.delete('s');
+    await until(() => provider.callsFor('opt', 'create').length === 1, 'created');
+    expect(provider.callsFor('opt', 'create')[0]?.pod.spec?.containers[0]?.env).toEqual([
+      { name: 'V', value: 'v' },
+    ]);
+    expect(events.reasons()).toContain('FailedToReadOptionalSecret');
+    expect(events.reasons()).not.toContain('OptionalSecretNotFound');
+  });
+
   it('polls a provider without notifyPods and reports a lost pod as Failed', async () => {
     const provider = new RecordingProvider();
     const { informer } = start(provider);
