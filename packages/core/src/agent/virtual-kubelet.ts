@@ -171,6 +171,7 @@ export class VirtualKubelet {
         template,
         provider,
         managedTaintKeys: [options.taint?.key ?? DEFAULT_TAINT_KEY],
+        requestedLabelKeys: Object.keys(options.nodeLabels ?? {}),
         logger: logger.child({ controller: 'node' }),
         metrics: meter,
         statusIntervalMs: options.nodeStatusIntervalMs,
