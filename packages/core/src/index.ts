@@ -1,4 +1,4 @@
-export { VirtualKubelet } from './agent/virtual-kubelet.js';
+export { AgentPartError, VirtualKubelet } from './agent/virtual-kubelet.js';
 export type { AgentTlsOptions, ProviderSource, VirtualKubeletOptions } from './agent/options.js';
 export { IllegalStateError, type VirtualKubeletState } from './agent/lifecycle.js';
 export { CORE_VERSION, KUBELET_VERSION, KUBERNETES_VERSION } from './agent/version.js';

@@ -19,7 +19,8 @@ import {
 } from '../streaming/index.js';
 
 import { createAuthGate, type AuthGate } from './auth/gate.js';
-import { messageOf, statusCodeOf, writeTextError } from './errors.js';
+import { errorMessage } from '../util/error-message.js';
+import { statusCodeOf, writeTextError } from './errors.js';
 import { handleRequest, type HandlerContext } from './handlers.js';
 import { MetricsServer } from './metrics-server.js';
 import type { KubeletServerOptions } from './options.js';
@@ -232,7 +233,7 @@ export class KubeletServer {
         },
         (err: unknown) =>
           this.logger.warn('client CA changed but does not load; keeping the current one', {
-            err: messageOf(err),
+            err: errorMessage(err),
           }),
       );
     };
@@ -306,8 +307,8 @@ export class KubeletServer {
     } catch (err) {
       const statusCode = statusCodeOf(err);
       if (statusCode >= 500)
-        this.logger.error('kubelet API upgrade failed', { url: req.url, err: messageOf(err) });
-      if (socket.writable) rejectUpgrade(socket, statusCode, messageOf(err));
+        this.logger.error('kubelet API upgrade failed', { url: req.url, err: errorMessage(err) });
+      if (socket.writable) rejectUpgrade(socket, statusCode, errorMessage(err));
       else socket.destroy();
     }
   }
@@ -315,7 +316,7 @@ export class KubeletServer {
   private fail(res: ServerResponse, req: IncomingMessage, err: unknown): void {
     const statusCode = statusCodeOf(err);
     if (statusCode >= 500)
-      this.logger.error('kubelet API request failed', { url: req.url, err: messageOf(err) });
-    writeTextError(res, statusCode, messageOf(err));
+      this.logger.error('kubelet API request failed', { url: req.url, err: errorMessage(err) });
+    writeTextError(res, statusCode, errorMessage(err));
   }
 }

@@ -33,7 +33,8 @@ import { publishPodPhases } from './phase-gauge.js';
 import { pollStatuses } from './status-poller.js';
 import type { PodApi, PodInformer, PodState } from './types.js';
 import { reportedStatus, withoutStatus } from './kept-state.js';
-import { errorMessage, uidOf } from './util.js';
+import { errorMessage } from '../util/error-message.js';
+import { uidOf } from './util.js';
 
 export interface PodControllerOptions {
   nodeName: string;

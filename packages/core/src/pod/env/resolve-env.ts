@@ -84,7 +84,7 @@ class PodEnvResolver {
       this.#logger.warn(`failed to read ${kind}`, { name, err });
       const message = `failed to read ${kind} ${JSON.stringify(name)}: ${String(err)}`;
       this.#warn(
-        Reason[optional ? `FailedToReadOptional${Kind}` : `FailedToReadMandatory${Kind}`],
+        optional ? Reason[`FailedToReadOptional${Kind}`] : Reason[`FailedToReadMandatory${Kind}`],
         `${message}; will retry`,
       );
       throw new EnvResolutionError('missing', message, { cause: err });

@@ -346,7 +346,7 @@ describe('KubeletServer connection lifecycle', () => {
   });
 
   it('binds with listen() and answers 503 until start(); the provider may come later', async () => {
-    let provider: Provider | undefined;
+    let provider: Provider | undefined = undefined;
     const server = create({
       provider: () => {
         if (!provider) throw new Error('no provider yet');
@@ -370,7 +370,10 @@ describe('KubeletServer connection lifecycle', () => {
 
   it('names the metrics address when that port is busy', async () => {
     const busy = await create().listen();
-    const registry = { metrics: async () => '', contentType: 'text/plain' };
+    const registry = {
+      metrics: async () => '',
+      contentType: 'text/plain; version=0.0.4; charset=utf-8' as const,
+    };
     const server = create({ metrics: { registry, listen: { host: '127.0.0.1', port: busy } } });
     await expect(server.start()).rejects.toThrow(`metrics server cannot listen on 127.0.0.1:${busy}`);
   });
