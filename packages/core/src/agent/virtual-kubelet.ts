@@ -19,8 +19,8 @@ import { NodeController } from '../node/node-controller.js';
 import { buildNodeTemplate } from '../node/node-template.js';
 import { PodController } from '../pod/index.js';
 import { errorMessage } from '../util/error-message.js';
+import { isDnsSubdomain } from '../util/names.js';
 import { IllegalStateError, type VirtualKubeletState } from './lifecycle.js';
-import { isNodeName } from './node-name.js';
 import { defaultNodeIP } from './node-ip.js';
 import { DEFAULT_KUBE_API_BURST, DEFAULT_KUBE_API_QPS, type VirtualKubeletOptions } from './options.js';
 import { KUBELET_VERSION } from './version.js';
@@ -92,7 +92,7 @@ export class VirtualKubelet {
    * was opened is closed again if a later step (the provider factory) fails.
    */
   static async create(options: VirtualKubeletOptions): Promise<VirtualKubelet> {
-    if (!isNodeName(options.nodeName)) {
+    if (!isDnsSubdomain(options.nodeName)) {
       throw new TypeError(`invalid node name "${options.nodeName}": must be a lowercase RFC 1123 subdomain`);
     }
     const logger = (options.logger ?? noopLogger).child({ node: options.nodeName });
@@ -274,10 +274,10 @@ export class VirtualKubelet {
       closers.push(['pod informer', () => podInformer.stop()]);
       if (server) {
         closers.push(['kubelet API', () => server.close()]);
-        if (!(await this.#step('kubelet API', () => server.start()))) return;
+        if (!(await this.#step('starting servers', () => server.start()))) return;
       }
 
-      const template = await this.#step('node template', () => this.#nodeTemplate());
+      const template = await this.#step('building the node', () => this.#nodeTemplate());
       if (!template) return;
       const node = new NodeController({
         client,
@@ -289,7 +289,7 @@ export class VirtualKubelet {
         metrics: meter,
         statusIntervalMs: options.nodeStatusIntervalMs,
       });
-      const registered = await this.#step('node registration', () => node.register(signal));
+      const registered = await this.#step('registering the node', () => node.register(signal));
       if (!registered) return;
       const lease = new LeaseController({
         client,
@@ -325,7 +325,7 @@ export class VirtualKubelet {
         this.#supervise('lease loop', lease.run(signal)),
         this.#supervise('pod controller', pods.run(signal)),
       );
-      const synced = await this.#step('pod informer', async () => {
+      const synced = await this.#step('listing pods', async () => {
         await podInformer.waitForSync(signal);
         return true;
       });
