@@ -214,7 +214,9 @@ export class VirtualKubelet {
   /** A running part: it ends when the agent stops; failing, or ending on its own, stops the agent. */
   #supervise(part: string, running: Promise<void>): Promise<void> {
     return running.then(
-      () => this.#fail(part, new Error('stopped unexpectedly')),
+      () => {
+        if (!this.#abort.signal.aborted) this.#fail(part, new Error('stopped unexpectedly'));
+      },
       (err: unknown) => this.#fail(part, err),
     );
   }

@@ -27,6 +27,9 @@ import { availableProviders, KNOWN_PROVIDERS, loadProviderPlugin } from './provi
 export const EXIT_USAGE = 2;
 export const EXIT_FAILURE = 1;
 
+/** How long after the grace period the process is ended if the agent has still not returned. */
+const FORCED_EXIT_MARGIN_MS = 1_000;
+
 /** What the command needs from its process: signals, and a way to end it (tests pass a stand-in). */
 export interface ProcessControl {
   /** Calls `listener` on SIGINT and SIGTERM until the returned function is called. */
@@ -162,13 +165,15 @@ export async function runAgent(
     }
     stopping = true;
     logger.info('shutting down', { signal, gracePeriod: formatDuration(grace) });
-    // Unreferenced: if everything else is done, the process ends without waiting for it.
+    // The agent gives up on whatever has not stopped at the end of the grace period; this is the
+    // backstop for an event loop too busy for even that. Unreferenced: a process with nothing left
+    // to do ends without waiting for it.
     setTimeout(() => {
       process.stderr.write(
         `virtual-kubelet: not stopped within the shutdown grace period (${formatDuration(grace)}); exiting\n`,
       );
       control.exit(EXIT_FAILURE);
-    }, grace).unref();
+    }, grace + FORCED_EXIT_MARGIN_MS).unref();
     void agent.shutdown();
   });
   logger.info('waiting for the virtual node to be ready', { provider: providerName, version: CORE_VERSION });
