@@ -42,6 +42,7 @@ interface Parts {
 export class AgentPartError extends Error {
   override readonly name = 'AgentPartError';
   constructor(
+    /** The part or start-up step that failed: `pod controller`, `registering the node`, ... */
     readonly part: string,
     cause: unknown,
   ) {
