@@ -101,6 +101,18 @@ async function runPod(nodeName: string, name: string): Promise<void> {
   await kubectlOk(['wait', '--for=jsonpath={.status.phase}=Running', `pod/${name}`, '--timeout=60s']);
 }
 
+/** `kubectl exec -it shell -- sh` in a terminal, once its first prompt is there. */
+async function openShell() {
+  const session = spawnInTerminal(
+    `${cp.kubectlPath} --kubeconfig=${cp.adminKubeconfigPath} exec -it shell -- sh`,
+  );
+  const shows = (pattern: RegExp) =>
+    vi.waitFor(() => expect(session.stdout()).toMatch(pattern), { timeout: 15_000, interval: 100 });
+  const type = (keys: string) => void session.child.stdin!.write(keys);
+  await shows(/# /);
+  return { session, type, shows };
+}
+
 describe('virtual-kubelet with a running pod', () => {
   const NODE = 'vk-cli';
   let agent: Agent;
@@ -112,40 +124,22 @@ describe('virtual-kubelet with a running pod', () => {
   }, 120_000);
 
   it('kubectl exec -it sh is an interactive shell that ends on `exit N`', async () => {
-    const session = spawnInTerminal(
-      `${cp.kubectlPath} --kubeconfig=${cp.adminKubeconfigPath} exec -it shell -- sh`,
-    );
-    await vi.waitFor(() => expect(session.stdout()).toContain('# '), { timeout: 15_000, interval: 100 });
-    session.child.stdin!.write('echo hello from the mock\r');
-    await vi.waitFor(() => expect(session.stdout()).toContain('hello from the mock\r\n# '), {
-      timeout: 10_000,
-      interval: 100,
-    });
-    session.child.stdin!.write('exit 3\r');
+    const { session, type, shows } = await openShell();
+    type('echo hello from the mock\r');
+    await shows(/hello from the mock\r\n# $/);
+    type('exit 3\r');
     expect(await session.exited).toBe(3);
   });
 
   it('kubectl exec -it sh ends on Ctrl-D; Ctrl-C interrupts a command, not the session', async () => {
-    const session = spawnInTerminal(
-      `${cp.kubectlPath} --kubeconfig=${cp.adminKubeconfigPath} exec -it shell -- sh`,
-    );
-    await vi.waitFor(() => expect(session.stdout()).toContain('# '), { timeout: 15_000, interval: 100 });
-    session.child.stdin!.write('sleep 3600\r');
-    await vi.waitFor(() => expect(session.stdout()).toContain('sleep 3600\r\n'), {
-      timeout: 10_000,
-      interval: 100,
-    });
-    session.child.stdin!.write('\x03');
-    await vi.waitFor(() => expect(session.stdout()).toMatch(/\^C\r\n# $/), {
-      timeout: 10_000,
-      interval: 100,
-    });
-    session.child.stdin!.write('true\r');
-    await vi.waitFor(() => expect(session.stdout()).toMatch(/true\r\n# $/), {
-      timeout: 10_000,
-      interval: 100,
-    });
-    session.child.stdin!.write('\x04');
+    const { session, type, shows } = await openShell();
+    type('sleep 3600\r');
+    await shows(/sleep 3600\r\n$/);
+    type('\x03');
+    await shows(/\^C\r\n# $/);
+    type('true\r');
+    await shows(/true\r\n# $/);
+    type('\x04');
     expect(await session.exited).toBe(0);
   });
 
@@ -186,14 +180,14 @@ describe('virtual-kubelet with a running pod', () => {
 });
 
 describe('virtual-kubelet whose provider never finishes closing', () => {
+  async function readyWithHangingClose(nodeName: string, grace: string): Promise<Agent> {
+    const agent = await startAgent(nodeName, ['--provider', HANGING_CLOSE, '--shutdown-grace-period', grace]);
+    await waitUntilReady(agent, nodeName);
+    return agent;
+  }
+
   it('ends at the grace period', async () => {
-    const agent = await startAgent('vk-cli-grace', [
-      '--provider',
-      HANGING_CLOSE,
-      '--shutdown-grace-period',
-      '2s',
-    ]);
-    await waitUntilReady(agent, 'vk-cli-grace');
+    const agent = await readyWithHangingClose('vk-cli-grace', '2s');
     const sent = Date.now();
     agent.child.kill('SIGTERM');
     const { code, at } = await agent.exited;
@@ -204,13 +198,7 @@ describe('virtual-kubelet whose provider never finishes closing', () => {
   }, 90_000);
 
   it('ends at once on a second signal', async () => {
-    const agent = await startAgent('vk-cli-second', [
-      '--provider',
-      HANGING_CLOSE,
-      '--shutdown-grace-period',
-      '5m',
-    ]);
-    await waitUntilReady(agent, 'vk-cli-second');
+    const agent = await readyWithHangingClose('vk-cli-second', '5m');
     agent.child.kill('SIGTERM');
     await vi.waitFor(() => expect(agent.log()).toContain('"msg":"shutting down"'), {
       timeout: 10_000,

@@ -27,6 +27,21 @@ async function waitFor(check: () => boolean): Promise<void> {
   }
 }
 
+/** `sh` exec'd with a terminal, as `kubectl exec -it <pod> -- sh` does. */
+async function terminalShell() {
+  const { provider, ref } = await runningMock();
+  const out = collect();
+  const stdin = new PassThrough();
+  const session = provider.runInContainer(
+    ref,
+    'app',
+    ['sh'],
+    { stdin, stdout: out.stream, tty: true },
+    call(),
+  );
+  return { out, stdin, session };
+}
+
 describe('MockProvider exec', () => {
   it.each([
     [['sh', '-c', 'exit 5'], 5, '', ''],
@@ -51,16 +66,7 @@ describe('MockProvider exec', () => {
   });
 
   it('runs an interactive shell on a tty line by line: echo, prompt, stderr merged, ends on `exit`', async () => {
-    const { provider, ref } = await runningMock();
-    const out = collect();
-    const stdin = new PassThrough();
-    const session = provider.runInContainer(
-      ref,
-      'app',
-      ['sh'],
-      { stdin, stdout: out.stream, tty: true },
-      call(),
-    );
+    const { out, stdin, session } = await terminalShell();
     const prompts = () => out.text().split('# ').length - 1;
     for (const [index, line] of ['echo hi there', 'nope'].entries()) {
       stdin.write(`${line}\r`);
@@ -72,16 +78,7 @@ describe('MockProvider exec', () => {
   });
 
   it('ends an interactive shell on Ctrl-D with the last status; backspace erases', async () => {
-    const { provider, ref } = await runningMock();
-    const out = collect();
-    const stdin = new PassThrough();
-    const session = provider.runInContainer(
-      ref,
-      'app',
-      ['sh'],
-      { stdin, stdout: out.stream, tty: true },
-      call(),
-    );
+    const { out, stdin, session } = await terminalShell();
     stdin.write('falsx\x7fe\r');
     await waitFor(() => out.text().endsWith('\r\n# '));
     stdin.write('\x04');
@@ -90,16 +87,7 @@ describe('MockProvider exec', () => {
   });
 
   it('Ctrl-C interrupts the running command, not the session', async () => {
-    const { provider, ref } = await runningMock();
-    const out = collect();
-    const stdin = new PassThrough();
-    const session = provider.runInContainer(
-      ref,
-      'app',
-      ['sh'],
-      { stdin, stdout: out.stream, tty: true },
-      call(),
-    );
+    const { out, stdin, session } = await terminalShell();
     stdin.write('sleep 3600\r');
     await waitFor(() => out.text().includes('sleep 3600\r\n'));
     stdin.write('\x03');

@@ -44,20 +44,7 @@ async function startAgent(
   nodeName: string,
   provider: MockProvider,
 ): Promise<{ agent: VirtualKubelet; done: Promise<void> }> {
-  const agent = await VirtualKubelet.create({
-    nodeName,
-    kubeConfig: kubeConfigFrom(await plane.nodeKubeconfig(nodeName)),
-    provider,
-    providerName: 'mock',
-    nodeIP: '127.0.0.1',
-    kubeletApi: {
-      host: '127.0.0.1',
-      port: 0,
-      tls: { selfSigned: true },
-      auth: { clientCaFile: plane.ca.certPath },
-    },
-    nodeStatusIntervalMs: 2_000,
-  });
+  const agent = await VirtualKubelet.create(await agentOptions(nodeName, { provider }));
   const done = agent.run();
   await agent.whenReady();
   return { agent, done };

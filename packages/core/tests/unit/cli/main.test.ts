@@ -26,6 +26,12 @@ writeFileSync(
 const notPem = join(dir, 'not-pem');
 writeFileSync(notPem, 'hello\n');
 
+/** Flags every run here shares: the unreachable API server, free ports, quiet logs. */
+const base = [
+  ...['--kubeconfig', unreachable, '--listen-address', '127.0.0.1:0'],
+  ...['--metrics-addr', '', '--log-level', 'error'],
+];
+
 /** Records exits instead of ending the test process. */
 function fakeProcess(): ProcessControl & { exits: number[] } {
   const exits: number[] = [];
@@ -47,14 +53,17 @@ async function run(argv: string[], options: Parameters<typeof main>[1] = {}) {
   }
 }
 
-function captureStderr() {
+/** What the command writes to stdout or stderr, kept from the terminal. */
+function capture(stream: NodeJS.WriteStream) {
   const chunks: string[] = [];
-  const spy = vi.spyOn(process.stderr, 'write').mockImplementation(chunk => {
+  const spy = vi.spyOn(stream, 'write').mockImplementation(chunk => {
     chunks.push(String(chunk));
     return true;
   });
   return { text: () => chunks.join(''), restore: () => spy.mockRestore() };
 }
+
+const captureStderr = () => capture(process.stderr);
 
 describe('virtual-kubelet main', () => {
   it.each([
@@ -95,33 +104,19 @@ describe('virtual-kubelet main', () => {
   });
 
   it('lists providers and prints its version', async () => {
-    const out: string[] = [];
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation(chunk => {
-      out.push(String(chunk));
-      return true;
-    });
+    const out = capture(process.stdout);
     try {
       expect(await main(['providers'])).toBe(0);
       expect(await main(['version'])).toBe(0);
     } finally {
-      spy.mockRestore();
+      out.restore();
     }
-    expect(out.join('')).toMatch(/^mock\ncri\nfargate\naci \(not available\)/);
-    expect(out.join('')).toMatch(/Version: \d+\.\d+\.\d+, kubelet version: v1\.36\.3-vkubelet-/);
+    expect(out.text()).toMatch(/^mock\ncri\nfargate\naci \(not available\)/);
+    expect(out.text()).toMatch(/Version: \d+\.\d+\.\d+, kubelet version: v1\.36\.3-vkubelet-/);
   });
 });
 
 describe('virtual-kubelet bad input: exit 2 and one line naming the flag, variable or file', () => {
-  const base = [
-    '--kubeconfig',
-    unreachable,
-    '--listen-address',
-    '127.0.0.1:0',
-    '--metrics-addr',
-    '',
-    '--log-level',
-    'error',
-  ];
   it.each([
     [
       ['--provider', 'mock', ...base, '--nodename', 'Bad_Name!'],
@@ -204,27 +199,23 @@ describe('virtual-kubelet bad input: exit 2 and one line naming the flag, variab
   });
 
   it('`help` is a subcommand that prints the usage', async () => {
-    const out: string[] = [];
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation(chunk => {
-      out.push(String(chunk));
-      return true;
-    });
+    const out = capture(process.stdout);
     try {
       expect((await run(['help'])).code).toBe(0);
     } finally {
-      spy.mockRestore();
+      out.restore();
     }
-    expect(out.join('')).toContain('Usage: virtual-kubelet [options] [command]');
+    expect(out.text()).toContain('Usage: virtual-kubelet [options] [command]');
   });
 
   it('`version` works whatever the environment says', async () => {
     const saved = process.env.KUBELET_PORT;
     process.env.KUBELET_PORT = 'abc';
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const out = capture(process.stdout);
     try {
       expect((await run(['version'])).code).toBe(0);
     } finally {
-      spy.mockRestore();
+      out.restore();
       if (saved === undefined) delete process.env.KUBELET_PORT;
       else process.env.KUBELET_PORT = saved;
     }
@@ -234,19 +225,7 @@ describe('virtual-kubelet bad input: exit 2 and one line naming the flag, variab
 describe('virtual-kubelet runtime failures: exit 1 and one line', () => {
   it('an unreachable API server names the server and the kubeconfig, without a stack', async () => {
     const control = fakeProcess();
-    const { code, lines } = await run(
-      [
-        '--provider',
-        'mock',
-        '--kubeconfig',
-        unreachable,
-        '--listen-address',
-        '127.0.0.1:0',
-        '--metrics-addr',
-        '',
-      ],
-      { process: control },
-    );
+    const { code, lines } = await run(['--provider', 'mock', ...base], { process: control });
     expect(lines).toEqual([
       `virtual-kubelet: cannot reach the API server https://127.0.0.1:1 (kubeconfig ${unreachable} (context "x")): connect ECONNREFUSED 127.0.0.1:1`,
     ]);
