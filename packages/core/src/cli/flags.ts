@@ -224,7 +224,10 @@ export function defineRootFlags(command: Command, env: NodeJS.ProcessEnv): Comma
     )
     .addOption(new Option('--log-level <level>', 'log level').choices([...LOG_LEVELS]).default('info'))
     .addOption(
-      new Option('--shutdown-grace-period <duration>', 'time allowed for a clean shutdown')
+      new Option(
+        '--shutdown-grace-period <duration>',
+        'time a stop may take; what has not stopped by then is abandoned (a second signal: at once)',
+      )
         .argParser(duration)
         .default(30_000, '30s'),
     )
