@@ -143,8 +143,14 @@ describe('virtual-kubelet with a running pod', () => {
     expect(await session.exited).toBe(0);
   });
 
-  it('kubectl debug: the ephemeral container is reported as not supported, with an event', async () => {
-    await kubectlOk(['debug', 'shell', '--image=busybox', '--container=debugger']);
+  it('kubectl debug -it says ephemeral containers are not supported; status and event say so too', async () => {
+    const debug = spawnInTerminal(
+      `${cp.kubectlPath} --kubeconfig=${cp.adminKubeconfigPath} debug shell -it --image=busybox --container=debugger`,
+    );
+    await debug.exited;
+    expect(debug.stdout()).toContain(
+      "ephemeral containers (kubectl debug) are not supported by this node's provider",
+    );
     await vi.waitFor(
       async () => {
         const reason = await kubectlOk([

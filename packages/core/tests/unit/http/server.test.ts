@@ -318,6 +318,50 @@ describe('KubeletServer options', () => {
   });
 });
 
+describe('KubeletServer and refused ephemeral containers', () => {
+  it('answers the logs of an ephemeral container core refused with the reason, not the provider', async () => {
+    const refusedPod: V1Pod = {
+      ...pod,
+      status: {
+        ephemeralContainerStatuses: [
+          {
+            name: 'debugger',
+            image: 'busybox',
+            imageID: '',
+            ready: false,
+            restartCount: 0,
+            state: {
+              terminated: {
+                exitCode: 128,
+                reason: 'EphemeralContainersNotSupported',
+                message: "ephemeral containers (kubectl debug) are not supported by this node's provider",
+              },
+            },
+          },
+        ],
+      },
+    };
+    const server = KubeletServer.create({
+      nodeName: 'vk',
+      provider: baseProvider({
+        getContainerLogs: () => Promise.reject(new NotFoundError('no such container')),
+      }),
+      listPods: () => [refusedPod],
+      listen: { host: '127.0.0.1', port: 0 },
+      tls: { selfSigned: true },
+      auth: { anonymous: true },
+      logger: noopLogger,
+    });
+    servers.push(server);
+    const { port } = await server.start();
+    expect(await get(port, '/containerLogs/default/web/debugger')).toMatchObject({
+      status: 200,
+      body: "ephemeral containers (kubectl debug) are not supported by this node's provider\n",
+    });
+    expect((await get(port, '/containerLogs/default/web/other')).status).toBe(404);
+  });
+});
+
 describe('KubeletServer connection lifecycle', () => {
   function create(extra: Partial<KubeletServerOptions> = {}) {
     const server = KubeletServer.create({
