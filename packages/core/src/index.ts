@@ -1,8 +1,8 @@
-export { VirtualKubelet } from './agent/virtual-kubelet.js';
+export { AgentPartError, VirtualKubelet } from './agent/virtual-kubelet.js';
 export type { AgentTlsOptions, ProviderSource, VirtualKubeletOptions } from './agent/options.js';
 export { IllegalStateError, type VirtualKubeletState } from './agent/lifecycle.js';
 export { CORE_VERSION, KUBELET_VERSION, KUBERNETES_VERSION } from './agent/version.js';
-export { main, runAgent, EXIT_USAGE } from './cli/main.js';
+export { main, runAgent, EXIT_USAGE, type ProcessControl } from './cli/main.js';
 export { AGENT_HEAP_FLAGS, useAgentHeapFlags, type HeapFlagsProcess } from './cli/heap-flags.js';
 export { createPinoLogger, LOG_LEVELS, type LogLevel } from './logging/pino-logger.js';
 export { PrometheusMeter } from './metrics/prometheus-meter.js';

@@ -1,4 +1,9 @@
-import type { Provider, ProviderContext, ProviderPlugin } from '@vkubelet/provider-kit';
+import {
+  InvalidInputError,
+  type Provider,
+  type ProviderContext,
+  type ProviderPlugin,
+} from '@vkubelet/provider-kit';
 
 import { createAwsClients, type AwsClientOverrides } from './aws.js';
 import {
@@ -25,7 +30,7 @@ export async function createFargateProvider(
   if (options.config) config = parseFargateConfig(options.config);
   else if (context.configPath) config = await loadFargateConfig(context.configPath);
   else
-    throw new Error(
+    throw new InvalidInputError(
       'the fargate provider needs a config file (--provider-config): at least subnets must be set',
     );
 
@@ -34,7 +39,7 @@ export async function createFargateProvider(
   try {
     region = await clients.ecs.config.region();
   } catch (err) {
-    throw new Error(
+    throw new InvalidInputError(
       'no AWS region: set region in the fargate config, or AWS_REGION, or a region in ~/.aws/config',
       {
         cause: err,
