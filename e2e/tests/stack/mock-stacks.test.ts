@@ -1,10 +1,18 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { eventually, runStartCommand, sh, type StartedStack } from './start-command.js';
+import { cliCommand, eventually, runStartCommand, sh, type StartedStack } from './start-command.js';
 
 /**
  * Two mock stacks from the start command, side by side: each with its own control plane, kubeconfig
@@ -76,15 +84,11 @@ describe('mock stacks from the start command', () => {
         ).stdout,
       ).toBe('True');
     }
-    const list = await sh('node tools/stack/dist/cli.js list', { ...env, PATH: a!.env['PATH'] });
+    const list = await sh(`${cliCommand} list`, { ...env, PATH: a!.env['PATH'] });
     expect(list.stdout).toMatch(new RegExp(`^${nameA}\\tmock\\tready\\t`, 'm'));
     expect(list.stdout).toMatch(new RegExp(`^${nameB}\\tmock\\tready\\t`, 'm'));
 
-    const again = await sh(
-      `node tools/stack/dist/cli.js up --name ${nameA}`,
-      { ...env, PATH: a!.env['PATH'] },
-      120_000,
-    );
+    const again = await sh(`${cliCommand} up --name ${nameA}`, { ...env, PATH: a!.env['PATH'] }, 120_000);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain(`a stack named "${nameA}" is already running`);
   }, 180_000);
@@ -182,6 +186,37 @@ describe('mock stacks from the start command', () => {
     );
     expect(node.code, node.stderr).toBe(0);
   }, 300_000);
+
+  it('join the cluster an exported KUBECONFIG names, and refuse one that does not answer, naming it', async () => {
+    const external = join(stacks, 'external.kubeconfig');
+    copyFileSync(a!.kubeconfig, external);
+    const joined = await runStartCommand(['--name', `ext-${process.pid}`, '--node-name', 'vk-ext-0'], {
+      ...env,
+      KUBECONFIG: external,
+    });
+    try {
+      expect(joined.stderr()).toContain('KUBECONFIG is set: joining that cluster');
+      expect(joined.stdout()).toBe(`KUBECONFIG=${external}\n`);
+      const ready = await a!.sh(
+        `kubectl get node vk-ext-0 -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}'`,
+      );
+      expect(ready.stdout).toBe('True');
+    } finally {
+      expect(await joined.stop()).toBe(0);
+      rmSync(external);
+    }
+
+    const dead = join(stacks, 'dead.kubeconfig');
+    const server = /https:\/\/127\.0\.0\.1:\d+/;
+    writeFileSync(dead, readFileSync(a!.kubeconfig, 'utf8').replace(server, 'https://127.0.0.1:1'));
+    const refused = await sh(`${cliCommand} up --name dead-${process.pid}`, {
+      ...a!.env,
+      KUBECONFIG: dead,
+    });
+    rmSync(dead);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`KUBECONFIG=${dead} points at a cluster that does not answer`);
+  }, 120_000);
 
   it('stop one stack: the other keeps running, and nothing of the stopped one is left', async () => {
     const dirB = join(stacks, nameB);

@@ -8,7 +8,7 @@ import { PROVIDERS } from '@vkubelet/stack';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { expectationsFor } from './expectations.js';
-import { eventually, repo, runStartCommand, sh, type StartedStack } from './start-command.js';
+import { cliCommand, eventually, repo, runStartCommand, sh, type StartedStack } from './start-command.js';
 
 /**
  * The start command for every provider of the local stack, as the README has users run it: wait for
@@ -47,10 +47,7 @@ describe.each(PROVIDERS.map(entry => [entry.name, entry] as const))(
     it('gets Ready; its try-it commands and kubectl run, logs, exec, top pod work (refused at once while unwritten)', async () => {
       const stackName = `e2e-${name}-${process.pid}`;
       if (!(await pluginLoads(name))) {
-        const refused = await sh(`node tools/stack/dist/cli.js up --provider ${name} --name ${stackName}`, {
-          ...env,
-          PATH: `${repo}/node_modules/.bin:${process.env['PATH'] ?? ''}`,
-        });
+        const refused = await sh(`${cliCommand} up --provider ${name} --name ${stackName}`, env);
         expect(refused.code).toBe(2);
         expect(refused.stderr).toContain(`provider ${name} is not available`);
         expect(existsSync(join(stacks, stackName))).toBe(false);

@@ -6,6 +6,9 @@ import { binaryPath } from '@vkubelet/testenv';
 /** The repository root, where `bash tools/scripts/start.sh` runs. */
 export const repo = resolve(import.meta.dirname, '../../..');
 
+/** `vkubelet-stack` as a shell command, run by this Node (the project's, not the system's). */
+export const cliCommand = `"${process.execPath}" tools/stack/dist/cli.js`;
+
 export interface CommandResult {
   code: number;
   stdout: string;

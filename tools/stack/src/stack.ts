@@ -130,8 +130,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     if (controlPlane) copyFileSync(controlPlane.adminKubeconfigPath, kubeconfig);
     const kubectlPath = controlPlane?.kubectlPath ?? binaryPath('kubectl');
 
-    // metrics-server starts while virtual-kubelet does; it is awaited below, and stopped by stop()
-    // from the moment it runs.
+    // metrics-server starts while virtual-kubelet does and the node gets Ready; it is stopped by
+    // stop() from the moment it runs.
     const metricsServer = controlPlane
       ? progress
           .step('metrics-server', () => startMetricsServer({ controlPlane, pki, logsDir }))
@@ -141,6 +141,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
             return proc;
           })
       : Promise.resolve(undefined);
+    // Handled below; until then a failure must not count as an unhandled rejection.
     metricsServer.catch(() => undefined);
 
     let providerConfigFile: string | undefined;
@@ -170,10 +171,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     );
     undo.push(() => agent.stop(5_000));
 
-    const metricsProcess = await metricsServer;
-    await progress.step(`node ${nodeName} Ready (virtual-kubelet --provider ${provider.name})`, () =>
-      waitForNodeReady(kubectlPath, kubeconfig, nodeName, agent, options.readyTimeoutMs ?? 120_000),
-    );
+    // Both settle before a failure surfaces, so stop() knows every process that runs.
+    const [metricsStarted, nodeReady] = await Promise.allSettled([
+      metricsServer,
+      progress.step(`node ${nodeName} Ready (virtual-kubelet --provider ${provider.name})`, () =>
+        waitForNodeReady(kubectlPath, kubeconfig, nodeName, agent, options.readyTimeoutMs ?? 120_000),
+      ),
+    ]);
+    if (nodeReady.status === 'rejected') throw nodeReady.reason;
+    if (metricsStarted.status === 'rejected') throw metricsStarted.reason;
+    const metricsProcess = metricsStarted.value;
 
     const record = readRecord(dir);
     if (record) writeRecord(dir, { ...record, kubeconfig, phase: 'ready' });
