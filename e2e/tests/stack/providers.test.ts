@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -29,6 +29,24 @@ afterAll(async () => {
   rmSync(stacks, { recursive: true, force: true });
   if (readyTimes.length > 0) console.log(`time to KUBECONFIG line: ${readyTimes.join(', ')}`);
 }, 60_000);
+
+/** Where the backend listened, from the provider config the stack wrote (none for the mock). */
+function backendOf(configFile: string): { url?: string; socket?: string } {
+  if (!existsSync(configFile)) return {};
+  const config = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+  const endpoint = typeof config['endpoint'] === 'string' ? config['endpoint'] : undefined;
+  const runtime = typeof config['runtimeEndpoint'] === 'string' ? config['runtimeEndpoint'] : undefined;
+  return {
+    ...(endpoint ? { url: endpoint } : {}),
+    ...(runtime ? { socket: runtime.replace(/^unix:\/\//, '') } : {}),
+  };
+}
+
+/** The backend stopped with the stack: its endpoint refuses connections, its socket is gone. */
+async function expectStopped(backend: { url?: string; socket?: string }): Promise<void> {
+  if (backend.url) await expect(fetch(backend.url, { signal: AbortSignal.timeout(5_000) })).rejects.toThrow();
+  if (backend.socket) expect(existsSync(backend.socket)).toBe(false);
+}
 
 async function pluginLoads(provider: string): Promise<boolean> {
   return promisify(execFile)(process.execPath, [
@@ -82,10 +100,14 @@ describe.each(PROVIDERS.map(entry => [entry.name, entry] as const))(
         expect(top.stderr).toMatch(expected.top.refused);
       }
 
+      const backend = backendOf(join(stacks, stackName, 'provider-config.json'));
+      // A provider with a backend names where it listens, so the check after stop means something.
+      if (entry.startBackend) expect(backend).not.toEqual({});
       expect(await stack.stop()).toBe(0);
       running.splice(running.indexOf(stack), 1);
       expect(stack.stderr()).toContain(`stack "${stackName}" stopped`);
       expect(existsSync(join(stacks, stackName))).toBe(false);
+      await expectStopped(backend);
     }, 360_000);
   },
 );

@@ -75,6 +75,10 @@ async function chooseCluster(args: UpArgs): Promise<string | undefined> {
 class ClusterUnreachableError extends Error {}
 
 async function up(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   const args = parseUpArgs(argv);
   const provider = findProvider(args.provider)!;
   const address = args.address ?? hostAddress();
