@@ -5,8 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * (busybox `sh -c 'echo a; sleep 1; exit 3'`) behave the same in the mock. It understands a sequence
  * of commands separated by `;`, `&&`, `||` or newlines: `echo [-n] ARGS [>&2]`, `exit N`, `sleep SECONDS`,
  * `env`, `cat`, `yes [WORD]`, `true`, `false`, `mock-stream BYTES`, with `$?` and `$VAR` expanded.
- * Anything else fails with 127, as a
- * shell reports a missing command.
+ * Anything else fails with 127, as a shell reports a missing command.
  */
 export interface Statement {
   argv: string[];
