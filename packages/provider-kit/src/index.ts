@@ -30,3 +30,5 @@ export type * from './stats.js';
 export { applyLogOptions, formatRfc3339Nano, logsSince } from './logs.js';
 export { parseQuantity } from './quantity.js';
 export { copyApiObject } from './copy.js';
+export { apiEqual } from './equal.js';
+export * from './status/index.js';

@@ -1,13 +1,13 @@
 import type {
   V1Container,
   V1ContainerState,
-  V1ContainerStatus,
   V1Pod,
   V1PodCondition,
   V1PodStatus,
 } from '@kubernetes/client-node';
 
 import { copyApiObject } from '../copy.js';
+import { buildPodStatus, KUBELET_CONDITIONS, type ContainerObservation } from '../status/index.js';
 import { containerProgram, type ContainerProgram } from './behaviour.js';
 import { ContainerLog } from './container-log.js';
 import type { MockSettings } from './options.js';
@@ -45,7 +45,14 @@ function withoutStatus(pod: V1Pod): V1Pod {
   return rest;
 }
 
-type ConditionType = 'PodScheduled' | 'Initialized' | 'ContainersReady' | 'Ready';
+/** A pod-level end the containers cannot express: deleted, deadline exceeded, a runtime error. */
+interface Verdict {
+  phase?: 'Succeeded' | 'Failed';
+  reason: string;
+  message?: string;
+}
+
+const DEADLINE_MESSAGE = 'Pod was active on the node longer than the specified deadline';
 
 /**
  * A pod running in the mock backend: init containers one by one, then the app containers side by
@@ -55,11 +62,17 @@ export class PodRuntime {
   pod: V1Pod;
   readonly uid: string;
   readonly containers = new Map<string, ContainerRun>();
-  private phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed' = 'Pending';
-  private reason: string | undefined;
+  private verdict: Verdict | undefined;
   private startTime: Date | undefined;
   private ipAssigned = false;
-  private readonly conditions = new Map<ConditionType, V1PodCondition>();
+  /**
+   * What the next status starts from: the last phase, and its conditions (bit i: the i-th of
+   * KUBELET_CONDITIONS is True) with their transition times in ms. Kept as numbers rather than
+   * condition objects and Dates: that is several hundred bytes a pod on a 10,000-pod node.
+   */
+  private phase: string | undefined;
+  private conditionBits = 0;
+  private conditionTimes: number[] | undefined;
   private readonly stopper = new AbortController();
   private deadline: NodeJS.Timeout | undefined;
   private startup: NodeJS.Timeout | undefined;
@@ -89,14 +102,11 @@ export class PodRuntime {
         });
       }
     }
-    this.setCondition('PodScheduled', true);
-    this.setCondition('Initialized', this.initContainers().length === 0);
-    this.setCondition('ContainersReady', false);
-    this.setCondition('Ready', false);
   }
 
   get terminal(): boolean {
-    return this.phase === 'Succeeded' || this.phase === 'Failed';
+    const phase = this.status().phase;
+    return phase === 'Succeeded' || phase === 'Failed';
   }
 
   get signal(): AbortSignal {
@@ -127,26 +137,21 @@ export class PodRuntime {
       this.hooks.changed(this);
       return;
     }
-    this.terminate(
-      this.phase === 'Failed' ? 'Failed' : 'Succeeded',
-      'MockProviderPodDeleted',
-      'MockProviderPodContainerDeleted',
-      0,
-    );
+    this.terminate({ reason: 'MockProviderPodDeleted' }, 'MockProviderPodContainerDeleted', 0);
   }
 
   /** Kills what still runs, as the kubelet does when activeDeadlineSeconds passes. */
   private exceedDeadline(): void {
     if (this.stopper.signal.aborted || this.terminal) return;
-    this.terminate('Failed', 'DeadlineExceeded', 'DeadlineExceeded', 137);
+    this.terminate(
+      { phase: 'Failed', reason: 'DeadlineExceeded', message: DEADLINE_MESSAGE },
+      'DeadlineExceeded',
+      137,
+    );
   }
 
-  private terminate(
-    phase: 'Succeeded' | 'Failed',
-    podReason: string,
-    containerReason: string,
-    exitCode: number,
-  ): void {
+  /** Stops every container for good; the phase follows from their exit codes unless `verdict` sets it. */
+  private terminate(verdict: Verdict, containerReason: string, exitCode: number): void {
     this.stopper.abort();
     clearTimeout(this.startup);
     const now = new Date();
@@ -165,10 +170,7 @@ export class PodRuntime {
       };
       run.ready = false;
     }
-    this.phase = phase;
-    this.reason = podReason;
-    this.setCondition('ContainersReady', false);
-    this.setCondition('Ready', false);
+    this.verdict = verdict;
     this.hooks.changed(this);
   }
 
@@ -194,31 +196,55 @@ export class PodRuntime {
     return pod;
   }
 
+  /** The pod's status, built by the kubelet's rules from the containers' states. */
   status(): V1PodStatus {
-    const toStatus = (run: ContainerRun): V1ContainerStatus => ({
+    const observe = (run: ContainerRun): ContainerObservation => ({
       name: run.spec.name,
       image: run.image,
       imageID: `mock://${run.image}`,
       containerID: `mock://${this.uid}/${run.spec.name}`,
       ready: run.ready,
-      started: run.state.running !== undefined,
       restartCount: run.restartCount,
+      // Copies: a snapshot handed out must not change with the run.
       state: copyApiObject(run.state),
       ...(run.lastState ? { lastState: copyApiObject(run.lastState) } : {}),
     });
-    const inits = this.initContainers().map(toStatus);
-    return {
-      phase: this.phase,
-      ...(this.reason ? { reason: this.reason } : {}),
-      conditions: [...this.conditions.values()].map(condition => ({ ...condition })),
-      ...(this.ipAssigned
-        ? { hostIP: this.hooks.hostIP, podIP: this.hooks.podIP, podIPs: [{ ip: this.hooks.podIP }] }
-        : {}),
-      ...(this.ipAssigned ? { hostIPs: [{ ip: this.hooks.hostIP }] } : {}),
-      ...(this.startTime ? { startTime: this.startTime } : {}),
-      ...(inits.length > 0 ? { initContainerStatuses: inits } : {}),
-      containerStatuses: this.appContainers().map(toStatus),
-    };
+    const stopped = this.stopper.signal.aborted;
+    const verdict = this.verdict;
+    const status = buildPodStatus(
+      this.pod,
+      {
+        containers: this.appContainers().map(observe),
+        initContainers: this.initContainers().map(observe),
+        podIPs: this.ipAssigned ? [this.hooks.podIP] : [],
+        sandboxReady: this.ipAssigned && !stopped,
+        ...(this.startTime ? { startTime: this.startTime } : {}),
+        stopped,
+        ...(verdict?.phase ? { phase: verdict.phase } : {}),
+        ...(verdict ? { reason: verdict.reason } : {}),
+        ...(verdict?.message ? { message: verdict.message } : {}),
+      },
+      {
+        previous: this.phase ? { phase: this.phase, conditions: this.previousConditions() } : undefined,
+        hostIP: this.ipAssigned ? this.hooks.hostIP : undefined,
+      },
+    );
+    this.phase = status.phase;
+    const conditions = status.conditions ?? [];
+    this.conditionBits = conditions.reduce((bits, c, i) => (c.status === 'True' ? bits | (1 << i) : bits), 0);
+    this.conditionTimes = conditions.map(c => new Date(c.lastTransitionTime ?? 0).getTime());
+    return status;
+  }
+
+  private previousConditions(): V1PodCondition[] | undefined {
+    const times = this.conditionTimes;
+    return times
+      ? KUBELET_CONDITIONS.map((type, i) => ({
+          type,
+          status: this.conditionBits & (1 << i) ? 'True' : 'False',
+          lastTransitionTime: new Date(times[i] ?? 0),
+        }))
+      : undefined;
   }
 
   initContainers(): ContainerRun[] {
@@ -256,7 +282,7 @@ export class PodRuntime {
     try {
       step();
     } catch (err) {
-      this.finish('Failed', `MockRuntimeError: ${(err as Error).message}`);
+      this.fail(err);
     }
   }
 
@@ -272,18 +298,14 @@ export class PodRuntime {
   private runInit(index: number): void {
     const run = this.initContainers()[index];
     if (run) {
-      this.runWithRestarts(run, succeeded => (succeeded ? this.runInit(index + 1) : this.finish('Failed')));
+      this.runWithRestarts(run, succeeded => (succeeded ? this.runInit(index + 1) : this.finish()));
       return;
     }
-    this.setCondition('Initialized', true);
     const apps = this.appContainers();
     let running = apps.length;
-    let allSucceeded = true;
-    if (running === 0) this.finish('Succeeded');
     for (const app of apps) {
-      this.runWithRestarts(app, succeeded => {
-        allSucceeded &&= succeeded;
-        if (--running === 0) this.finish(allSucceeded ? 'Succeeded' : 'Failed');
+      this.runWithRestarts(app, () => {
+        if (--running === 0) this.finish();
       });
     }
   }
@@ -312,8 +334,6 @@ export class PodRuntime {
     const startedAt = new Date();
     run.state = { running: { startedAt } };
     run.ready = !run.init;
-    if (!run.init && this.phase === 'Pending') this.phase = 'Running';
-    this.refreshReadiness();
     this.hooks.changed(this);
     if (run.program.announceStart)
       log.write(`mock: container ${run.spec.name} started (restart ${run.restartCount})\n`);
@@ -328,7 +348,6 @@ export class PodRuntime {
         },
       };
       run.ready = false;
-      this.refreshReadiness();
       this.hooks.changed(this);
       exited(exitCode);
     };
@@ -336,8 +355,7 @@ export class PodRuntime {
     if (sleepsForMs === undefined) {
       this.runStatements(run, log).then(
         exitCode => this.guard(() => exit(exitCode)),
-        (err: unknown) =>
-          this.guard(() => this.finish('Failed', `MockRuntimeError: ${(err as Error).message}`)),
+        (err: unknown) => this.guard(() => this.fail(err)),
       );
     } else if (sleepsForMs !== Infinity) {
       this.sleepFor(run, Date.now() + sleepsForMs, () => exit(0));
@@ -369,25 +387,17 @@ export class PodRuntime {
     this.after(Math.min(left, MAX_TIMER_MS), run, () => this.sleepFor(run, end, over));
   }
 
-  private finish(phase: 'Succeeded' | 'Failed', reason?: string): void {
+  /** Every container has stopped for good (the phase follows from their exit codes). */
+  private finish(): void {
     if (this.stopper.signal.aborted) return;
     this.clearDeadline();
-    this.phase = phase;
-    if (reason) this.reason = reason;
-    this.refreshReadiness();
     this.hooks.changed(this);
   }
 
-  private refreshReadiness(): void {
-    const apps = this.appContainers();
-    const ready = apps.length > 0 && apps.every(run => run.ready);
-    this.setCondition('ContainersReady', ready);
-    this.setCondition('Ready', ready);
-  }
-
-  private setCondition(type: ConditionType, value: boolean): void {
-    const status = value ? 'True' : 'False';
-    if (this.conditions.get(type)?.status === status) return;
-    this.conditions.set(type, { type, status, lastTransitionTime: new Date() });
+  /** The mock itself failed running the pod: Failed, whatever the containers did. */
+  private fail(err: unknown): void {
+    if (this.stopper.signal.aborted) return;
+    this.verdict = { phase: 'Failed', reason: `MockRuntimeError: ${(err as Error).message}` };
+    this.finish();
   }
 }
