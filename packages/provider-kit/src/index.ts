@@ -32,3 +32,4 @@ export { parseQuantity } from './quantity.js';
 export { copyApiObject } from './copy.js';
 export { apiEqual } from './equal.js';
 export * from './status/index.js';
+export * from './plugin/index.js';
