@@ -14,7 +14,7 @@ export interface StreamHost {
 }
 
 /**
- * One SPDY stream as a node Duplex: readable side = DATA from the client until its FIN, writable side
+ * One SPDY stream as a node Duplex: readable side = DATA from the peer until its FIN, writable side
  * = our DATA, `end()` sends FIN (half-close). `destroy()` before both sides finished sends RST_STREAM
  * CANCEL. A peer RST destroys the stream without an error event (so a provider that attached no
  * 'error' listener is not crashed by a client going away); `resetByPeer` tells why it closed.
@@ -39,7 +39,7 @@ export class SpdyStream extends Duplex {
     });
   }
 
-  /** True once the client sent FIN (or RST). */
+  /** True once the peer sent FIN (or RST). */
   get remoteClosed(): boolean {
     return this.remoteFinished;
   }
@@ -72,6 +72,12 @@ export class SpdyStream extends Duplex {
   /** @internal the connection is gone; nothing more can be sent. */
   connectionClosed(): void {
     this.connectionGone = true;
+    // What the peer finished sending is still read to its end; anything else is cut off.
+    if (this.remoteFinished && !this.readableEnded) {
+      this.localFinished = true;
+      this.once('end', () => this.destroy());
+      return;
+    }
     this.destroy();
   }
 
@@ -86,7 +92,7 @@ export class SpdyStream extends Duplex {
 
   override _read(): void {
     this.host.congested(this, false);
-    // Window updates follow what the reader consumed, so a slow reader slows a flow-controlled client.
+    // Window updates follow what the reader consumed, so a slow reader slows a flow-controlled peer.
     const consumed = this.received - this.readableLength;
     const delta = consumed - this.acknowledged;
     if (delta >= DEFAULT_WINDOW_SIZE / 2 && !this.remoteFinished) {
