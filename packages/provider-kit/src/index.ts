@@ -33,3 +33,4 @@ export { copyApiObject } from './copy.js';
 export { apiEqual } from './equal.js';
 export * from './status/index.js';
 export * from './plugin/index.js';
+export * from './runtime/index.js';
