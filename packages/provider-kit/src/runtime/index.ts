@@ -4,6 +4,7 @@ export {
   PodTracker,
   podIdentity,
   withoutStatus,
+  type PodIdentity,
   type PodTrackerOptions,
   type TrackedPod,
 } from './pod-tracker.js';

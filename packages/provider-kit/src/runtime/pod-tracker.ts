@@ -42,8 +42,15 @@ export class PodRecord<S> implements TrackedPod<S> {
   ) {}
 }
 
+/** What identifies a pod: its namespace and name, and its UID, which backends key it by. */
+export interface PodIdentity {
+  namespace: string;
+  name: string;
+  uid: string;
+}
+
 /** Namespace, name and UID of a pod; a pod without them cannot be tracked (InvalidInputError). */
-export function podIdentity(pod: V1Pod): { namespace: string; name: string; uid: string } {
+export function podIdentity(pod: V1Pod): PodIdentity {
   const { namespace, name, uid } = pod.metadata ?? {};
   if (!namespace || !name) throw new InvalidInputError('pod needs metadata.namespace and metadata.name');
   if (!uid) throw new InvalidInputError(`pod ${namespace}/${name} needs metadata.uid`);

@@ -46,6 +46,16 @@ describe('SpdyConnection, client and server ends', () => {
     await expect.poll(() => client.signal.aborted).toBe(true);
   });
 
+  it('reads what a server wrote before it reset the stream, as a Go client does (containerd resets after the status)', async () => {
+    const { client, accepted } = session();
+    const stream = client.openStream({ streamType: 'error' });
+    await expect.poll(() => accepted.length).toBe(1);
+    accepted[0]!.write('{"status":"Failure"}', () => accepted[0]!.reset());
+    expect(await text(stream)).toBe('{"status":"Failure"}');
+    expect(stream.resetByPeer).toBe(true);
+    client.close();
+  });
+
   it('refuses streams a server opens towards a client that takes none', async () => {
     const { client, server } = session();
     const pushed = server.openStream({ streamType: 'push' });

@@ -137,12 +137,18 @@ export class RemoteCommandError extends Error {
 }
 
 /**
- * The exit code the status on the error stream carries (v4 and later: a metav1.Status as JSON;
- * nothing at all counts as success). A failure without an exit code (the container is gone, the
- * runtime failed) throws a RemoteCommandError with the server's message.
+ * The exit code the status on the error stream carries. From v4 on it is a metav1.Status as JSON,
+ * always written, so none at all means the session broke before the command ended; before v4 only
+ * a failure is written, as text. A failure without an exit code (the container is gone, the runtime
+ * failed) throws a RemoteCommandError with the server's message.
  */
-export function exitCodeFromStatus(text: string): number {
-  if (text.trim() === '') return 0;
+export function exitCodeFromStatus(text: string, protocol = REMOTECOMMAND_V4): number {
+  if (text.trim() === '') {
+    if (spdyProtocolVersion(protocol) >= 4) {
+      throw new RemoteCommandError('the streaming connection closed before the command ended');
+    }
+    return 0;
+  }
   let status: Partial<CommandStatus>;
   try {
     status = JSON.parse(text) as Partial<CommandStatus>;

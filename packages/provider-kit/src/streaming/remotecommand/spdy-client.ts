@@ -23,7 +23,7 @@ export async function remoteCommandOverSpdy(
   options: RemoteCommandClientOptions,
 ): Promise<number> {
   const { signal } = options;
-  const { connection } = await dialSpdy(url, {
+  const { connection, protocol } = await dialSpdy(url, {
     ...options,
     protocols: options.protocols ?? [REMOTECOMMAND_V5, REMOTECOMMAND_V4],
   });
@@ -33,6 +33,8 @@ export async function remoteCommandOverSpdy(
     // The order of the kubelet's own client: error first, then the stdio streams, then resize.
     const error = connection.openStream({ streamType: 'error' });
     const status = readText(error);
+    // Awaited below; a failure before that must not count as unhandled.
+    status.catch(() => undefined);
     const stdin = io.stdin ? connection.openStream({ streamType: 'stdin' }) : undefined;
     const outputs: Promise<void>[] = [];
     if (io.stdout) outputs.push(copyInto(connection.openStream({ streamType: 'stdout' }), io.stdout));
@@ -47,7 +49,7 @@ export async function remoteCommandOverSpdy(
       await Promise.all(outputs);
       const text = await status;
       signal.throwIfAborted();
-      return exitCodeFromStatus(text);
+      return exitCodeFromStatus(text, protocol);
     } finally {
       if (stdin) io.stdin?.unpipe(stdin);
     }

@@ -40,6 +40,8 @@ export async function remoteCommandOverWebSocket(
   const stdin = io.stdin ? channels.writable(RemoteCommandChannel.Stdin, { closeOnEnd: true }) : undefined;
   try {
     const status = readText(channels.readable(RemoteCommandChannel.Error));
+    // Awaited below; a failure before that must not count as unhandled.
+    status.catch(() => undefined);
     const outputs = [copyInto(channels.readable(RemoteCommandChannel.Stdout), io.stdout)];
     if (!io.tty) outputs.push(copyInto(channels.readable(RemoteCommandChannel.Stderr), io.stderr));
     if (io.tty && io.resize)
@@ -50,7 +52,7 @@ export async function remoteCommandOverWebSocket(
     await Promise.all(outputs);
     const text = await status;
     signal.throwIfAborted();
-    return exitCodeFromStatus(text);
+    return exitCodeFromStatus(text, ws.protocol);
   } catch (err) {
     throw signal.aborted ? abortError(signal) : err;
   } finally {

@@ -186,7 +186,7 @@ export class SpdyConnection implements StreamHost {
     }
     if (this.peerGone !== undefined) {
       // The peer half-closing is the end of the session for SPDY's purposes: finish ours too.
-      this.terminate(this.peerGone);
+      this.terminate(this.peerGone, true, true);
       this.outbound.push({ end: true });
       void this.flush();
       return;
@@ -197,7 +197,7 @@ export class SpdyConnection implements StreamHost {
   private afterDecode(frame: SpdyFrame | undefined, error?: unknown): void {
     this.decoding = false;
     if (this.signal.aborted) {
-      if (this.peerGone !== undefined) this.terminate(this.peerGone);
+      if (this.peerGone !== undefined) this.terminate(this.peerGone, true, true);
       return;
     }
     if (error !== undefined) {
@@ -233,14 +233,14 @@ export class SpdyConnection implements StreamHost {
         if (frame.fin) this.streams.get(frame.streamId)?.receiveFin();
         return;
       case 'rst_stream':
-        this.streams.get(frame.streamId)?.receiveReset();
+        this.streams.get(frame.streamId)?.receiveReset(this.client);
         return;
       case 'ping':
         // A client's pings have odd ids, a server's even ones: echo the peer's, never our own.
         if (frame.id % 2 === (this.client ? 0 : 1)) this.enqueue(this.codec.encode(frame));
         return;
       case 'goaway':
-        this.terminate('client sent GOAWAY');
+        this.terminate('peer sent GOAWAY', true, true);
         this.socket.end();
         return;
       case 'syn_reply':
@@ -429,7 +429,12 @@ export class SpdyConnection implements StreamHost {
 
   // ---- teardown --------------------------------------------------------------------------------
 
-  private terminate(reason: string, destroyStreams = true): void {
+  /**
+   * Ends the session. A client whose server closed it (GOAWAY, or the end of the socket) reads that
+   * as the end of what each stream was sending, as a server closes the session once it wrote the
+   * command's status; anything else cuts the streams off.
+   */
+  private terminate(reason: string, destroyStreams = true, peerClosed = false): void {
     if (!this.signal.aborted) {
       this.logger.debug('spdy: session ended', { reason });
       this.closeController.abort(new Error(reason));
@@ -440,7 +445,8 @@ export class SpdyConnection implements StreamHost {
       setTimeout(() => this.socket.destroy(), SOCKET_LINGER_MS).unref();
     }
     if (!destroyStreams) return;
-    for (const stream of [...this.streams.values()]) stream.connectionClosed();
+    const graceful = peerClosed && this.client;
+    for (const stream of [...this.streams.values()]) stream.connectionClosed(graceful);
     this.streams.clear();
     this.congestedStreams.clear();
     if (this.socket.destroyed) this.codec.close();
