@@ -7,9 +7,9 @@ import {
   type TaskDefinition,
 } from '@aws-sdk/client-ecs';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import type { BackendCaller } from '@vkubelet/provider-kit';
+import type { BackendCaller, PodIdentity } from '@vkubelet/provider-kit';
 
-import { identityFromTags, type PodIdentity } from './identity.js';
+import { identityFromTags } from './identity.js';
 
 /** ECS accepts at most this many tasks per DescribeTasks call. */
 export const DESCRIBE_BATCH = 100;

@@ -41,19 +41,12 @@ export const fargateConfigSchema = z
     executionRoleArn: arn
       .optional()
       .meta({ description: 'role ECS pulls images and writes logs with; required with logGroup' }),
-    taskRoleArn: arn
-      .optional()
-      .meta({
-        description: 'default role of the tasks; the pod annotation iam.amazonaws.com/role overrides it',
-      }),
-    logGroup: z
-      .string()
-      .min(1)
-      .max(512)
-      .optional()
-      .meta({
-        description: 'CloudWatch Logs group for container output; without it `kubectl logs` answers 501',
-      }),
+    taskRoleArn: arn.optional().meta({
+      description: 'default role of the tasks; the pod annotation iam.amazonaws.com/role overrides it',
+    }),
+    logGroup: z.string().min(1).max(512).optional().meta({
+      description: 'CloudWatch Logs group for container output; without it `kubectl logs` answers 501',
+    }),
     logStreamPrefix: z
       .string()
       .regex(/^[^:*]{1,256}$/, 'must not contain ":" or "*"')

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 
 import type { Tag } from '@aws-sdk/client-ecs';
+import type { PodIdentity } from '@vkubelet/provider-kit';
 
 /**
  * Tags on every task and task definition this provider creates. They are the only record of which
@@ -12,13 +13,6 @@ export const TAG = {
   name: 'vkubelet.io/pod-name',
   node: 'vkubelet.io/node',
 } as const;
-
-/** The identity of a pod as tasks carry it. */
-export interface PodIdentity {
-  namespace: string;
-  name: string;
-  uid: string;
-}
 
 const MAX_FAMILY = 255;
 
