@@ -1,13 +1,14 @@
 import { fileURLToPath } from 'node:url';
 
 import { startContainerd, type Containerd } from '@vkubelet/containerd';
-import { noopLogger, noopMeter, type Provider } from '@vkubelet/provider-kit';
+import type { Provider } from '@vkubelet/provider-kit';
 import { ALL_CAPABILITIES, runConformance } from '@vkubelet/provider-kit/conformance';
+import { fakeProviderContext } from '@vkubelet/provider-kit/testing';
 import { afterAll, beforeAll } from 'vitest';
 
-import { parseCriConfig } from '../../src/config.js';
 import { CriClient } from '../../src/cri/client.js';
 import { LABEL_NODE } from '../../src/labels.js';
+import { plugin } from '../../src/plugin.js';
 import { CriProvider } from '../../src/provider.js';
 
 const nodeName = 'vk-cri-conformance';
@@ -26,30 +27,14 @@ afterAll(async () => {
 });
 
 async function criProvider(): Promise<Provider> {
-  const config = parseCriConfig({
+  const config = plugin.parseConfig({
     runtimeEndpoint: containerd.endpoint,
     podRoot: containerd.podRoot,
     cgroupParent: containerd.cgroupParent,
     statusIntervalMs: 200,
     backoff: { initialMs: 500, maxMs: 2_000 },
   });
-  return CriProvider.create(
-    {
-      nodeName,
-      operatingSystem: 'linux',
-      internalIP: '127.0.0.1',
-      daemonPort: 10250,
-      clusterDomain: 'cluster.local',
-      resources: {
-        getConfigMap: async () => undefined,
-        getSecret: async () => undefined,
-        listServices: async () => [],
-      },
-      logger: noopLogger,
-      metrics: noopMeter,
-    },
-    config,
-  );
+  return CriProvider.create(fakeProviderContext({ nodeName, internalIP: '127.0.0.1' }), config);
 }
 
 /** Sandboxes and containers of this node still in containerd. */
