@@ -32,20 +32,28 @@ function metaOf(schema: AnySchema): ConfigFieldMeta {
   return (z.globalRegistry.get(schema) as ConfigFieldMeta | undefined) ?? {};
 }
 
-function leafType(schema: AnySchema, format: string | undefined): string {
-  if (format) return format;
-  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as {
-    type?: string | string[];
-    enum?: unknown[];
-    items?: { type?: string | string[] };
-    const?: unknown;
-  };
+interface JsonSchemaNode {
+  type?: string | string[];
+  enum?: unknown[];
+  items?: JsonSchemaNode;
+  const?: unknown;
+  anyOf?: JsonSchemaNode[];
+  oneOf?: JsonSchemaNode[];
+}
+
+function typeName(json: JsonSchemaNode): string {
   if (json.enum) return json.enum.map(value => JSON.stringify(value)).join(' | ');
   if (json.const !== undefined) return JSON.stringify(json.const);
-  const types = (type: string | string[] | undefined): string =>
-    (Array.isArray(type) ? type : [type ?? 'any']).join(' | ');
-  if (json.type === 'array') return `${types(json.items?.type)}[]`;
-  return types(json.type);
+  const alternatives = json.anyOf ?? json.oneOf;
+  if (alternatives) return [...new Set(alternatives.map(typeName))].join(' | ');
+  if (json.type === 'array') return `${json.items ? typeName(json.items) : 'any'}[]`;
+  return (Array.isArray(json.type) ? json.type : [json.type ?? 'any']).join(' | ');
+}
+
+function leafType(schema: AnySchema, format: string | undefined): string {
+  return (
+    format ?? typeName(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchemaNode)
+  );
 }
 
 function collect(schema: AnySchema, path: string, out: ConfigField[]): void {

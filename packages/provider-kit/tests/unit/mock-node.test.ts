@@ -1,5 +1,5 @@
 import type { V1Node } from '@kubernetes/client-node';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,6 +53,11 @@ describe('mock node and plugin', () => {
     const provider = (await mockPlugin.create(context(path))) as MockProvider;
     expect(provider.settings).toMatchObject({ cpu: '20', memory: '100Gi', pods: '20' });
     expect(((await mockPlugin.create(context())) as MockProvider).settings.cpu).toBe('20');
+  });
+
+  it('documents its options in the README, generated from the schema', async () => {
+    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain(mockPlugin.configReference());
   });
 
   it('reads YAML as well as JSON', async () => {
