@@ -2,9 +2,9 @@ import { constants, createInflate } from 'node:zlib';
 
 import { describe, expect, it } from 'vitest';
 
-import { FrameSplitter, SpdyCodec, type RawFrame } from '../../src/streaming/spdy/codec.js';
-import { SPDY3_HEADER_DICTIONARY } from '../../src/streaming/spdy/dictionary.js';
-import { headersFrom, SpdyProtocolError, type SpdyFrame } from '../../src/streaming/spdy/frames.js';
+import { FrameSplitter, SpdyCodec, type RawFrame } from '../../../src/streaming/spdy/codec.js';
+import { SPDY3_HEADER_DICTIONARY } from '../../../src/streaming/spdy/dictionary.js';
+import { headersFrom, SpdyProtocolError, type SpdyFrame } from '../../../src/streaming/spdy/frames.js';
 
 /**
  * Frames written by Go's SPDY framer (github.com/moby/spdystream/spdy v0.5.1, the one client-go and

@@ -1,13 +1,13 @@
 import type { V1Container, V1ContainerState, V1Pod, V1PodStatus } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 
-import { apiEqual } from '../../src/equal.js';
+import { apiEqual } from '../../../src/equal.js';
 import {
   buildPodStatus,
   goneObservation,
   type ContainerObservation,
   type PodObservation,
-} from '../../src/status/index.js';
+} from '../../../src/status/index.js';
 
 const T0 = new Date('2026-01-01T00:00:00Z');
 const T1 = new Date('2026-01-01T00:01:00Z');

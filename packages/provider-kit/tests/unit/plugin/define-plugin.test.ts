@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
-import { definePlugin, isInvalidInput, quantitySchema, type Provider } from '../../src/index.js';
-import { fakeProviderContext } from '../../src/testing/index.js';
+import { definePlugin, isInvalidInput, quantitySchema, type Provider } from '../../../src/index.js';
+import { fakeProviderContext } from '../../../src/testing/index.js';
 
 const schema = z
   .object({

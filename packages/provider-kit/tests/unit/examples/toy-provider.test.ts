@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import type { V1Node } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { CONFORMANCE_CHECKS, runConformanceChecks } from '../../src/conformance/index.js';
-import { isInvalidInput } from '../../src/index.js';
-import { fakeProviderContext } from '../../src/testing/index.js';
+import { CONFORMANCE_CHECKS, runConformanceChecks } from '../../../src/conformance/index.js';
+import { isInvalidInput } from '../../../src/index.js';
+import { fakeProviderContext } from '../../../src/testing/index.js';
 import { connectToyCloud } from './toy-cloud.js';
 import { plugin, ToyProvider, toyConfigSchema } from './toy-provider.js';
 
@@ -19,7 +19,7 @@ afterAll(async () => {
 
 describe('the guide’s example provider', () => {
   it('is the code the README shows, verbatim', async () => {
-    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8');
     const source = await readFile(new URL('./toy-provider.ts', import.meta.url), 'utf8');
     const shown = source.replace(/^\/\/ eslint-disable-next-line.*\n/m, '');
     expect(readme).toContain(`\`\`\`ts\n${shown}\`\`\``);
@@ -93,7 +93,7 @@ describe('the example’s plugin', () => {
 
   it('documents its config from the schema, in the guide', async () => {
     expect(plugin.configReference()).toContain('`TOY_QUOTA_CPU`');
-    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8');
     expect(readme).toContain(plugin.configReference());
   });
 });

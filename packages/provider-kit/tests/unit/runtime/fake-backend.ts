@@ -1,6 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
 
-import type { CallOptions, PodBackend, PodObservation, TrackedPod } from '../../src/index.js';
+import type { CallOptions, PodBackend, PodObservation, TrackedPod } from '../../../src/index.js';
 
 /** A backend object as the fake keeps it. */
 export interface Box {

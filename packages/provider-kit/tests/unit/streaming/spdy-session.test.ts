@@ -2,7 +2,7 @@ import { duplexPair } from 'node:stream';
 
 import { describe, expect, it } from 'vitest';
 
-import { headerValue, SpdyConnection, type SpdyStream } from '../../src/streaming/index.js';
+import { headerValue, SpdyConnection, type SpdyStream } from '../../../src/streaming/index.js';
 
 function session(): { client: SpdyConnection; server: SpdyConnection; accepted: SpdyStream[] } {
   const [a, b] = duplexPair();

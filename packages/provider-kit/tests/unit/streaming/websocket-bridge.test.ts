@@ -5,7 +5,7 @@ import { PassThrough, Readable, Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 
-import { bridgeWebSocket, dialWebSocket, type MessageProtocol } from '../../src/streaming/index.js';
+import { bridgeWebSocket, dialWebSocket, type MessageProtocol } from '../../../src/streaming/index.js';
 
 /** Nomad's exec protocol: JSON frames, data in base64. */
 const nomadLike: MessageProtocol = {

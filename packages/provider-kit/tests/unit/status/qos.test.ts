@@ -1,7 +1,7 @@
 import type { V1Pod, V1ResourceRequirements } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 
-import { podQOSClass } from '../../src/status/index.js';
+import { podQOSClass } from '../../../src/status/index.js';
 
 function pod(containers: V1ResourceRequirements[], init: V1ResourceRequirements[] = []): V1Pod {
   return {

@@ -1,13 +1,13 @@
 import { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
-import { noopLogger } from '../../src/index.js';
+import { noopLogger } from '../../../src/index.js';
 import { describe, expect, it, vi } from 'vitest';
 
-import { FrameSplitter, SpdyCodec } from '../../src/streaming/spdy/codec.js';
-import { SpdyConnection } from '../../src/streaming/spdy/connection.js';
-import { headersFrom, type SpdyFrame } from '../../src/streaming/spdy/frames.js';
-import type { SpdyStream } from '../../src/streaming/spdy/stream.js';
+import { FrameSplitter, SpdyCodec } from '../../../src/streaming/spdy/codec.js';
+import { SpdyConnection } from '../../../src/streaming/spdy/connection.js';
+import { headersFrom, type SpdyFrame } from '../../../src/streaming/spdy/frames.js';
+import type { SpdyStream } from '../../../src/streaming/spdy/stream.js';
 
 /** An in-memory socket whose peer can stop reading (`blocked`), like a slow client over TCP. */
 class FakeSocket extends Duplex {

@@ -1,7 +1,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 
-import type { LogItem } from '../../src/index.js';
-import { parseMockSettings, PodRuntime, type ContainerRun } from '../../src/mock/index.js';
+import type { LogItem } from '../../../src/index.js';
+import { parseMockSettings, PodRuntime, type ContainerRun } from '../../../src/mock/index.js';
 
 /*
  * A stand-in for a container cloud's API (think ECS, ACI or ECI), for the guide's example provider:

@@ -8,7 +8,7 @@ import {
   NotFoundError,
   ProviderRuntime,
   type TrackedPod,
-} from '../../src/index.js';
+} from '../../../src/index.js';
 import { call, FakeBackend, gate, pod, type Box } from './fake-backend.js';
 
 const runtimes: ProviderRuntime<Box>[] = [];
