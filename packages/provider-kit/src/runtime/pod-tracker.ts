@@ -1,6 +1,6 @@
 import type { V1Pod, V1PodStatus } from '@kubernetes/client-node';
 
-import { apiEqual } from '../equal.js';
+import { jsonEqual } from '../json-equal.js';
 import { InvalidInputError, NotFoundError } from '../errdefs/index.js';
 import { noopLogger, type Logger } from '../logger.js';
 import type { PodRef } from '../provider.js';
@@ -74,7 +74,7 @@ export interface PodTrackerOptions<S> {
 /**
  * The pods a provider runs: records keyed by UID, as backends key them, and found by
  * namespace/name in O(1) (the newest pod of that name). Reports a pod through `notifyPods` only when
- * its status really changed (`apiEqual`), and runs at most one create per UID at a time.
+ * its status really changed (`jsonEqual`), and runs at most one create per UID at a time.
  */
 export class PodTracker<S> {
   private readonly byUid = new Map<string, PodRecord<S>>();
@@ -205,7 +205,7 @@ export class PodTracker<S> {
 
   private rebuild(record: PodRecord<S>, previous: V1PodStatus | undefined): void {
     const status = this.options.status(record, previous);
-    if (apiEqual(status, record.status)) return;
+    if (jsonEqual(status, record.status)) return;
     record.status = status;
     this.emit(record);
   }

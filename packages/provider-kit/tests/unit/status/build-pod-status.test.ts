@@ -1,7 +1,7 @@
 import type { V1Container, V1ContainerState, V1Pod, V1PodStatus } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 
-import { apiEqual } from '../../../src/equal.js';
+import { jsonEqual } from '../../../src/json-equal.js';
 import {
   buildPodStatus,
   goneObservation,
@@ -349,7 +349,7 @@ describe('buildPodStatus: conditions (the kubelet status.Generate*Condition)', (
     expect(time(runningStatus, 'Ready')).toEqual(NOW);
     expect(time(runningStatus, 'Initialized')).toEqual(T1);
     const again = buildPodStatus(p, { containers: [c('app', running())] }, { previous: runningStatus });
-    expect(apiEqual(again, runningStatus)).toBe(true);
+    expect(jsonEqual(again, runningStatus)).toBe(true);
   });
 });
 
