@@ -8,8 +8,8 @@ import { afterAll, beforeAll } from 'vitest';
 
 import { CriClient } from '../../src/cri/client.js';
 import { LABEL_NODE } from '../../src/labels.js';
-import { plugin } from '../../src/plugin.js';
 import { CriProvider } from '../../src/provider.js';
+import { testConfig } from './harness.js';
 
 const nodeName = 'vk-cri-conformance';
 const image = 'vkubelet.test/busybox:1';
@@ -27,14 +27,10 @@ afterAll(async () => {
 });
 
 async function criProvider(): Promise<Provider> {
-  const config = plugin.parseConfig({
-    runtimeEndpoint: containerd.endpoint,
-    podRoot: containerd.podRoot,
-    cgroupParent: containerd.cgroupParent,
-    statusIntervalMs: 200,
-    backoff: { initialMs: 500, maxMs: 2_000 },
-  });
-  return CriProvider.create(fakeProviderContext({ nodeName, internalIP: '127.0.0.1' }), config);
+  return CriProvider.create(
+    fakeProviderContext({ nodeName, internalIP: '127.0.0.1' }),
+    testConfig(containerd),
+  );
 }
 
 /** Sandboxes and containers of this node still in containerd. */

@@ -6,6 +6,7 @@ import type { V1ConfigMap, V1Pod, V1Secret } from '@kubernetes/client-node';
 import { startContainerd, type Containerd } from '@vkubelet/containerd';
 import { fakeProviderContext } from '@vkubelet/provider-kit/testing';
 
+import type { CriConfig } from '../../src/config.js';
 import { plugin } from '../../src/plugin.js';
 import { CriProvider } from '../../src/provider.js';
 
@@ -20,6 +21,17 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
+/** The provider's config for a private containerd, with a short sync interval and back-off. */
+export function testConfig(containerd: Containerd): CriConfig {
+  return plugin.parseConfig({
+    runtimeEndpoint: containerd.endpoint,
+    podRoot: containerd.podRoot,
+    cgroupParent: containerd.cgroupParent,
+    statusIntervalMs: 200,
+    backoff: { initialMs: 500, maxMs: 2_000 },
+  });
+}
+
 /** A private containerd plus a provider on it, with an in-memory ResourceLister. */
 export async function startHarness(): Promise<Harness> {
   const containerd = await startContainerd();
@@ -27,13 +39,7 @@ export async function startHarness(): Promise<Harness> {
   const updates: V1Pod[] = [];
   const context = fakeProviderContext({ nodeName, internalIP: '127.0.0.1' });
   const { configMaps, secrets } = context;
-  const config = plugin.parseConfig({
-    runtimeEndpoint: containerd.endpoint,
-    podRoot: containerd.podRoot,
-    cgroupParent: containerd.cgroupParent,
-    statusIntervalMs: 200,
-    backoff: { initialMs: 500, maxMs: 2_000 },
-  });
+  const config = testConfig(containerd);
   const newProvider = async (): Promise<CriProvider> => {
     const provider = await CriProvider.create(context, config);
     provider.notifyPods(pod => updates.push(pod));

@@ -1,4 +1,4 @@
-import { PassThrough, Readable, Writable } from 'node:stream';
+import { Duplex, PassThrough, Readable } from 'node:stream';
 
 import {
   portForwardOverSpdy,
@@ -8,13 +8,8 @@ import {
 } from '@vkubelet/provider-kit/streaming';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import {
-  serveRemoteCommand,
-  servePortForward,
-  type RemoteCommandRequest,
-  type RemoteCommandRunner,
-} from '../../../src/streaming/index.js';
-import { startUpgradeServer, testOptions, until } from './support/server.js';
+import type { RemoteCommandRequest, RemoteCommandRunner } from '../../../src/streaming/index.js';
+import { closeServers, Collect, serveExec, servePortForwardWith, until } from './support/server.js';
 
 /*
  * The clients providers use to reach a backend's streaming server (provider-kit) against the
@@ -22,26 +17,11 @@ import { startUpgradeServer, testOptions, until } from './support/server.js';
  * channel framing, so they must agree on every protocol detail.
  */
 
-let closeServer: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await closeServer?.();
-  closeServer = undefined;
-});
+afterEach(closeServers);
 
-async function serveExec(request: RemoteCommandRequest, run: RemoteCommandRunner): Promise<string> {
-  const server = await startUpgradeServer((req, socket, head) =>
-    serveRemoteCommand(req, socket, head, request, run, testOptions()),
-  );
-  closeServer = server.close;
-  return `http://127.0.0.1:${server.port}/exec`;
-}
-
-class Collect extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _e: BufferEncoding, callback: () => void): void {
-    this.text += chunk.toString();
-    callback();
-  }
+/** The exec URL of a loopback kubelet streaming server running `run`. */
+async function execUrl(request: RemoteCommandRequest, run: RemoteCommandRunner): Promise<string> {
+  return `http://127.0.0.1:${await serveExec(request, run)}/exec`;
 }
 
 const signal = (): AbortSignal => AbortSignal.timeout(20_000);
@@ -53,7 +33,7 @@ const clients = [
 
 describe.each(clients)('remote command client over %s', (_name, client) => {
   it('copies stdin to the end (half-close), stdout and stderr, and returns the exit code', async () => {
-    const url = await serveExec({ stdin: true, stdout: true, stderr: true, tty: false }, async io => {
+    const url = await execUrl({ stdin: true, stdout: true, stderr: true, tty: false }, async io => {
       let input = '';
       for await (const chunk of io.stdin!) input += String(chunk);
       io.stdout!.write(`got ${input}`);
@@ -76,7 +56,7 @@ describe.each(clients)('remote command client over %s', (_name, client) => {
 
   it('forwards terminal resizes and reports a failure that is not an exit code', async () => {
     const sizes: string[] = [];
-    const url = await serveExec({ stdin: false, stdout: true, stderr: false, tty: true }, async io => {
+    const url = await execUrl({ stdin: false, stdout: true, stderr: false, tty: true }, async io => {
       for await (const size of io.resize!) {
         sizes.push(`${size.width}x${size.height}`);
         if (sizes.length === 2) break;
@@ -96,7 +76,7 @@ describe.each(clients)('remote command client over %s', (_name, client) => {
   it('holds the server back while the caller does not read stdout, and loses nothing', async () => {
     const total = 64 * 1024 * 1024;
     let produced = 0;
-    const url = await serveExec({ stdin: false, stdout: true, stderr: false, tty: false }, async io => {
+    const url = await execUrl({ stdin: false, stdout: true, stderr: false, tty: false }, async io => {
       const chunk = Buffer.alloc(64 * 1024, 7);
       while (produced < total) {
         produced += chunk.length;
@@ -118,7 +98,7 @@ describe.each(clients)('remote command client over %s', (_name, client) => {
 
   it('ends the session and rejects when the caller aborts', async () => {
     let runnerSignal: AbortSignal | undefined;
-    const url = await serveExec({ stdin: false, stdout: true, stderr: false, tty: false }, async (_io, s) => {
+    const url = await execUrl({ stdin: false, stdout: true, stderr: false, tty: false }, async (_io, s) => {
       runnerSignal = s;
       await new Promise(resolve => s.addEventListener('abort', resolve));
       return 0;
@@ -134,62 +114,36 @@ describe.each(clients)('remote command client over %s', (_name, client) => {
 
 describe('port-forward client over SPDY', () => {
   it('carries one connection both ways, half-closing each direction', async () => {
-    const server = await startUpgradeServer((req, socket, head) =>
-      servePortForward(
-        req,
-        socket,
-        head,
-        async (port, stream) => {
-          let text = '';
-          for await (const chunk of stream) text += String(chunk);
-          stream.end(`port ${port} got ${text}`);
-        },
-        testOptions(),
-      ),
-    );
-    closeServer = server.close;
-    const local = new PassThrough();
+    const port = await servePortForwardWith(async (forwarded, stream) => {
+      let text = '';
+      for await (const chunk of stream) text += String(chunk);
+      stream.end(`port ${forwarded} got ${text}`);
+    });
+    // The caller's side of the forwarded connection: what it writes goes out, what comes back is kept.
     const received = new Collect();
-    const duplex = Object.assign(new PassThrough(), {});
-    // The caller's side: what it writes goes out, what comes back is collected.
-    const stream = new (await import('node:stream')).Duplex({
+    const stream = new Duplex({
       read() {},
-      write(chunk: Buffer, _e, callback) {
-        received.write(chunk);
-        callback();
-      },
-      final(callback) {
-        callback();
+      write(chunk: Buffer, _encoding, callback) {
+        received.write(chunk, callback);
       },
     });
-    local.on('data', (chunk: Buffer) => stream.push(chunk));
-    local.on('end', () => stream.push(null));
-    void duplex;
-    const done = portForwardOverSpdy(`http://127.0.0.1:${server.port}/portForward`, 8080, stream, {
+    const done = portForwardOverSpdy(`http://127.0.0.1:${port}/portForward`, 8080, stream, {
       signal: signal(),
     });
-    local.end('hello');
+    stream.push('hello');
+    stream.push(null);
     await done;
     expect(received.text).toBe('port 8080 got hello');
   });
 
   it('rejects with the error the server reports', async () => {
-    const server = await startUpgradeServer((req, socket, head) =>
-      servePortForward(
-        req,
-        socket,
-        head,
-        async () => {
-          throw new Error('connection refused');
-        },
-        testOptions(),
-      ),
-    );
-    closeServer = server.close;
+    const port = await servePortForwardWith(async () => {
+      throw new Error('connection refused');
+    });
     const stream = new PassThrough();
     stream.end();
     await expect(
-      portForwardOverSpdy(`http://127.0.0.1:${server.port}/portForward`, 81, stream, { signal: signal() }),
+      portForwardOverSpdy(`http://127.0.0.1:${port}/portForward`, 81, stream, { signal: signal() }),
     ).rejects.toThrow('port-forward to 81: error forwarding port 81: connection refused');
   });
 });
