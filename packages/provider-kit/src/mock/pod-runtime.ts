@@ -7,7 +7,12 @@ import type {
 } from '@kubernetes/client-node';
 
 import { copyApiObject } from '../copy.js';
-import { buildPodStatus, KUBELET_CONDITIONS, type ContainerObservation } from '../status/index.js';
+import {
+  buildPodStatus,
+  KUBELET_CONDITIONS,
+  type ContainerObservation,
+  type PodObservation,
+} from '../status/index.js';
 import { containerProgram, type ContainerProgram } from './behaviour.js';
 import { ContainerLog } from './container-log.js';
 import type { MockSettings } from './options.js';
@@ -198,41 +203,50 @@ export class PodRuntime {
 
   /** The pod's status, built by the kubelet's rules from the containers' states. */
   status(): V1PodStatus {
-    const observe = (run: ContainerRun): ContainerObservation => ({
-      name: run.spec.name,
-      image: run.image,
-      imageID: `mock://${run.image}`,
-      containerID: `mock://${this.uid}/${run.spec.name}`,
-      ready: run.ready,
-      restartCount: run.restartCount,
-      // Copies: a snapshot handed out must not change with the run.
-      state: copyApiObject(run.state),
-      ...(run.lastState ? { lastState: copyApiObject(run.lastState) } : {}),
-    });
+    const apps: ContainerObservation[] = [];
+    const inits: ContainerObservation[] = [];
+    for (const run of this.containers.values()) {
+      const observed: ContainerObservation = {
+        name: run.spec.name,
+        image: run.image,
+        imageID: `mock://${run.image}`,
+        containerID: `mock://${this.uid}/${run.spec.name}`,
+        ready: run.ready,
+        restartCount: run.restartCount,
+        // Copies: a snapshot handed out must not change with the run.
+        state: copyApiObject(run.state),
+      };
+      if (run.lastState) observed.lastState = copyApiObject(run.lastState);
+      (run.init ? inits : apps).push(observed);
+    }
     const stopped = this.stopper.signal.aborted;
+    const observation: PodObservation = {
+      containers: apps,
+      initContainers: inits,
+      podIPs: this.ipAssigned ? [this.hooks.podIP] : [],
+      sandboxReady: this.ipAssigned && !stopped,
+      stopped,
+    };
+    if (this.startTime) observation.startTime = this.startTime;
     const verdict = this.verdict;
-    const status = buildPodStatus(
-      this.pod,
-      {
-        containers: this.appContainers().map(observe),
-        initContainers: this.initContainers().map(observe),
-        podIPs: this.ipAssigned ? [this.hooks.podIP] : [],
-        sandboxReady: this.ipAssigned && !stopped,
-        ...(this.startTime ? { startTime: this.startTime } : {}),
-        stopped,
-        ...(verdict?.phase ? { phase: verdict.phase } : {}),
-        ...(verdict ? { reason: verdict.reason } : {}),
-        ...(verdict?.message ? { message: verdict.message } : {}),
-      },
-      {
-        previous: this.phase ? { phase: this.phase, conditions: this.previousConditions() } : undefined,
-        hostIP: this.ipAssigned ? this.hooks.hostIP : undefined,
-      },
-    );
+    if (verdict) {
+      if (verdict.phase) observation.phase = verdict.phase;
+      observation.reason = verdict.reason;
+      if (verdict.message) observation.message = verdict.message;
+    }
+    const status = buildPodStatus(this.pod, observation, {
+      previous: this.phase ? { phase: this.phase, conditions: this.previousConditions() } : undefined,
+      hostIP: this.ipAssigned ? this.hooks.hostIP : undefined,
+    });
     this.phase = status.phase;
     const conditions = status.conditions ?? [];
-    this.conditionBits = conditions.reduce((bits, c, i) => (c.status === 'True' ? bits | (1 << i) : bits), 0);
-    this.conditionTimes = conditions.map(c => new Date(c.lastTransitionTime ?? 0).getTime());
+    let bits = 0;
+    for (let i = 0; i < conditions.length; i++) if (conditions[i]!.status === 'True') bits |= 1 << i;
+    this.conditionBits = bits;
+    // An array of exactly five numbers, however the conditions' times are typed.
+    this.conditionTimes = conditions.map(({ lastTransitionTime: time }) =>
+      time instanceof Date ? time.getTime() : new Date(time ?? 0).getTime(),
+    );
     return status;
   }
 

@@ -124,8 +124,14 @@ function containerStatus(
   return status;
 }
 
-function byName(list: readonly ContainerObservation[] | undefined): Map<string, ContainerObservation> {
-  return new Map((list ?? []).map(observed => [observed.name, observed]));
+/** The observation of a container by name (pods have a handful of containers: a scan beats a map). */
+function observationOf(
+  list: readonly ContainerObservation[] | undefined,
+  name: string,
+): ContainerObservation | undefined {
+  if (!list) return undefined;
+  for (const observed of list) if (observed.name === name) return observed;
+  return undefined;
 }
 
 /**
@@ -145,17 +151,16 @@ export function buildPodStatus(
   const initSpecs = spec.initContainers ?? [];
   const defaultReason = initSpecs.length > 0 ? 'PodInitializing' : 'ContainerCreating';
   const statuses = new Map<string, V1ContainerStatus>();
-  const initObserved = byName(observed.initContainers);
   const initStatuses = initSpecs.map(container =>
-    containerStatus(container, initObserved.get(container.name), true, defaultReason),
+    containerStatus(container, observationOf(observed.initContainers, container.name), true, defaultReason),
   );
-  const appObserved = byName(observed.containers);
   const appStatuses = spec.containers.map(container =>
-    containerStatus(container, appObserved.get(container.name), false, defaultReason),
+    containerStatus(container, observationOf(observed.containers, container.name), false, defaultReason),
   );
-  for (const status of [...initStatuses, ...appStatuses]) statuses.set(status.name, status);
+  for (const status of initStatuses) statuses.set(status.name, status);
+  for (const status of appStatuses) statuses.set(status.name, status);
   // The kubelet lists app containers by name, init containers in spec order.
-  appStatuses.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  if (appStatuses.length > 1) appStatuses.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
   const stopped = observed.stopped === true;
   let phase: PodPhase = observed.phase ?? podPhase(spec, statuses, stopped);
