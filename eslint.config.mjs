@@ -79,6 +79,16 @@ export default tseslint.config(
     },
   },
   {
+    // Command entry points: plain JavaScript that any Node.js parses (they check the version before
+    // loading the TypeScript build), outside every tsconfig.
+    files: ['**/bin/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { process: 'readonly' },
+    },
+  },
+  {
     // Tests (and benchmarks) may use the test tooling; the libraries themselves may not.
     files: ['**/tests/**/*.ts', '**/bench/**/*.ts'],
     rules: {

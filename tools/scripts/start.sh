@@ -13,9 +13,9 @@ log "1/4 setup (Debian packages, Go, npm dependencies, control-plane binaries)"
 bash tools/scripts/setup.sh >&2
 
 export PATH="$repo/node_modules/.bin:$PATH" NX_DAEMON=false
-log "2/4 building the TypeScript packages (tsc -b)"
+log "2/4 building the TypeScript packages (nx run-many -t build, cached)"
 t0=$SECONDS
-tsc -b tsconfig.build.json
+nx run-many -t build --outputStyle=static >&2
 log "built in $((SECONDS - t0))s"
 
 state=$(mktemp -d)

@@ -1,4 +1,4 @@
-import { definePlugin, type ProviderContext } from '@vkubelet/provider-kit';
+import { definePlugin, InvalidInputError, type ProviderContext } from '@vkubelet/provider-kit';
 
 import { createAwsClients, type AwsClientOverrides } from './aws.js';
 import { fargateConfigSchema, type FargateConfig, type FargateConfigInput } from './config.js';
@@ -24,7 +24,7 @@ async function startProvider(
   } catch (err) {
     clients.ecs.destroy();
     clients.logs.destroy();
-    throw new Error(
+    throw new InvalidInputError(
       'no AWS region: set region in the fargate config, or AWS_REGION, or a region in ~/.aws/config',
       {
         cause: err,

@@ -15,4 +15,5 @@ export {
 } from './binaries.js';
 export { ComponentStartError } from './health.js';
 export { createCertificateAuthority, type CertificateAuthority, type PemPair } from './pki.js';
+export { freePort } from './ports.js';
 export { startLocalControlPlane, defaultLocalKubeconfigPath, type LocalControlPlane } from './local.js';

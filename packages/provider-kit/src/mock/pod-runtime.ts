@@ -42,6 +42,17 @@ export interface PodRuntimeHooks {
   hostIP: string;
   /** Called after every status change, with the runtime already updated. */
   changed(runtime: PodRuntime): void;
+  /**
+   * Decides whether a container that exited starts again: the delay in milliseconds, or undefined to
+   * let it rest. Without it the pod's restartPolicy decides, with `settings.restartDelayMs`. Backends
+   * with their own restart rules (Nomad's attempts per interval) plug them in here.
+   */
+  restartDelayMs?(run: ContainerRun, exitCode: number): number | undefined;
+  /**
+   * Keep what `exitContainer` needs to end a running container. It costs about 0.6 KB a running
+   * container that would otherwise hold nothing (`sleep infinity`), so it is off unless asked for.
+   */
+  exitable?: boolean;
 }
 
 /** The pod as the backend keeps it: a 10,000-pod node holds 10,000 of these. */
@@ -81,6 +92,8 @@ export class PodRuntime {
   private readonly stopper = new AbortController();
   private deadline: NodeJS.Timeout | undefined;
   private startup: NodeJS.Timeout | undefined;
+  /** How each running container's current run ends early, when `hooks.exitable` (see exitContainer). */
+  private exits: Map<ContainerRun, (exitCode: number) => void> | undefined;
 
   constructor(
     pod: V1Pod,
@@ -145,6 +158,19 @@ export class PodRuntime {
     this.terminate({ reason: 'MockProviderPodDeleted' }, 'MockProviderPodContainerDeleted', 0);
   }
 
+  /**
+   * Ends the current run of a container as if its process had exited with `exitCode` (a crash, an
+   * OOM kill): the restart policy then applies as for any exit. False when it is not running, or
+   * when the runtime was not made `exitable`.
+   */
+  exitContainer(name: string, exitCode: number): boolean {
+    const run = this.containers.get(name);
+    const exit = run && this.exits?.get(run);
+    if (!exit || this.stopped) return false;
+    exit(exitCode);
+    return true;
+  }
+
   /** Kills what still runs, as the kubelet does when activeDeadlineSeconds passes. */
   private exceedDeadline(): void {
     if (this.stopper.signal.aborted || this.terminal) return;
@@ -158,6 +184,7 @@ export class PodRuntime {
   /** Stops every container for good; the phase follows from their exit codes unless `verdict` sets it. */
   private terminate(verdict: Verdict, containerReason: string, exitCode: number): void {
     this.stopper.abort();
+    this.exits?.clear();
     clearTimeout(this.startup);
     const now = new Date();
     for (const run of this.containers.values()) {
@@ -327,19 +354,27 @@ export class PodRuntime {
   /** Runs a container until the restart policy lets it rest; `done(true)` when its last exit code was 0. */
   private runWithRestarts(run: ContainerRun, done: (succeeded: boolean) => void): void {
     this.runOnce(run, exitCode => {
-      const policy = this.pod.spec?.restartPolicy ?? 'Always';
-      // Init containers never restart after success, whatever the policy.
-      const restart =
-        policy === 'Always' ? !run.init || exitCode !== 0 : policy === 'OnFailure' && exitCode !== 0;
-      if (!restart) return done(exitCode === 0);
+      const delayMs = this.hooks.restartDelayMs
+        ? this.hooks.restartDelayMs(run, exitCode)
+        : this.policyRestartDelayMs(run, exitCode);
+      if (delayMs === undefined) return done(exitCode === 0);
       run.lastState = run.state;
       run.state = {
         waiting: { reason: 'CrashLoopBackOff', message: `back-off restarting ${run.spec.name}` },
       };
       run.restartCount++;
       this.hooks.changed(this);
-      this.after(this.hooks.settings.restartDelayMs, run, () => this.runWithRestarts(run, done));
+      this.after(delayMs, run, () => this.runWithRestarts(run, done));
     });
+  }
+
+  /** The kubelet's rule: restart per the pod's restartPolicy, after `settings.restartDelayMs`. */
+  private policyRestartDelayMs(run: ContainerRun, exitCode: number): number | undefined {
+    const policy = this.pod.spec?.restartPolicy ?? 'Always';
+    // Init containers never restart after success, whatever the policy.
+    const restart =
+      policy === 'Always' ? !run.init || exitCode !== 0 : policy === 'OnFailure' && exitCode !== 0;
+    return restart ? this.hooks.settings.restartDelayMs : undefined;
   }
 
   private runOnce(run: ContainerRun, exited: (exitCode: number) => void): void {
@@ -351,7 +386,17 @@ export class PodRuntime {
     this.hooks.changed(this);
     if (run.program.announceStart)
       log.write(`mock: container ${run.spec.name} started (restart ${run.restartCount})\n`);
+    const sleepsForMs = run.program.sleepsForMs;
+    // Only a script needs its own signal: exitContainer must stop it, not just the pod.
+    let scriptStop: AbortController | undefined;
+    let ended = false;
     const exit = (exitCode: number) => {
+      if (ended) return;
+      ended = true;
+      this.exits?.delete(run);
+      clearTimeout(run.timer);
+      run.timer = undefined;
+      scriptStop?.abort();
       log.close();
       run.state = {
         terminated: {
@@ -365,11 +410,15 @@ export class PodRuntime {
       this.hooks.changed(this);
       exited(exitCode);
     };
-    const sleepsForMs = run.program.sleepsForMs;
+    if (this.hooks.exitable) (this.exits ??= new Map()).set(run, exit);
     if (sleepsForMs === undefined) {
-      this.runStatements(run, log).then(
+      scriptStop = new AbortController();
+      this.runStatements(run, log, AbortSignal.any([this.stopper.signal, scriptStop.signal])).then(
         exitCode => this.guard(() => exit(exitCode)),
-        (err: unknown) => this.guard(() => this.fail(err)),
+        (err: unknown) =>
+          this.guard(() => {
+            if (!ended) this.fail(err);
+          }),
       );
     } else if (sleepsForMs !== Infinity) {
       this.sleepFor(run, Date.now() + sleepsForMs, () => exit(0));
@@ -377,8 +426,7 @@ export class PodRuntime {
     // `sleep infinity` waits for stop() with nothing pending.
   }
 
-  private async runStatements(run: ContainerRun, log: ContainerLog): Promise<number> {
-    const signal = this.stopper.signal;
+  private async runStatements(run: ContainerRun, log: ContainerLog, signal: AbortSignal): Promise<number> {
     const env: Array<[string, string]> = [['HOSTNAME', this.pod.metadata?.name ?? '']];
     for (const variable of run.spec.env ?? []) env.push([variable.name, variable.value ?? '']);
     try {
