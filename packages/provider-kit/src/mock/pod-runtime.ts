@@ -45,7 +45,8 @@ export interface PodRuntimeHooks {
   /**
    * Decides whether a container that exited starts again: the delay in milliseconds, or undefined to
    * let it rest. Without it the pod's restartPolicy decides, with `settings.restartDelayMs`. Backends
-   * with their own restart rules (Nomad's attempts per interval) plug them in here.
+   * with their own restart rules (Nomad's attempts per interval) plug them in here; give such pods
+   * restartPolicy Always, so their phase turns terminal only once the hook lets every container rest.
    */
   restartDelayMs?(run: ContainerRun, exitCode: number): number | undefined;
   /**
@@ -79,6 +80,8 @@ export class PodRuntime {
   readonly uid: string;
   readonly containers = new Map<string, ContainerRun>();
   private verdict: Verdict | undefined;
+  /** Every container has stopped for good: none will run again, whatever the restart policy says. */
+  private done = false;
   private startTime: Date | undefined;
   private ipAssigned = false;
   /**
@@ -246,7 +249,7 @@ export class PodRuntime {
       if (run.lastState) observed.lastState = copyApiObject(run.lastState);
       (run.init ? inits : apps).push(observed);
     }
-    const stopped = this.stopper.signal.aborted;
+    const stopped = this.stopper.signal.aborted || this.done;
     const observation: PodObservation = {
       containers: apps,
       initContainers: inits,
@@ -452,6 +455,7 @@ export class PodRuntime {
   /** Every container has stopped for good (the phase follows from their exit codes). */
   private finish(): void {
     if (this.stopper.signal.aborted) return;
+    this.done = true;
     this.clearDeadline();
     this.hooks.changed(this);
   }
