@@ -14,7 +14,7 @@ export interface StreamHost {
 }
 
 /**
- * One SPDY stream as a node Duplex: readable side = DATA from the client until its FIN, writable side
+ * One SPDY stream as a node Duplex: readable side = DATA from the peer until its FIN, writable side
  * = our DATA, `end()` sends FIN (half-close). `destroy()` before both sides finished sends RST_STREAM
  * CANCEL. A peer RST destroys the stream without an error event (so a provider that attached no
  * 'error' listener is not crashed by a client going away); `resetByPeer` tells why it closed.
@@ -39,7 +39,7 @@ export class SpdyStream extends Duplex {
     });
   }
 
-  /** True once the client sent FIN (or RST). */
+  /** True once the peer sent FIN (or RST). */
   get remoteClosed(): boolean {
     return this.remoteFinished;
   }
@@ -61,17 +61,42 @@ export class SpdyStream extends Duplex {
     this.maybeForget();
   }
 
-  /** @internal the peer reset the stream. */
-  receiveReset(): void {
+  /**
+   * @internal the peer reset the stream. With `keepData` (a client, whose server resets its streams
+   * once it has written everything, as Go's spdystream does) what arrived before is still read, then
+   * the stream ends, as a Go reader sees it; otherwise the stream is cut off at once.
+   */
+  receiveReset(keepData = false): void {
     this.resetByPeer = true;
+    const wasFinished = this.remoteFinished;
     this.remoteFinished = true;
     this.localFinished = true;
+    if (keepData && !this.readableEnded) {
+      if (!wasFinished) this.push(null);
+      this.once('end', () => this.destroy());
+      this.host.forget(this);
+      return;
+    }
     this.destroy();
   }
 
-  /** @internal the connection is gone; nothing more can be sent. */
-  connectionClosed(): void {
+  /**
+   * @internal the connection is gone; nothing more can be sent. `graceful`: the peer closed the
+   * session on purpose, which ends what it was sending on this stream.
+   */
+  connectionClosed(graceful = false): void {
     this.connectionGone = true;
+    // The peer closed the session: what it sent is read to its end, as after a FIN.
+    if (graceful && !this.remoteFinished) {
+      this.remoteFinished = true;
+      this.push(null);
+    }
+    // What the peer finished sending is still read to its end; anything else is cut off.
+    if (this.remoteFinished && !this.readableEnded) {
+      this.localFinished = true;
+      this.once('end', () => this.destroy());
+      return;
+    }
     this.destroy();
   }
 
@@ -86,7 +111,7 @@ export class SpdyStream extends Duplex {
 
   override _read(): void {
     this.host.congested(this, false);
-    // Window updates follow what the reader consumed, so a slow reader slows a flow-controlled client.
+    // Window updates follow what the reader consumed, so a slow reader slows a flow-controlled peer.
     const consumed = this.received - this.readableLength;
     const delta = consumed - this.acknowledged;
     if (delta >= DEFAULT_WINDOW_SIZE / 2 && !this.remoteFinished) {
@@ -96,12 +121,14 @@ export class SpdyStream extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    // Nothing more goes to a stream the peer reset.
+    if (this.resetByPeer) return callback();
     this.host.writeData(this.id, chunk, false, callback);
   }
 
   override _final(callback: (error?: Error | null) => void): void {
     this.localFinished = true;
-    if (this.connectionGone) return callback();
+    if (this.connectionGone || this.resetByPeer) return callback();
     this.host.writeData(this.id, Buffer.alloc(0), true, error => {
       this.maybeForget();
       callback(error);

@@ -1,17 +1,31 @@
 import type { Duplex } from 'node:stream';
 
-import type { Logger } from '@vkubelet/provider-kit';
-
+import { noopLogger, type Logger } from '../../logger.js';
 import { dataFrameHeader, FrameSplitter, SpdyCodec, type RawFrame } from './codec.js';
-import { GoAwayStatus, RstStatus, SpdyProtocolError, type SpdyFrame } from './frames.js';
+import {
+  GoAwayStatus,
+  headersFrom,
+  RstStatus,
+  SpdyProtocolError,
+  type SpdyFrame,
+  type SpdyHeaders,
+} from './frames.js';
 import { SpdyStream, type StreamHost } from './stream.js';
 
 export interface SpdyConnectionOptions {
-  /** Close the session after this long without a frame in either direction. */
-  idleTimeoutMs: number;
-  logger: Logger;
-  /** A client opened a stream; it has already been answered with SYN_REPLY (as the kubelet does). */
-  onStream(stream: SpdyStream): void;
+  /**
+   * Which end of the session this is: the server accepts the streams a client opens (odd ids); a
+   * client opens them (`openStream`). Default `server`.
+   */
+  role?: 'server' | 'client';
+  /** Close the session after this long without a frame in either direction (default: never). */
+  idleTimeoutMs?: number;
+  logger?: Logger;
+  /**
+   * The peer opened a stream; it has already been answered with SYN_REPLY (as the kubelet does).
+   * Without this, streams the peer opens are refused.
+   */
+  onStream?: (stream: SpdyStream) => void;
   /** Refuse streams beyond this many open at once (RST REFUSED_STREAM). */
   maxConcurrentStreams?: number;
 }
@@ -28,9 +42,11 @@ const SOCKET_LINGER_MS = 10_000;
 type OutItem = { bytes: Buffer | Promise<Buffer>; written?: (error?: Error | null) => void } | { end: true };
 
 /**
- * Server side of one SPDY/3.1 session on an upgraded socket. Accepts client streams (odd ids, strictly
- * increasing), echoes client pings, answers protocol errors with RST_STREAM (or GOAWAY when the
- * session state is corrupt), and sends GOAWAY on close.
+ * One SPDY/3.1 session on an upgraded socket, either end. The server accepts the client's streams
+ * (odd ids, strictly increasing); the client opens them with `openStream`. Each end echoes the pings
+ * the other starts, answers protocol errors with RST_STREAM (or GOAWAY when the session state is
+ * corrupt), and sends GOAWAY on close. The kubelet API server in core and the remote command clients
+ * of this package run on this class, so both directions speak the same codec.
  *
  * Flow control: inbound, each stream buffers at most one window (64 KiB) for its reader; past that
  * the socket is paused until the reader catches up, and WINDOW_UPDATEs are sent as the reader
@@ -40,7 +56,7 @@ type OutItem = { bytes: Buffer | Promise<Buffer>; written?: (error?: Error | nul
  * so a slow client slows the writer instead of growing memory; we do not wait for peer
  * WINDOW_UPDATEs for the same reason (spdystream never sends them, waiting would deadlock at 64 KiB).
  */
-export class SpdyServerConnection implements StreamHost {
+export class SpdyConnection implements StreamHost {
   private readonly codec = new SpdyCodec();
   private readonly splitter = new FrameSplitter();
   private readonly streams = new Map<number, SpdyStream>();
@@ -48,29 +64,42 @@ export class SpdyServerConnection implements StreamHost {
   private readonly closeController = new AbortController();
   private readonly inbound: RawFrame[] = [];
   private readonly outbound: OutItem[] = [];
-  private readonly idleTimer: NodeJS.Timeout;
+  private readonly idleTimer: NodeJS.Timeout | undefined;
   private readonly logger: Logger;
+  private readonly client: boolean;
   private decoding = false;
   private flushing = false;
+  /** The highest stream id the peer opened. */
   private lastStreamId = 0;
+  /** The next id for a stream of ours: odd for a client, even for a server. */
+  private nextStreamId: number;
   private goAwaySent = false;
   private readingPaused = false;
+  /** Why the socket ended under us, once it did. */
+  private peerGone: string | undefined;
 
   constructor(
     private readonly socket: Duplex,
-    private readonly options: SpdyConnectionOptions,
+    private readonly options: SpdyConnectionOptions = {},
   ) {
-    this.logger = options.logger;
-    this.idleTimer = setTimeout(() => this.onIdle(), options.idleTimeoutMs);
-    this.idleTimer.unref();
+    this.logger = options.logger ?? noopLogger;
+    this.client = options.role === 'client';
+    this.nextStreamId = this.client ? 1 : 2;
+    if (options.idleTimeoutMs !== undefined && options.idleTimeoutMs > 0) {
+      this.idleTimer = setTimeout(() => this.onIdle(), options.idleTimeoutMs);
+      this.idleTimer.unref();
+    }
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    // Frames that arrived before the peer closed are handled first (some wait for zlib): a FIN in
+    // them must reach its stream before the session ends.
     socket.on('end', () => {
-      // A client that half-closes its side is gone for SPDY's purposes: finish ours too.
-      this.terminate('client closed the connection');
-      this.outbound.push({ end: true });
-      void this.flush();
+      this.peerGone ??= 'peer closed the connection';
+      this.pump();
     });
-    socket.on('close', () => this.terminate('connection closed'));
+    socket.on('close', () => {
+      this.peerGone ??= 'connection closed';
+      this.pump();
+    });
     socket.on('error', (error: Error) => this.terminate(`connection error: ${error.message}`));
   }
 
@@ -82,10 +111,38 @@ export class SpdyServerConnection implements StreamHost {
   /** Feed bytes that arrived with the upgrade request (the `head` of the 'upgrade' event). */
   receive(chunk: Buffer): void {
     if (chunk.length === 0 || this.signal.aborted) return;
-    this.idleTimer.refresh();
+    this.idleTimer?.refresh();
     for (const frame of this.splitter.push(chunk)) this.inbound.push(frame);
     this.pump();
     this.updateReading();
+  }
+
+  /**
+   * Opens a stream of ours (SYN_STREAM) with these headers; data written to it follows the SYN in
+   * order, `end()` half-closes it. Throws once the session has ended.
+   */
+  openStream(headers: Record<string, string> | SpdyHeaders): SpdyStream {
+    if (this.signal.aborted) throw new Error(`spdy session ended: ${String(this.signal.reason)}`);
+    const streamId = this.nextStreamId;
+    this.nextStreamId += 2;
+    const map = headers instanceof Map ? headers : headersFrom(headers);
+    const stream = new SpdyStream(this, streamId, map);
+    stream.on('error', (error: Error) =>
+      this.logger.debug('spdy: stream error', { streamId, error: error.message }),
+    );
+    this.streams.set(streamId, stream);
+    this.enqueue(
+      this.codec.encode({
+        type: 'syn_stream',
+        streamId,
+        associatedStreamId: 0,
+        priority: 0,
+        fin: false,
+        unidirectional: false,
+        headers: map,
+      }),
+    );
+    return stream;
   }
 
   /** Graceful close: GOAWAY after everything queued, then end the socket. */
@@ -127,12 +184,22 @@ export class SpdyServerConnection implements StreamHost {
       }
       if (decoded) this.handle(decoded);
     }
+    if (this.peerGone !== undefined) {
+      // The peer half-closing is the end of the session for SPDY's purposes: finish ours too.
+      this.terminate(this.peerGone, true, true);
+      this.outbound.push({ end: true });
+      void this.flush();
+      return;
+    }
     this.updateReading();
   }
 
   private afterDecode(frame: SpdyFrame | undefined, error?: unknown): void {
     this.decoding = false;
-    if (this.signal.aborted) return;
+    if (this.signal.aborted) {
+      if (this.peerGone !== undefined) this.terminate(this.peerGone, true, true);
+      return;
+    }
     if (error !== undefined) {
       // The shared zlib context is now out of step with the client's: nothing later can be trusted.
       this.fatal(`bad header block: ${(error as Error).message}`);
@@ -166,17 +233,22 @@ export class SpdyServerConnection implements StreamHost {
         if (frame.fin) this.streams.get(frame.streamId)?.receiveFin();
         return;
       case 'rst_stream':
-        this.streams.get(frame.streamId)?.receiveReset();
+        this.streams.get(frame.streamId)?.receiveReset(this.client);
         return;
       case 'ping':
-        // Odd ids are client-initiated and must be echoed; even ids would answer our own pings.
-        if (frame.id % 2 === 1) this.enqueue(this.codec.encode(frame));
+        // A client's pings have odd ids, a server's even ones: echo the peer's, never our own.
+        if (frame.id % 2 === (this.client ? 0 : 1)) this.enqueue(this.codec.encode(frame));
         return;
       case 'goaway':
-        this.terminate('client sent GOAWAY');
+        this.terminate('peer sent GOAWAY', true, true);
         this.socket.end();
         return;
       case 'syn_reply':
+        // The answer to a stream of ours; a server opens none, so for it this is a protocol error.
+        if (this.client && frame.streamId % 2 === 1) {
+          if (frame.fin) this.streams.get(frame.streamId)?.receiveFin();
+          return;
+        }
         this.sendReset(frame.streamId, RstStatus.ProtocolError);
         return;
       case 'settings':
@@ -187,13 +259,15 @@ export class SpdyServerConnection implements StreamHost {
 
   private onSynStream(frame: Extract<SpdyFrame, { type: 'syn_stream' }>): void {
     const { streamId } = frame;
-    if (streamId % 2 === 0 || streamId <= this.lastStreamId) {
-      this.logger.debug('spdy: invalid stream id from client', { streamId, last: this.lastStreamId });
+    // The peer's streams: odd ids from a client, even ones from a server.
+    if (streamId % 2 !== (this.client ? 0 : 1) || streamId <= this.lastStreamId) {
+      this.logger.debug('spdy: invalid stream id from peer', { streamId, last: this.lastStreamId });
       this.sendReset(streamId, RstStatus.ProtocolError);
       return;
     }
     this.lastStreamId = streamId;
-    if (this.goAwaySent || this.streams.size >= (this.options.maxConcurrentStreams ?? 1000)) {
+    const onStream = this.options.onStream;
+    if (!onStream || this.goAwaySent || this.streams.size >= (this.options.maxConcurrentStreams ?? 1000)) {
       this.sendReset(streamId, RstStatus.RefusedStream);
       return;
     }
@@ -206,7 +280,7 @@ export class SpdyServerConnection implements StreamHost {
     this.enqueue(this.codec.encode({ type: 'syn_reply', streamId, fin: false, headers: new Map() }));
     if (frame.fin) stream.receiveFin();
     if (frame.unidirectional) stream.end();
-    this.options.onStream(stream);
+    onStream(stream);
   }
 
   private onProtocolError(error: unknown): void {
@@ -240,7 +314,7 @@ export class SpdyServerConnection implements StreamHost {
       done();
       return;
     }
-    this.idleTimer.refresh();
+    this.idleTimer?.refresh();
     if (data.length === 0) {
       this.enqueue(dataFrameHeader(streamId, fin, 0), done);
       return;
@@ -355,7 +429,12 @@ export class SpdyServerConnection implements StreamHost {
 
   // ---- teardown --------------------------------------------------------------------------------
 
-  private terminate(reason: string, destroyStreams = true): void {
+  /**
+   * Ends the session. A client whose server closed it (GOAWAY, or the end of the socket) reads that
+   * as the end of what each stream was sending, as a server closes the session once it wrote the
+   * command's status; anything else cuts the streams off.
+   */
+  private terminate(reason: string, destroyStreams = true, peerClosed = false): void {
     if (!this.signal.aborted) {
       this.logger.debug('spdy: session ended', { reason });
       this.closeController.abort(new Error(reason));
@@ -366,7 +445,8 @@ export class SpdyServerConnection implements StreamHost {
       setTimeout(() => this.socket.destroy(), SOCKET_LINGER_MS).unref();
     }
     if (!destroyStreams) return;
-    for (const stream of [...this.streams.values()]) stream.connectionClosed();
+    const graceful = peerClosed && this.client;
+    for (const stream of [...this.streams.values()]) stream.connectionClosed(graceful);
     this.streams.clear();
     this.congestedStreams.clear();
     if (this.socket.destroyed) this.codec.close();

@@ -1,4 +1,4 @@
-import type { TerminalSize } from '@vkubelet/provider-kit';
+import type { TerminalSize } from '../../provider.js';
 
 /** remotecommand stream protocol versions, best first. `channel.k8s.io` is v2; no header at all is v1. */
 export const REMOTECOMMAND_V5 = 'v5.channel.k8s.io';
@@ -30,6 +30,15 @@ export function spdyProtocolVersion(protocol: string | undefined): ProtocolVersi
 }
 
 export type StreamType = 'error' | 'stdin' | 'stdout' | 'stderr' | 'resize';
+
+/** Channel numbers of remote command over WebSocket. */
+export const RemoteCommandChannel = {
+  Stdin: 0,
+  Stdout: 1,
+  Stderr: 2,
+  Error: 3,
+  Resize: 4,
+} as const;
 
 /** The metav1.Status written on the error stream (v4+ as JSON, older versions as its message). */
 export interface CommandStatus {
@@ -109,6 +118,49 @@ export class ResizeDecoder {
     if (this.pending.length > 4096) this.pending = ''; // garbage, not a resize: do not grow without bound
     return sizes;
   }
+}
+
+/** A terminal size as the resize stream carries it (Go's json.Encoder: one object per line). */
+export function encodeSize(size: TerminalSize): string {
+  return `${JSON.stringify({ Width: size.width, Height: size.height })}\n`;
+}
+
+/** A remote command the server reports as failed for a reason other than the command's exit code. */
+export class RemoteCommandError extends Error {
+  constructor(
+    message: string,
+    readonly status?: Partial<CommandStatus>,
+  ) {
+    super(message);
+    this.name = 'RemoteCommandError';
+  }
+}
+
+/**
+ * The exit code the status on the error stream carries. From v4 on it is a metav1.Status as JSON,
+ * always written, so none at all means the session broke before the command ended; before v4 only
+ * a failure is written, as text. A failure without an exit code (the container is gone, the runtime
+ * failed) throws a RemoteCommandError with the server's message.
+ */
+export function exitCodeFromStatus(text: string, protocol = REMOTECOMMAND_V4): number {
+  if (text.trim() === '') {
+    if (spdyProtocolVersion(protocol) >= 4) {
+      throw new RemoteCommandError('the streaming connection closed before the command ended');
+    }
+    return 0;
+  }
+  let status: Partial<CommandStatus>;
+  try {
+    status = JSON.parse(text) as Partial<CommandStatus>;
+  } catch {
+    // Before v4 the error stream carries the message as plain text.
+    throw new RemoteCommandError(text.trim());
+  }
+  if (status.status === 'Success') return 0;
+  const cause = status.details?.causes?.find(candidate => candidate.reason === 'ExitCode');
+  const code = Number(cause?.message);
+  if (status.reason === 'NonZeroExitCode' && Number.isInteger(code)) return code;
+  throw new RemoteCommandError(status.message ?? text.trim(), status);
 }
 
 export function parseSize(json: string): TerminalSize | undefined {

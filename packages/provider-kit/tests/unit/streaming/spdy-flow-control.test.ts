@@ -1,11 +1,11 @@
 import { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
-import { noopLogger } from '@vkubelet/provider-kit';
+import { noopLogger } from '../../../src/index.js';
 import { describe, expect, it, vi } from 'vitest';
 
 import { FrameSplitter, SpdyCodec } from '../../../src/streaming/spdy/codec.js';
-import { SpdyServerConnection } from '../../../src/streaming/spdy/connection.js';
+import { SpdyConnection } from '../../../src/streaming/spdy/connection.js';
 import { headersFrom, type SpdyFrame } from '../../../src/streaming/spdy/frames.js';
 import type { SpdyStream } from '../../../src/streaming/spdy/stream.js';
 
@@ -43,11 +43,11 @@ async function setUp(): Promise<{
   socket: FakeSocket;
   client: SpdyCodec;
   stream: SpdyStream;
-  connection: SpdyServerConnection;
+  connection: SpdyConnection;
 }> {
   const socket = new FakeSocket();
   let accepted: SpdyStream | undefined;
-  const connection = new SpdyServerConnection(socket, {
+  const connection = new SpdyConnection(socket, {
     idleTimeoutMs: 60_000,
     logger: noopLogger,
     onStream: s => (accepted = s),
@@ -159,7 +159,7 @@ describe('SPDY flow control', () => {
 
   it('closes an idle session with GOAWAY and aborts its signal', async () => {
     const socket = new FakeSocket();
-    const connection = new SpdyServerConnection(socket, {
+    const connection = new SpdyConnection(socket, {
       idleTimeoutMs: 50,
       logger: noopLogger,
       onStream: () => {},

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import {
-  jsonAtSeconds,
-  jsonEqual,
-  jsonEqualAsStored,
-  jsonEqualAtSeconds,
-} from '../../../src/util/json-equal.js';
+import { jsonAtSeconds, jsonEqual, jsonEqualAsStored, jsonEqualAtSeconds } from '../../src/json-equal.js';
 
 describe.each([
   ['jsonEqual', jsonEqual],
