@@ -8,6 +8,7 @@ import { plugin, TAG } from '@vkubelet/provider-eci';
 import { startControlPlane, type ControlPlane } from '@vkubelet/testenv';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
+import { kubectlOf } from '../support/kubectl.js';
 import { startVirtualNode, type VirtualNode } from '../support/virtual-node.js';
 
 /**
@@ -27,19 +28,7 @@ let node: VirtualNode | undefined;
 let dir: string;
 let configPath: string;
 
-async function kubectl(args: string[], input?: string) {
-  return cp.kubectl(args, input === undefined ? {} : { input });
-}
-
-async function kubectlOk(args: string[], input?: string): Promise<string> {
-  const result = await kubectl(args, input);
-  if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
-  return result.stdout;
-}
-
-async function getPod(name: string): Promise<V1Pod> {
-  return JSON.parse(await kubectlOk(['get', 'pod', name, '-o', 'json'])) as V1Pod;
-}
+const { run: kubectl, ok: kubectlOk, pod: getPod } = kubectlOf(() => cp);
 
 /** `kubectl run` onto the virtual node (its selector and toleration through --overrides). */
 function run(name: string, script: string, spec: Record<string, unknown> = {}): Promise<string> {

@@ -3,19 +3,17 @@ import type { V1PodSecurityContext, V1SecurityContext } from '@kubernetes/client
 import type { ParamTree } from '../client/params.js';
 import { refuseIf } from './refuse.js';
 
-/**
- * The pod-level security context: only `runAsUser` (the containers' default) and a RuntimeDefault
- * seccomp profile have an ECI counterpart; a restriction ECI cannot enforce is refused rather than
- * silently weakened.
- */
-export function checkPodSecurity(context: V1PodSecurityContext | undefined): void {
-  if (!context) return;
-  const field = 'spec.securityContext';
+/** The settings pod and container security contexts share that ECI has no counterpart for. */
+function checkShared(
+  context: Pick<
+    V1SecurityContext,
+    'runAsGroup' | 'seLinuxOptions' | 'windowsOptions' | 'seccompProfile' | 'appArmorProfile'
+  >,
+  runAsNonRoot: boolean | undefined,
+  user: number | undefined,
+  field: string,
+): void {
   refuseIf(context.runAsGroup !== undefined, `${field}.runAsGroup`, 'ECI cannot set the group');
-  refuseIf(context.fsGroup !== undefined, `${field}.fsGroup`, 'ECI cannot change volume ownership');
-  refuseIf(context.fsGroupChangePolicy, `${field}.fsGroupChangePolicy`, 'ECI cannot change volume ownership');
-  refuseIf(context.supplementalGroups?.length, `${field}.supplementalGroups`, 'ECI cannot add groups');
-  refuseIf(context.sysctls?.length, `${field}.sysctls`, 'sysctls cannot be set');
   refuseIf(context.seLinuxOptions, `${field}.seLinuxOptions`, 'ECI has no SELinux settings');
   refuseIf(context.windowsOptions, `${field}.windowsOptions`, 'ECI runs Linux');
   refuseIf(
@@ -29,10 +27,25 @@ export function checkPodSecurity(context: V1PodSecurityContext | undefined): voi
     'ECI applies its runtime default profile only',
   );
   refuseIf(
-    context.runAsNonRoot && (context.runAsUser ?? 0) === 0,
+    runAsNonRoot && (user ?? 0) === 0,
     `${field}.runAsNonRoot`,
-    'ECI cannot check the image user; set a non-zero runAsUser',
+    "ECI cannot check the image's user; set a non-zero runAsUser",
   );
+}
+
+/**
+ * The pod-level security context: only `runAsUser` (the containers' default) and a RuntimeDefault
+ * seccomp profile have an ECI counterpart; a restriction ECI cannot enforce is refused rather than
+ * silently weakened.
+ */
+export function checkPodSecurity(context: V1PodSecurityContext | undefined): void {
+  if (!context) return;
+  const field = 'spec.securityContext';
+  checkShared(context, context.runAsNonRoot, context.runAsUser, field);
+  refuseIf(context.fsGroup !== undefined, `${field}.fsGroup`, 'ECI cannot change volume ownership');
+  refuseIf(context.fsGroupChangePolicy, `${field}.fsGroupChangePolicy`, 'ECI cannot change volume ownership');
+  refuseIf(context.supplementalGroups?.length, `${field}.supplementalGroups`, 'ECI cannot add groups');
+  refuseIf(context.sysctls?.length, `${field}.sysctls`, 'sysctls cannot be set');
 }
 
 /**
@@ -46,8 +59,8 @@ export function mapSecurityContext(
 ): ParamTree | undefined {
   const user = context?.runAsUser ?? pod?.runAsUser;
   if (!context) return user === undefined ? undefined : { RunAsUser: user };
+  checkShared(context, context.runAsNonRoot ?? pod?.runAsNonRoot, user, field);
   refuseIf(context.privileged, `${field}.privileged`, 'privileged containers are not allowed');
-  refuseIf(context.runAsGroup !== undefined, `${field}.runAsGroup`, 'ECI cannot set the group');
   refuseIf(
     context.allowPrivilegeEscalation === false,
     `${field}.allowPrivilegeEscalation`,
@@ -58,23 +71,6 @@ export function mapSecurityContext(
     context.procMount && context.procMount !== 'Default',
     `${field}.procMount`,
     'ECI mounts /proc its way',
-  );
-  refuseIf(context.seLinuxOptions, `${field}.seLinuxOptions`, 'ECI has no SELinux settings');
-  refuseIf(context.windowsOptions, `${field}.windowsOptions`, 'ECI runs Linux');
-  refuseIf(
-    context.seccompProfile && context.seccompProfile.type !== 'RuntimeDefault',
-    `${field}.seccompProfile`,
-    'ECI applies its runtime default profile only',
-  );
-  refuseIf(
-    context.appArmorProfile && context.appArmorProfile.type !== 'RuntimeDefault',
-    `${field}.appArmorProfile`,
-    'ECI applies its runtime default profile only',
-  );
-  refuseIf(
-    (context.runAsNonRoot ?? pod?.runAsNonRoot) && (user ?? 0) === 0,
-    `${field}.runAsNonRoot`,
-    'ECI cannot check the image user; set a non-zero runAsUser',
   );
   const added = (context.capabilities?.add ?? []).map(capability => capability.replace(/^CAP_/, ''));
   return {

@@ -1,5 +1,6 @@
 import type { EciEmulator } from '@vkubelet/eci-emulator';
 import { isInvalidInput, isTransient } from '@vkubelet/provider-kit';
+import type { FakeProviderContext } from '@vkubelet/provider-kit/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { EciBackend } from '../../src/backend.js';
@@ -37,6 +38,30 @@ async function start(overrides: Parameters<typeof eciProvider>[1] = {}) {
   const started = await eciProvider(emulator, overrides);
   providers.push(started.provider);
   return started;
+}
+
+/** A backend of the same node and cluster as the test providers, called directly (no loop of its own). */
+function backendBeside(context: FakeProviderContext, refreshBySummary: boolean): EciBackend {
+  const client = new EciClient({
+    endpoint: emulator.endpoint,
+    regionId: emulator.regionId,
+    credentials: emulator,
+    timeoutMs: 5_000,
+    maxAttempts: 1,
+  });
+  return new EciBackend({
+    client,
+    settings: {
+      clusterName: 'test',
+      nodeName: 'vk-eci-test',
+      securityGroupId: SECURITY_GROUP,
+      vSwitchIds: [VSWITCH],
+    },
+    resources: context.resources,
+    events: context.events,
+    refreshBySummary,
+    logger: context.logger,
+  });
 }
 
 const running = (provider: EciProvider, subject: ReturnType<typeof shellPod>) =>
@@ -103,29 +128,10 @@ describe('create, refresh, delete', () => {
       [TAG.uid]: subject.metadata!.uid,
     });
     // The backend's create, called again as after an answer lost on the way: ClientToken = UID.
-    const client = new EciClient({
-      endpoint: emulator.endpoint,
-      regionId: emulator.regionId,
-      credentials: emulator,
-      timeoutMs: 5_000,
-      maxAttempts: 1,
-    });
-    const backend = new EciBackend({
-      client,
-      settings: {
-        clusterName: 'test',
-        nodeName: 'vk-eci-test',
-        securityGroupId: SECURITY_GROUP,
-        vSwitchIds: [VSWITCH],
-      },
-      resources: context.resources,
-      events: context.events,
-      refreshBySummary: true,
-      logger: context.logger,
-    });
+    const backend = backendBeside(context, true);
     const again = await backend.create(subject, call());
     expect(again.group.ContainerGroupId).toBe(groups[0]!.containerGroupId);
-    client.close();
+    backend.close();
   });
 
   it('retries throttled requests with backoff; past maxAttempts the error is transient and a retry succeeds', async () => {
@@ -153,26 +159,7 @@ describe('create, refresh, delete', () => {
     await Promise.all(pods.map(subject => running(provider, subject)));
     const records = provider.pods.list();
     const measure = async (refreshBySummary: boolean) => {
-      const client = new EciClient({
-        endpoint: emulator.endpoint,
-        regionId: emulator.regionId,
-        credentials: emulator,
-        timeoutMs: 5_000,
-        maxAttempts: 1,
-      });
-      const backend = new EciBackend({
-        client,
-        settings: {
-          clusterName: 'test',
-          nodeName: 'vk-eci-test',
-          securityGroupId: SECURITY_GROUP,
-          vSwitchIds: [VSWITCH],
-        },
-        resources: context.resources,
-        events: context.events,
-        refreshBySummary,
-        logger: context.logger,
-      });
+      const backend = backendBeside(context, refreshBySummary);
       // One round to learn the summaries, as the provider's loop already has.
       let current = records.map(record => ({ ...record, state: record.state }));
       const round = async () => {
@@ -182,7 +169,7 @@ describe('create, refresh, delete', () => {
       };
       await round();
       const calls = await callsDuring(['DescribeContainerGroupStatus', 'DescribeContainerGroups'], round);
-      client.close();
+      backend.close();
       return calls;
     };
     const bySummary = await measure(true);
