@@ -1,7 +1,7 @@
 import type { EciEmulator } from '@vkubelet/eci-emulator';
 import { isInvalidInput, isTransient } from '@vkubelet/provider-kit';
 import type { FakeProviderContext } from '@vkubelet/provider-kit/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { EciBackend } from '../../src/backend.js';
 import { EciClient } from '../../src/client/eci-client.js';
@@ -40,15 +40,23 @@ async function start(overrides: Parameters<typeof eciProvider>[1] = {}) {
   return started;
 }
 
-/** A backend of the same node and cluster as the test providers, called directly (no loop of its own). */
-function backendBeside(context: FakeProviderContext, refreshBySummary: boolean): EciBackend {
-  const client = new EciClient({
+/** A client of the test emulator that sends each request once (no retry hides a call). */
+function testClient(): EciClient {
+  return new EciClient({
     endpoint: emulator.endpoint,
     regionId: emulator.regionId,
     credentials: emulator,
     timeoutMs: 5_000,
     maxAttempts: 1,
   });
+}
+
+/** A backend of the same node and cluster as the test providers, called directly (no loop of its own). */
+function backendBeside(
+  context: FakeProviderContext,
+  refreshBySummary: boolean,
+  client: EciClient = testClient(),
+): EciBackend {
   return new EciBackend({
     client,
     settings: {
@@ -159,7 +167,10 @@ describe('create, refresh, delete', () => {
     await Promise.all(pods.map(subject => running(provider, subject)));
     const records = provider.pods.list();
     const measure = async (refreshBySummary: boolean) => {
-      const backend = backendBeside(context, refreshBySummary);
+      // Counted at this backend's client: the provider's own loop reads the emulator meanwhile.
+      const client = testClient();
+      const requests = vi.spyOn(client, 'request');
+      const backend = backendBeside(context, refreshBySummary, client);
       // One round to learn the summaries, as the provider's loop already has.
       let current = records.map(record => ({ ...record, state: record.state }));
       const round = async () => {
@@ -168,9 +179,16 @@ describe('create, refresh, delete', () => {
         return states;
       };
       await round();
-      const calls = await callsDuring(['DescribeContainerGroupStatus', 'DescribeContainerGroups'], round);
+      requests.mockClear();
+      await round();
       backend.close();
-      return calls;
+      const sent = requests.mock.calls.map(([action]) => action);
+      return Object.fromEntries(
+        ['DescribeContainerGroupStatus', 'DescribeContainerGroups'].map(action => [
+          action,
+          sent.filter(name => name === action).length,
+        ]),
+      );
     };
     const bySummary = await measure(true);
     const byDescribe = await measure(false);
