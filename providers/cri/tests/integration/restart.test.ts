@@ -1,0 +1,169 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+import type { V1Pod, V1PodStatus } from '@kubernetes/client-node';
+import { startContainerd, type Containerd } from '@vkubelet/containerd';
+import { fakeProviderContext } from '@vkubelet/provider-kit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { CriClient } from '../../src/cri/client.js';
+import type { ContainerStatus, PodSandbox } from '../../src/cri/types.js';
+import { CriProvider } from '../../src/provider.js';
+import { signal, testConfig, testPod, waitFor } from './harness.js';
+
+const BUSYBOX = 'vkubelet.test/busybox:1';
+const NODE = 'cri-test-node';
+const agentProcess = fileURLToPath(new URL('./support/agent-process.ts', import.meta.url));
+// The test environment's hook lets Node run the TypeScript sources: "./x.js" is retried as "./x.ts".
+const tsResolveHook = fileURLToPath(
+  new URL('../../../../tools/testenv/tests/fixtures/ts-resolve.mjs', import.meta.url),
+);
+
+/**
+ * The agent dies at each containerd step of a pod's start (a real process, SIGKILLed), and a new
+ * agent on the same containerd adopts the pod: it converges to Running with exactly one sandbox and
+ * no restart counted for the agent's death. And the pause task killed while no agent runs: a new
+ * sandbox, the container restarted once.
+ */
+describe('CRI provider: the agent killed in the middle of a pod start', () => {
+  let containerd: Containerd;
+  let cri: CriClient;
+  beforeAll(async () => {
+    containerd = await startContainerd();
+    cri = new CriClient(containerd.endpoint);
+  });
+  afterAll(async () => {
+    cri?.close();
+    await containerd?.stop();
+  });
+
+  /** Runs an agent process that creates `pod` and dies at `fault`; resolves with how it ended. */
+  async function agentDiesAt(pod: V1Pod, fault: string): Promise<void> {
+    const child = spawn(
+      process.execPath,
+      [
+        '--experimental-transform-types',
+        '--no-warnings',
+        '--conditions=@vkubelet/source',
+        '--import',
+        tsResolveHook,
+        agentProcess,
+        JSON.stringify(testConfig(containerd)),
+        JSON.stringify(pod),
+        fault,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const [code, killedBy] = await new Promise<[number | null, NodeJS.Signals | null]>(resolve =>
+      child.once('exit', (exitCode, signalCode) => resolve([exitCode, signalCode])),
+    );
+    expect(killedBy, `agent exited with ${code} instead of dying at ${fault}: ${stderr}`).toBe('SIGKILL');
+  }
+
+  const sandboxesOf = (pod: V1Pod): Promise<PodSandbox[]> =>
+    cri.listPodSandbox({ 'io.kubernetes.pod.uid': pod.metadata!.uid! });
+  const containersOf = async (pod: V1Pod): Promise<ContainerStatus[]> => {
+    const listed = await cri.listContainers({
+      label_selector: { 'io.kubernetes.pod.uid': pod.metadata!.uid! },
+    });
+    return Promise.all(listed.map(c => cri.containerStatus(c.id)));
+  };
+
+  /** A new agent adopts what the dead one left, core creates the pod again, and it converges. */
+  async function restartedAgentConverges(pod: V1Pod): Promise<{ status: V1PodStatus; sandbox: PodSandbox }> {
+    const provider = await CriProvider.create(
+      fakeProviderContext({ nodeName: NODE, internalIP: '127.0.0.1' }),
+      testConfig(containerd),
+    );
+    try {
+      await provider.createPod(pod, { signal: signal() });
+      const status = await waitFor(
+        'pod Running with its container running',
+        async () => {
+          const s = await provider.getPodStatus('default', pod.metadata!.name!, { signal: signal() });
+          return s.phase === 'Running' && s.containerStatuses?.[0]?.state?.running ? s : undefined;
+        },
+        30_000,
+      );
+      const sandboxes = await sandboxesOf(pod);
+      expect(sandboxes.map(s => s.state)).toEqual(['SANDBOX_READY']);
+      const [sandbox] = sandboxes;
+      const live = (await containersOf(pod)).filter(c => c.state === 'CONTAINER_RUNNING');
+      expect(live).toHaveLength(1);
+      await provider.deletePod(pod, { signal: signal() });
+      expect(await sandboxesOf(pod)).toEqual([]);
+      return { status, sandbox: sandbox! };
+    } finally {
+      await provider.close();
+    }
+  }
+
+  const sleeper = (name: string, restartPolicy: 'Always' | 'Never') =>
+    testPod(name, { restartPolicy, containers: [{ name: 'c', image: BUSYBOX, command: ['sleep', '3600'] }] });
+
+  it('after RunPodSandbox: the new agent starts the container in that sandbox', async () => {
+    const pod = sleeper('after-sandbox', 'Always');
+    await agentDiesAt(pod, 'after:runPodSandbox');
+    const [sandbox] = await sandboxesOf(pod);
+    expect(sandbox?.state).toBe('SANDBOX_READY');
+    expect(await containersOf(pod)).toEqual([]);
+    const { status, sandbox: after } = await restartedAgentConverges(pod);
+    expect(after.id).toBe(sandbox!.id);
+    expect(status.containerStatuses?.[0]?.restartCount).toBe(0);
+  });
+
+  for (const restartPolicy of ['Always', 'Never'] as const) {
+    it(`after CreateContainer (${restartPolicy}): the container left created is created again, no restart`, async () => {
+      const pod = sleeper(`after-create-${restartPolicy.toLowerCase()}`, restartPolicy);
+      await agentDiesAt(pod, 'after:createContainer');
+      expect((await containersOf(pod)).map(c => c.state)).toEqual(['CONTAINER_CREATED']);
+      const { status } = await restartedAgentConverges(pod);
+      expect(status.containerStatuses?.[0]).toMatchObject({ restartCount: 0, lastState: {} });
+    });
+
+    it(`during StartContainer (${restartPolicy}): the start cut short is no failure, no restart`, async () => {
+      const pod = sleeper(`during-start-${restartPolicy.toLowerCase()}`, restartPolicy);
+      await agentDiesAt(pod, 'during:startContainer:20');
+      const [left] = await containersOf(pod);
+      // containerd is still unwinding the start (CREATED), or has ended it with its request.
+      expect(
+        left?.state === 'CONTAINER_CREATED' ||
+          (left?.state === 'CONTAINER_EXITED' && left.reason === 'StartError'),
+        `containerd reports ${left?.state} ${left?.reason} ${left?.message}`,
+      ).toBe(true);
+      const { status } = await restartedAgentConverges(pod);
+      expect(status.containerStatuses?.[0]).toMatchObject({ restartCount: 0, lastState: {} });
+    });
+  }
+
+  it('the pause task killed while no agent runs: a new sandbox, the container restarted once', async () => {
+    const pod = sleeper('pause-killed', 'Always');
+    const first = await CriProvider.create(
+      fakeProviderContext({ nodeName: NODE, internalIP: '127.0.0.1' }),
+      testConfig(containerd),
+    );
+    try {
+      await first.createPod(pod, { signal: signal() });
+      await waitFor(
+        'running',
+        async () =>
+          (await first.getPodStatus('default', 'pause-killed', { signal: signal() })).containerStatuses?.[0]
+            ?.state?.running,
+      );
+    } finally {
+      await first.close();
+    }
+    const [sandbox] = await sandboxesOf(pod);
+    await containerd.ctr(['tasks', 'kill', '-s', 'SIGKILL', sandbox!.id]);
+    await waitFor(
+      'sandbox not ready',
+      async () => (await cri.podSandboxStatus(sandbox!.id)).state === 'SANDBOX_NOTREADY',
+    );
+    const { status, sandbox: replacement } = await restartedAgentConverges(pod);
+    expect(replacement.metadata.attempt).toBe(1);
+    expect(status.containerStatuses?.[0]).toMatchObject({ restartCount: 1 });
+    expect(status.containerStatuses?.[0]?.lastState?.terminated).toBeDefined();
+  });
+});
