@@ -3,11 +3,13 @@ import { fileURLToPath } from 'node:url';
 
 import type { V1Pod, V1PodStatus } from '@kubernetes/client-node';
 import { startContainerd, type Containerd } from '@vkubelet/containerd';
+import { isTransient } from '@vkubelet/provider-kit';
 import { fakeProviderContext } from '@vkubelet/provider-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { CriClient } from '../../src/cri/client.js';
 import type { ContainerStatus, PodSandbox } from '../../src/cri/types.js';
+import { criInventory } from '../../src/inventory.js';
 import { CriProvider } from '../../src/provider.js';
 import { signal, testConfig, testPod, waitFor } from './harness.js';
 
@@ -169,5 +171,116 @@ describe('CRI provider: the agent killed in the middle of a pod start', () => {
     expect(replacement.metadata.attempt).toBe(1);
     expect(status.containerStatuses?.[0]).toMatchObject({ restartCount: 1 });
     expect(status.containerStatuses?.[0]?.lastState?.terminated).toBeDefined();
+  });
+});
+
+/**
+ * containerd itself goes away: the agent waits for it (at start-up and while running), the node's
+ * Ready condition says why, and pods are neither failed nor restarted for it.
+ */
+describe('CRI provider: containerd away and back', () => {
+  let containerd: Containerd;
+  let cri: CriClient;
+  beforeAll(async () => {
+    containerd = await startContainerd();
+    cri = new CriClient(containerd.endpoint);
+  });
+  afterAll(async () => {
+    cri?.close();
+    await containerd?.stop();
+  });
+
+  const newAgent = () =>
+    CriProvider.create(
+      fakeProviderContext({ nodeName: NODE, internalIP: '127.0.0.1' }),
+      testConfig(containerd),
+    );
+  const status = (provider: CriProvider, pod: V1Pod) =>
+    provider.getPodStatus('default', pod.metadata!.name!, { signal: signal() });
+  const runningOnce = async (provider: CriProvider, pod: V1Pod) =>
+    waitFor(`${pod.metadata!.name} running`, async () => {
+      const s = await status(provider, pod);
+      return s.phase === 'Running' && s.containerStatuses?.[0]?.state?.running ? s : undefined;
+    });
+
+  it('rides out a containerd restart: pods keep running, unrestarted; a create meanwhile is transient', async () => {
+    const provider = await newAgent();
+    try {
+      const always = testPod('ride-always', {
+        containers: [{ name: 'c', image: BUSYBOX, command: ['sleep', '3600'] }],
+      });
+      const never = testPod('ride-never', {
+        restartPolicy: 'Never',
+        containers: [{ name: 'c', image: BUSYBOX, command: ['sleep', '3600'] }],
+      });
+      for (const pod of [always, never]) await provider.createPod(pod, { signal: signal() });
+      for (const pod of [always, never]) await runningOnce(provider, pod);
+
+      await containerd.kill();
+      await waitFor('ping failing with the endpoint', () =>
+        provider.ping({ signal: signal() }).then(
+          () => undefined,
+          (error: Error) =>
+            error.message.includes(`the CRI runtime at ${containerd.endpoint} is not reachable`),
+        ),
+      );
+      const late = testPod('ride-late', {
+        containers: [{ name: 'c', image: BUSYBOX, command: ['sleep', '3600'] }],
+      });
+      await expect(provider.createPod(late, { signal: AbortSignal.timeout(2_000) })).rejects.toSatisfy(
+        isTransient,
+      );
+      for (const pod of [always, never]) expect((await status(provider, pod)).phase).toBe('Running');
+
+      await containerd.start();
+      await waitFor('ping healthy again', () => provider.ping({ signal: signal() }).then(() => true));
+      await provider.createPod(late, { signal: signal() });
+      await runningOnce(provider, late);
+      const inventory = await criInventory(cri, NODE);
+      for (const pod of [always, never, late]) {
+        const s = await status(provider, pod);
+        expect(s.phase).toBe('Running');
+        expect(s.containerStatuses?.[0]?.restartCount).toBe(0);
+        const held = inventory.get(pod.metadata!.uid!);
+        expect(held?.sandboxes.map(x => x.state)).toEqual(['SANDBOX_READY']);
+        expect(held?.containers.map(x => x.state)).toEqual(['CONTAINER_RUNNING']);
+      }
+      for (const pod of [always, never, late]) await provider.deletePod(pod, { signal: signal() });
+      expect(await criInventory(cri, NODE)).toEqual(new Map());
+    } finally {
+      await provider.close();
+    }
+  });
+
+  it('starts before containerd: waits, says why, then adopts what runs', async () => {
+    const first = await newAgent();
+    const pod = testPod('early', { containers: [{ name: 'c', image: BUSYBOX, command: ['sleep', '3600'] }] });
+    try {
+      await first.createPod(pod, { signal: signal() });
+      await runningOnce(first, pod);
+    } finally {
+      await first.close();
+    }
+    await containerd.kill();
+    const started = Date.now();
+    const provider = await newAgent();
+    try {
+      expect(Date.now() - started).toBeLessThan(10_000);
+      await expect(provider.ping({ signal: signal() })).rejects.toThrow(
+        `the CRI runtime at ${containerd.endpoint} is not reachable`,
+      );
+      await expect(provider.getPods({ signal: AbortSignal.timeout(1_000) })).rejects.toThrow(
+        containerd.endpoint,
+      );
+      await containerd.start();
+      const pods = await provider.getPods({ signal: signal() });
+      expect(pods.map(p => p.metadata?.uid)).toEqual([pod.metadata!.uid]);
+      const s = await runningOnce(provider, pod);
+      expect(s.containerStatuses?.[0]?.restartCount).toBe(0);
+      await provider.ping({ signal: signal() });
+      await provider.deletePod(pod, { signal: signal() });
+    } finally {
+      await provider.close();
+    }
   });
 });
