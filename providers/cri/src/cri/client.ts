@@ -59,6 +59,7 @@ const callRuntime = backendCaller({
       : error,
 });
 
+/** Where the image service is, the default deadline, and who hears whether the runtime answers. */
 export interface CriClientOptions {
   /** The image service's socket; the runtime's when absent. */
   imageEndpoint?: string | undefined;
