@@ -21,6 +21,20 @@ const tsResolveHook = fileURLToPath(
   new URL('../../../../tools/testenv/tests/fixtures/ts-resolve.mjs', import.meta.url),
 );
 
+/** A private containerd and a client on it, for the tests of one describe block. */
+function privateContainerd(): { containerd: Containerd; cri: CriClient } {
+  const env = {} as { containerd: Containerd; cri: CriClient };
+  beforeAll(async () => {
+    env.containerd = await startContainerd();
+    env.cri = new CriClient(env.containerd.endpoint);
+  });
+  afterAll(async () => {
+    env.cri?.close();
+    await env.containerd?.stop();
+  });
+  return env;
+}
+
 /**
  * The agent dies at each containerd step of a pod's start (a real process, SIGKILLed), and a new
  * agent on the same containerd adopts the pod: it converges to Running with exactly one sandbox and
@@ -28,16 +42,7 @@ const tsResolveHook = fileURLToPath(
  * sandbox, the container restarted once.
  */
 describe('CRI provider: the agent killed in the middle of a pod start', () => {
-  let containerd: Containerd;
-  let cri: CriClient;
-  beforeAll(async () => {
-    containerd = await startContainerd();
-    cri = new CriClient(containerd.endpoint);
-  });
-  afterAll(async () => {
-    cri?.close();
-    await containerd?.stop();
-  });
+  const env = privateContainerd();
 
   /** Runs an agent process that creates `pod` and dies at `fault`; resolves with how it ended. */
   async function agentDiesAt(pod: V1Pod, fault: string): Promise<void> {
@@ -50,7 +55,7 @@ describe('CRI provider: the agent killed in the middle of a pod start', () => {
         '--import',
         tsResolveHook,
         agentProcess,
-        JSON.stringify(testConfig(containerd)),
+        JSON.stringify(testConfig(env.containerd)),
         JSON.stringify(pod),
         fault,
       ],
@@ -65,19 +70,19 @@ describe('CRI provider: the agent killed in the middle of a pod start', () => {
   }
 
   const sandboxesOf = (pod: V1Pod): Promise<PodSandbox[]> =>
-    cri.listPodSandbox({ 'io.kubernetes.pod.uid': pod.metadata!.uid! });
+    env.cri.listPodSandbox({ 'io.kubernetes.pod.uid': pod.metadata!.uid! });
   const containersOf = async (pod: V1Pod): Promise<ContainerStatus[]> => {
-    const listed = await cri.listContainers({
+    const listed = await env.cri.listContainers({
       label_selector: { 'io.kubernetes.pod.uid': pod.metadata!.uid! },
     });
-    return Promise.all(listed.map(c => cri.containerStatus(c.id)));
+    return Promise.all(listed.map(c => env.cri.containerStatus(c.id)));
   };
 
   /** A new agent adopts what the dead one left, core creates the pod again, and it converges. */
   async function restartedAgentConverges(pod: V1Pod): Promise<{ status: V1PodStatus; sandbox: PodSandbox }> {
     const provider = await CriProvider.create(
       fakeProviderContext({ nodeName: NODE, internalIP: '127.0.0.1' }),
-      testConfig(containerd),
+      testConfig(env.containerd),
     );
     try {
       await provider.createPod(pod, { signal: signal() });
@@ -148,7 +153,7 @@ describe('CRI provider: the agent killed in the middle of a pod start', () => {
     const pod = sleeper('pause-killed', 'Always');
     const first = await CriProvider.create(
       fakeProviderContext({ nodeName: NODE, internalIP: '127.0.0.1' }),
-      testConfig(containerd),
+      testConfig(env.containerd),
     );
     try {
       await first.createPod(pod, { signal: signal() });
@@ -162,10 +167,10 @@ describe('CRI provider: the agent killed in the middle of a pod start', () => {
       await first.close();
     }
     const [sandbox] = await sandboxesOf(pod);
-    await containerd.ctr(['tasks', 'kill', '-s', 'SIGKILL', sandbox!.id]);
+    await env.containerd.ctr(['tasks', 'kill', '-s', 'SIGKILL', sandbox!.id]);
     await waitFor(
       'sandbox not ready',
-      async () => (await cri.podSandboxStatus(sandbox!.id)).state === 'SANDBOX_NOTREADY',
+      async () => (await env.cri.podSandboxStatus(sandbox!.id)).state === 'SANDBOX_NOTREADY',
     );
     const { status, sandbox: replacement } = await restartedAgentConverges(pod);
     expect(replacement.metadata.attempt).toBe(1);
@@ -179,21 +184,12 @@ describe('CRI provider: the agent killed in the middle of a pod start', () => {
  * Ready condition says why, and pods are neither failed nor restarted for it.
  */
 describe('CRI provider: containerd away and back', () => {
-  let containerd: Containerd;
-  let cri: CriClient;
-  beforeAll(async () => {
-    containerd = await startContainerd();
-    cri = new CriClient(containerd.endpoint);
-  });
-  afterAll(async () => {
-    cri?.close();
-    await containerd?.stop();
-  });
+  const env = privateContainerd();
 
   const newAgent = () =>
     CriProvider.create(
       fakeProviderContext({ nodeName: NODE, internalIP: '127.0.0.1' }),
-      testConfig(containerd),
+      testConfig(env.containerd),
     );
   const status = (provider: CriProvider, pod: V1Pod) =>
     provider.getPodStatus('default', pod.metadata!.name!, { signal: signal() });
@@ -216,12 +212,12 @@ describe('CRI provider: containerd away and back', () => {
       for (const pod of [always, never]) await provider.createPod(pod, { signal: signal() });
       for (const pod of [always, never]) await runningOnce(provider, pod);
 
-      await containerd.kill();
+      await env.containerd.kill();
       await waitFor('ping failing with the endpoint', () =>
         provider.ping({ signal: signal() }).then(
           () => undefined,
           (error: Error) =>
-            error.message.includes(`the CRI runtime at ${containerd.endpoint} is not reachable`),
+            error.message.includes(`the CRI runtime at ${env.containerd.endpoint} is not reachable`),
         ),
       );
       const late = testPod('ride-late', {
@@ -232,11 +228,11 @@ describe('CRI provider: containerd away and back', () => {
       );
       for (const pod of [always, never]) expect((await status(provider, pod)).phase).toBe('Running');
 
-      await containerd.start();
+      await env.containerd.start();
       await waitFor('ping healthy again', () => provider.ping({ signal: signal() }).then(() => true));
       await provider.createPod(late, { signal: signal() });
       await runningOnce(provider, late);
-      const inventory = await criInventory(cri, NODE);
+      const inventory = await criInventory(env.cri, NODE);
       for (const pod of [always, never, late]) {
         const s = await status(provider, pod);
         expect(s.phase).toBe('Running');
@@ -246,7 +242,7 @@ describe('CRI provider: containerd away and back', () => {
         expect(held?.containers.map(x => x.state)).toEqual(['CONTAINER_RUNNING']);
       }
       for (const pod of [always, never, late]) await provider.deletePod(pod, { signal: signal() });
-      expect(await criInventory(cri, NODE)).toEqual(new Map());
+      expect(await criInventory(env.cri, NODE)).toEqual(new Map());
     } finally {
       await provider.close();
     }
@@ -261,18 +257,18 @@ describe('CRI provider: containerd away and back', () => {
     } finally {
       await first.close();
     }
-    await containerd.kill();
+    await env.containerd.kill();
     const started = Date.now();
     const provider = await newAgent();
     try {
       expect(Date.now() - started).toBeLessThan(10_000);
       await expect(provider.ping({ signal: signal() })).rejects.toThrow(
-        `the CRI runtime at ${containerd.endpoint} is not reachable`,
+        `the CRI runtime at ${env.containerd.endpoint} is not reachable`,
       );
       await expect(provider.getPods({ signal: AbortSignal.timeout(1_000) })).rejects.toThrow(
-        containerd.endpoint,
+        env.containerd.endpoint,
       );
-      await containerd.start();
+      await env.containerd.start();
       const pods = await provider.getPods({ signal: signal() });
       expect(pods.map(p => p.metadata?.uid)).toEqual([pod.metadata!.uid]);
       const s = await runningOnce(provider, pod);

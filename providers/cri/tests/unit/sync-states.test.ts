@@ -23,6 +23,17 @@ const running = (restarts: number, sandbox: string): Outcome =>
 const exited = (code: number, phase: string, sandbox: string, restarts = 0): Outcome =>
   `exited(${code}) restarts=${restarts} ${phase} sandbox=${sandbox}`;
 type Cell = Outcome | { 'this process': Outcome; adopted: Outcome };
+const by = (Always: Cell, OnFailure: Cell, Never: Cell): Record<Policy, Cell> => ({
+  Always,
+  OnFailure,
+  Never,
+});
+const all = (cell: Cell): Record<Policy, Cell> => by(cell, cell, cell);
+// Running in the first sandbox (attempt 0) or in its replacement (attempt 1), restarted or not.
+const RUNNING = running(0, 'ready@0');
+const RESTARTED = running(1, 'ready@0');
+const IN_NEW_SANDBOX = running(0, 'ready@1');
+const RESTARTED_IN_NEW = running(1, 'ready@1');
 
 /**
  * Every state a sync can find a one-container pod in, and what it converges to, per restart policy.
@@ -35,109 +46,25 @@ type Cell = Outcome | { 'this process': Outcome; adopted: Outcome };
  * two sandboxes at once.
  */
 const TABLE: Array<[SandboxState, ContainerState, Record<Policy, Cell>]> = [
-  [
-    'ready',
-    'created',
-    { Always: running(0, 'ready@0'), OnFailure: running(0, 'ready@0'), Never: running(0, 'ready@0') },
-  ],
-  [
-    'ready',
-    'running',
-    { Always: running(0, 'ready@0'), OnFailure: running(0, 'ready@0'), Never: running(0, 'ready@0') },
-  ],
-  [
-    'ready',
-    'exited 0',
-    {
-      Always: running(1, 'ready@0'),
-      OnFailure: exited(0, 'Succeeded', 'ready@0'),
-      Never: exited(0, 'Succeeded', 'ready@0'),
-    },
-  ],
-  [
-    'ready',
-    'exited 1',
-    {
-      Always: running(1, 'ready@0'),
-      OnFailure: running(1, 'ready@0'),
-      Never: exited(1, 'Failed', 'ready@0'),
-    },
-  ],
-  [
-    'ready',
-    'start cut short',
-    { Always: running(0, 'ready@0'), OnFailure: running(0, 'ready@0'), Never: running(0, 'ready@0') },
-  ],
-  [
-    'ready',
-    'unknown',
-    { Always: running(1, 'ready@0'), OnFailure: running(1, 'ready@0'), Never: running(1, 'ready@0') },
-  ],
-  [
-    'ready',
-    'missing',
-    {
-      Always: running(1, 'ready@0'),
-      OnFailure: running(1, 'ready@0'),
-      Never: exited(137, 'Failed', 'ready@0'),
-    },
-  ],
+  ['ready', 'created', all(RUNNING)],
+  ['ready', 'running', all(RUNNING)],
+  ['ready', 'exited 0', by(RESTARTED, exited(0, 'Succeeded', 'ready@0'), exited(0, 'Succeeded', 'ready@0'))],
+  ['ready', 'exited 1', by(RESTARTED, RESTARTED, exited(1, 'Failed', 'ready@0'))],
+  ['ready', 'start cut short', all(RUNNING)],
+  ['ready', 'unknown', all(RESTARTED)],
+  ['ready', 'missing', by(RESTARTED, RESTARTED, exited(137, 'Failed', 'ready@0'))],
 
-  [
-    'notready',
-    'created',
-    { Always: running(0, 'ready@1'), OnFailure: running(0, 'ready@1'), Never: running(0, 'ready@1') },
-  ],
-  [
-    'notready',
-    'running',
-    {
-      Always: running(1, 'ready@1'),
-      OnFailure: running(1, 'ready@1'),
-      Never: exited(137, 'Failed', 'stopped@0'),
-    },
-  ],
+  ['notready', 'created', all(IN_NEW_SANDBOX)],
+  ['notready', 'running', by(RESTARTED_IN_NEW, RESTARTED_IN_NEW, exited(137, 'Failed', 'stopped@0'))],
   [
     'notready',
     'exited 0',
-    {
-      Always: running(1, 'ready@1'),
-      OnFailure: exited(0, 'Succeeded', 'stopped@0'),
-      Never: exited(0, 'Succeeded', 'stopped@0'),
-    },
+    by(RESTARTED_IN_NEW, exited(0, 'Succeeded', 'stopped@0'), exited(0, 'Succeeded', 'stopped@0')),
   ],
-  [
-    'notready',
-    'exited 1',
-    {
-      Always: running(1, 'ready@1'),
-      OnFailure: running(1, 'ready@1'),
-      Never: exited(1, 'Failed', 'stopped@0'),
-    },
-  ],
-  [
-    'notready',
-    'start cut short',
-    { Always: running(0, 'ready@1'), OnFailure: running(0, 'ready@1'), Never: running(0, 'ready@1') },
-  ],
-  [
-    'notready',
-    'unknown',
-    {
-      Always: running(1, 'ready@1'),
-      OnFailure: running(1, 'ready@1'),
-      Never: exited(137, 'Failed', 'stopped@0'),
-    },
-  ],
-  [
-    'notready',
-    'missing',
-    {
-      Always: running(1, 'ready@1'),
-      OnFailure: running(1, 'ready@1'),
-      Never: exited(137, 'Failed', 'stopped@0'),
-    },
-  ],
+  ['notready', 'exited 1', by(RESTARTED_IN_NEW, RESTARTED_IN_NEW, exited(1, 'Failed', 'stopped@0'))],
+  ['notready', 'start cut short', all(IN_NEW_SANDBOX)],
+  ['notready', 'unknown', by(RESTARTED_IN_NEW, RESTARTED_IN_NEW, exited(137, 'Failed', 'stopped@0'))],
+  ['notready', 'missing', by(RESTARTED_IN_NEW, RESTARTED_IN_NEW, exited(137, 'Failed', 'stopped@0'))],
 
   // A removed sandbox took its containers along: the container state no longer matters. This process
   // acts on what it last saw (running); a new agent finds nothing to adopt, core creates the pod
@@ -146,11 +73,11 @@ const TABLE: Array<[SandboxState, ContainerState, Record<Policy, Cell>]> = [
     (container): [SandboxState, ContainerState, Record<Policy, Cell>] => [
       'missing',
       container,
-      {
-        Always: { 'this process': running(1, 'ready@1'), adopted: running(1, 'ready@0') },
-        OnFailure: { 'this process': running(1, 'ready@1'), adopted: running(1, 'ready@0') },
-        Never: { 'this process': exited(137, 'Failed', 'none'), adopted: exited(137, 'Failed', 'ready@0') },
-      },
+      by(
+        { 'this process': RESTARTED_IN_NEW, adopted: RESTARTED },
+        { 'this process': RESTARTED_IN_NEW, adopted: RESTARTED },
+        { 'this process': exited(137, 'Failed', 'none'), adopted: exited(137, 'Failed', 'ready@0') },
+      ),
     ],
   ),
 ];
