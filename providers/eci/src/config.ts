@@ -1,4 +1,4 @@
-import { quantitySchema } from '@vkubelet/provider-kit';
+import { enumSchema, quantitySchema } from '@vkubelet/provider-kit';
 import { z } from 'zod';
 
 /** What a tag value may hold (ECI: at most 128 characters, no `acs:` prefix, no URL). */
@@ -108,8 +108,7 @@ export const eciConfigSchema = z
       .meta({ description: '`kubectl logs -f`: how often DescribeContainerLog is asked for new lines' }),
     exec: z
       .object({
-        transport: z
-          .enum(['auto', 'websocket', 'sync'])
+        transport: enumSchema(['auto', 'websocket', 'sync'])
           .default('auto')
           .meta({
             description:
