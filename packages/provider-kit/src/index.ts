@@ -17,6 +17,8 @@ export {
   type LogItem,
   type NodeProvider,
   type PodLifecycleHandler,
+  type PodEventSink,
+  type PodEventType,
   type PodNotifier,
   type PodRef,
   type Provider,
@@ -24,6 +26,8 @@ export {
   type ProviderContext,
   type ProviderPlugin,
   type ResourceLister,
+  type ServiceAccountTokenIssuer,
+  type ServiceAccountTokenRequest,
   type TerminalSize,
 } from './provider.js';
 export type * from './stats.js';

@@ -18,6 +18,7 @@ import { LeaseController } from '../node/lease-controller.js';
 import { NodeController } from '../node/node-controller.js';
 import { buildNodeTemplate } from '../node/node-template.js';
 import { PodController } from '../pod/index.js';
+import { serviceAccountTokens } from '../pod/service-account-tokens.js';
 import { errorMessage } from '../util/error-message.js';
 import { isDnsSubdomain } from '../util/names.js';
 import { IllegalStateError, type VirtualKubeletState } from './lifecycle.js';
@@ -35,6 +36,8 @@ interface Parts {
   podInformer: Informer<V1Pod>;
   server: KubeletServer | undefined;
   kubeletPort: number | undefined;
+  /** Pod events, of core's controllers and of the provider (its context's `events`). */
+  events: EventRecorder;
   provider: Provider;
 }
 
@@ -115,6 +118,12 @@ export class VirtualKubelet {
       logger,
       metrics: meter,
     });
+    const events = new EventRecorder({
+      nodeName: options.nodeName,
+      sink: eventsApiSink(client),
+      logger,
+      metrics: meter,
+    });
     let provider: Provider | undefined;
     const server = VirtualKubelet.#kubeletServer(options, {
       client,
@@ -137,13 +146,16 @@ export class VirtualKubelet {
         clusterDomain: options.clusterDomain ?? 'cluster.local',
         configPath: options.providerConfigPath,
         resources,
+        events,
+        tokens: serviceAccountTokens(client),
         logger: logger.child({ provider: options.providerName }),
         metrics: meter,
       };
       provider = typeof options.provider === 'function' ? await options.provider(context) : options.provider;
-      const parts = { client, resources, podInformer, server, kubeletPort, provider };
+      const parts = { client, resources, podInformer, server, kubeletPort, events, provider };
       return new VirtualKubelet(options, parts, logger, meter, nodeIP);
     } catch (err) {
+      await events.close().catch(() => {});
       await server?.close().catch(() => {});
       await resources.stop().catch(() => {});
       await client.close();
@@ -248,7 +260,7 @@ export class VirtualKubelet {
   async #run(): Promise<void> {
     const signal = this.#abort.signal;
     const { options, logger, meter } = this;
-    const { client, provider, resources, podInformer, server } = this.parts;
+    const { client, provider, resources, podInformer, server, events } = this.parts;
     const closers: [string, () => Promise<void>][] = [];
     const running: Promise<void>[] = [];
     const startupTimeoutMs = options.startupTimeoutMs ?? 0;
@@ -263,6 +275,8 @@ export class VirtualKubelet {
             startupTimeoutMs,
           )
         : undefined;
+    // Closed after every other part run() opens, so their last events are still written.
+    closers.push(['event recorder', () => events.close()]);
     try {
       // The scoped cache watches exactly the Secrets/ConfigMaps these pods refer to.
       const unfollow = resources.followPods(podInformer);
@@ -302,13 +316,6 @@ export class VirtualKubelet {
         logger: logger.child({ controller: 'lease' }),
         metrics: meter,
       });
-      const events = new EventRecorder({
-        nodeName: options.nodeName,
-        sink: eventsApiSink(client),
-        logger,
-        metrics: meter,
-      });
-      closers.push(['event recorder', () => events.close()]);
       const pods = new PodController({
         nodeName: options.nodeName,
         client,
@@ -358,6 +365,7 @@ export class VirtualKubelet {
     steps.push(...closers.reverse());
     // Before run() (shutdown in INITIALIZED) no closer owns the server that create() opened.
     if (closers.length === 0 && server) steps.push(['kubelet API', () => server.close()]);
+    if (closers.length === 0) steps.push(['event recorder', () => this.parts.events.close()]);
     steps.push(['provider', async () => provider.close?.()], ['API client', () => client.close()]);
     for (const [what, step] of steps) {
       const left = deadline - Date.now();
