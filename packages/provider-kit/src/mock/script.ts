@@ -4,8 +4,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * A tiny shell the mock "runs" in its containers, so the workloads conformance uses on real backends
  * (busybox `sh -c 'echo a; sleep 1; exit 3'`) behave the same in the mock. It understands a sequence
  * of commands separated by `;`, `&&`, `||` or newlines: `echo [-n] ARGS [>&2]`, `exit N`, `sleep SECONDS`,
- * `env`, `cat`, `yes [WORD]`, `true`, `false`, `mock-stream BYTES`, with `$?` and `$VAR` expanded.
- * Anything else fails with 127, as a shell reports a missing command.
+ * `env`, `cat`, `yes [WORD]`, `true`, `false`, `mock-stream BYTES` and `sh -c SCRIPT` (a child shell,
+ * whose `exit` ends only itself), with `$?` and `$VAR` expanded. Anything else fails with 127, as a
+ * shell reports a missing command.
  */
 export interface Statement {
   argv: string[];
@@ -22,7 +23,7 @@ export interface ScriptIO {
   signal: AbortSignal;
 }
 
-const SHELLS = new Set(['sh', '/bin/sh', 'bash', '/bin/bash', 'ash']);
+const SHELLS = new Set(['sh', '/bin/sh', 'bash', '/bin/bash', 'ash', '/bin/ash']);
 
 /** Splits a shell line into words, honouring single and double quotes and backslash escapes. */
 export function shellWords(line: string): string[] {
@@ -177,6 +178,11 @@ async function runStatements(
         break;
       }
       default:
+        if (SHELLS.has(name) && args[0] === '-c') {
+          // A child shell: its `exit` ends it, not the script that started it.
+          status = (await runStatements(parseCommand([name, ...args]), io, status)).status;
+          break;
+        }
         await io.write(`sh: ${name}: not found\n`, 'stderr');
         status = 127;
     }
@@ -266,6 +272,7 @@ export async function runShell(io: ScriptIO, options: { tty: boolean }): Promise
 
   void (async () => {
     let typed = '';
+    let afterCarriageReturn = false;
     for await (const chunk of io.stdin ?? []) {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       if (!tty) {
@@ -277,6 +284,10 @@ export async function runShell(io: ScriptIO, options: { tty: boolean }): Promise
         continue;
       }
       for (const byte of bytes) {
+        // A terminal client's Enter may arrive as CR LF: one line, not a line and an empty one.
+        const lineFeedOfEnter = byte === 0x0a && afterCarriageReturn;
+        afterCarriageReturn = byte === 0x0d;
+        if (lineFeedOfEnter) continue;
         if (byte === CTRL_C) {
           echo('^C\n');
           if (command) command.abort(new Error('interrupted'));
