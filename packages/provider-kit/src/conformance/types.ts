@@ -76,6 +76,12 @@ export interface ConformanceOptions {
   namespace?: string;
   /** Pods the "many pods in parallel" check starts; 20 by default. */
   parallelPods?: number;
+  /**
+   * Checks this backend cannot pass however it is configured, by check id, each with the reason
+   * (`'port-forward.echo': 'the backend cannot reach a port of a pod'`): they are not run and are
+   * reported not applicable with that reason, which the report shows. Never a way to hide a bug.
+   */
+  notApplicable?: Readonly<Record<string, string>>;
   /** Everything the backend still holds for this node; enables the leak check. */
   listBackendResources?: () => Promise<string[]>;
   /** Where `<name>.json` and `<name>.md` are written; no report without it. */
