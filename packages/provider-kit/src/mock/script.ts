@@ -71,7 +71,11 @@ function splitStatements(script: string): Array<{ text: string; when: Statement[
   for (let i = 0; i < script.length; i++) {
     const ch = script[i]!;
     const pair = script.slice(i, i + 2);
-    if (quote) {
+    if (ch === '\\' && quote !== "'" && i + 1 < script.length) {
+      // An escaped character (`\'` between single-quoted parts, `\;`) neither quotes nor separates.
+      current += pair;
+      i++;
+    } else if (quote) {
       if (ch === quote) quote = undefined;
       current += ch;
     } else if (ch === '"' || ch === "'") {
