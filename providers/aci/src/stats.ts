@@ -74,7 +74,7 @@ export async function readGroupUsage(
     timespan: `${start.toISOString()}/${end.toISOString()}`,
     $filter: "containerName eq '*'",
   });
-  const url = `${endpoint.replace(/\/$/, '')}${groupId}/providers/microsoft.Insights/metrics?${query}`;
+  const url = `${endpoint.replace(/\/$/, '')}${groupId}/providers/microsoft.Insights/metrics?${query.toString()}`;
   const response = await callArm('Metrics_List', async () => {
     const answer = await client.sendRequest(
       createPipelineRequest({ url, method: 'GET', abortSignal: signal }),

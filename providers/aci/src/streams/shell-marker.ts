@@ -14,14 +14,20 @@ export function shellQuote(word: string): string {
  * for a tail that could be the start of the end marker.
  */
 export class ShellMarker {
-  private readonly nonce = `vk${randomBytes(8).toString('hex')}`;
-  private readonly start = new RegExp(`${this.nonce}S\\r?\\n`);
-  private readonly end = new RegExp(`${this.nonce}E (\\d+)\\r?\\n`);
-  private readonly endPrefix = `${this.nonce}E `;
+  private readonly start: RegExp;
+  private readonly end: RegExp;
+  private readonly endPrefix: string;
   private phase: 'preamble' | 'output' | 'done' = 'preamble';
   private buffer = '';
   /** The command's exit status, once its end marker arrived. */
   exitCode: number | undefined;
+
+  /** `nonce`: letters and digits only; a random one by default. */
+  constructor(private readonly nonce = `vk${randomBytes(8).toString('hex')}`) {
+    this.start = new RegExp(`${nonce}S\\r?\\n`);
+    this.end = new RegExp(`${nonce}E (\\d+)\\r?\\n`);
+    this.endPrefix = `${nonce}E `;
+  }
 
   /**
    * The line to type into the shell: terminal echo off (so stdin given to the command is not echoed
