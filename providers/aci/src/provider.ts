@@ -197,7 +197,8 @@ export class AciProvider extends ProviderRuntime<GroupState> {
       while (next < running.length) {
         const record = running[next++]!;
         const usage = await this.groupUsage(record, signal);
-        const now = Date.now();
+        const sampled = new Date();
+        const now = sampled.getTime();
         const containers = (record.status.containerStatuses ?? [])
           .filter(status => status.state?.running)
           .map(status => {
@@ -217,6 +218,7 @@ export class AciProvider extends ProviderRuntime<GroupState> {
             { name: record.name, namespace: record.namespace, uid: record.uid },
             new Date(record.status.startTime ?? record.state.firstSeen),
             containers,
+            sampled,
           ),
         );
       }

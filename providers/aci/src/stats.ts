@@ -107,19 +107,25 @@ export class CpuTimeLedger {
   }
 }
 
-/** One pod's stats in the kubelet's Summary shape, from its containers' usage. */
+/**
+ * One pod's stats in the kubelet's Summary shape, from its containers' usage, sampled at `now`: the
+ * CPU time counter runs up to now, and metrics-server needs the sample time to move with it (Monitor's
+ * own point times stand still for a minute).
+ */
 export function podStats(
   podRef: PodStats['podRef'],
   startTime: Date,
   containers: Array<{ name: string; startTime: Date; usage: ContainerUsage | undefined; cpuTime: number }>,
+  now: Date,
 ): PodStats {
+  const time = now.toISOString();
   const stats: ContainerStats[] = containers.map(({ name, startTime: started, usage, cpuTime }) => ({
     name,
     startTime: started.toISOString(),
     ...(usage?.cpuMillicores !== undefined
       ? {
           cpu: {
-            time: usage.time.toISOString(),
+            time,
             usageNanoCores: Math.round(usage.cpuMillicores * 1e6),
             usageCoreNanoSeconds: cpuTime,
           },
@@ -128,7 +134,7 @@ export function podStats(
     ...(usage?.memoryBytes !== undefined
       ? {
           memory: {
-            time: usage.time.toISOString(),
+            time,
             workingSetBytes: Math.round(usage.memoryBytes),
             usageBytes: Math.round(usage.memoryBytes),
           },
@@ -155,10 +161,10 @@ export function podStats(
           },
         }
       : {}),
-    ...(latest && withMemory.length > 0
+    ...(withMemory.length > 0
       ? {
           memory: {
-            time: latest,
+            time,
             workingSetBytes: withMemory.reduce((sum, c) => sum + (c.memory!.workingSetBytes ?? 0), 0),
             usageBytes: withMemory.reduce((sum, c) => sum + (c.memory!.usageBytes ?? 0), 0),
           },

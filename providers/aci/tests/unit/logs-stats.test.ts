@@ -80,17 +80,22 @@ describe('stats from Azure Monitor', () => {
 
   it('builds pod stats in the kubelet shape', () => {
     const usage = latestUsage(answer).get('app');
-    const stats = podStats({ name: 'p', namespace: 'ns', uid: 'u' }, new Date('2026-01-01T00:00:00Z'), [
-      { name: 'app', startTime: new Date('2026-01-01T00:00:00Z'), usage, cpuTime: 42 },
-    ]);
+    const now = new Date('2026-01-01T00:01:37Z');
+    const stats = podStats(
+      { name: 'p', namespace: 'ns', uid: 'u' },
+      new Date('2026-01-01T00:00:00Z'),
+      [{ name: 'app', startTime: new Date('2026-01-01T00:00:00Z'), usage, cpuTime: 42 }],
+      now,
+    );
+    // Sampled now: metrics-server divides the counter's growth by the time between samples.
     expect(stats.containers[0]).toEqual({
       name: 'app',
       startTime: '2026-01-01T00:00:00.000Z',
-      cpu: { time: '2026-01-01T00:01:00.000Z', usageNanoCores: 25e6, usageCoreNanoSeconds: 42 },
-      memory: { time: '2026-01-01T00:01:00.000Z', workingSetBytes: 1048576, usageBytes: 1048576 },
+      cpu: { time: '2026-01-01T00:01:37.000Z', usageNanoCores: 25e6, usageCoreNanoSeconds: 42 },
+      memory: { time: '2026-01-01T00:01:37.000Z', workingSetBytes: 1048576, usageBytes: 1048576 },
     });
     expect(stats.cpu).toEqual({
-      time: '2026-01-01T00:01:00.000Z',
+      time: '2026-01-01T00:01:37.000Z',
       usageNanoCores: 25e6,
       usageCoreNanoSeconds: 42,
     });
