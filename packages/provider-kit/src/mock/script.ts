@@ -161,6 +161,12 @@ async function runStatements(
         status = 0;
         break;
       case 'cat':
+        if (args.length > 0) {
+          // The mock has no files: every one named is missing, as it would be to a real cat.
+          for (const file of args) await io.write(`cat: ${file}: No such file or directory\n`, 'stderr');
+          status = 1;
+          break;
+        }
         if (io.stdin) {
           for await (const chunk of io.stdin) await io.write(chunk.toString(), out);
         } else {

@@ -52,6 +52,8 @@ describe('MockProvider exec', () => {
     // `$?` is the last status and `$A` / `${A}` the environment: a sentinel such as exec wrappers print.
     [['sh', '-c', 'false; echo "status $?"; echo $A${A}$UNSET.'], 0, 'status 1\n11.\n', ''],
     [['nonexistent'], 127, '', 'sh: nonexistent: not found\n'],
+    // The mock has no files.
+    [['cat', '/etc/hostname'], 1, '', 'cat: /etc/hostname: No such file or directory\n'],
     // An escaped quote between single-quoted parts does not open a quote (sh's way to quote `'`).
     [['sh', '-c', "echo 'it'\\''s'; echo two"], 0, "it's\ntwo\n", ''],
     // A child shell: its `exit` ends it, and the script goes on with its status.
