@@ -10,6 +10,7 @@ import { containerGroupName, plugin, TAG } from '@vkubelet/provider-aci';
 import { startControlPlane, type ControlPlane } from '@vkubelet/testenv';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
+import { kubectlHelpers } from '../support/kubectl.js';
 import { startVirtualNode, type VirtualNode } from '../support/virtual-node.js';
 
 /**
@@ -28,19 +29,7 @@ let node: VirtualNode | undefined;
 let dir: string;
 let configPath: string;
 
-async function kubectl(args: string[], input?: string, timeoutMs?: number) {
-  return cp.kubectl(args, { ...(input === undefined ? {} : { input }), ...(timeoutMs ? { timeoutMs } : {}) });
-}
-
-async function kubectlOk(args: string[], input?: string): Promise<string> {
-  const result = await kubectl(args, input);
-  if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
-  return result.stdout;
-}
-
-async function getPod(name: string): Promise<V1Pod> {
-  return JSON.parse(await kubectlOk(['get', 'pod', name, '-o', 'json'])) as V1Pod;
-}
+const { kubectl, kubectlOk, getPod } = kubectlHelpers(() => cp);
 
 async function waitPhase(name: string, phase: string): Promise<V1Pod> {
   return vi.waitFor(
