@@ -85,36 +85,32 @@ function configMapData(configMap: V1ConfigMap): Map<string, Buffer> {
   return data;
 }
 
-async function secretFiles(
-  sources: VolumeSources,
-  namespace: string,
-  ref: { name?: string; items?: V1KeyToPath[]; optional?: boolean },
-  field: string,
-  into: Files,
-): Promise<void> {
-  const what = `secret "${namespace}/${ref.name ?? ''}"`;
-  const secret = await read(what, () => sources.resources.getSecret(namespace, ref.name ?? ''));
-  if (!secret) {
-    if (ref.optional) return;
-    throw new TransientError(`${what} not found (${field})`);
-  }
-  pick(secretData(secret), ref.items, ref.optional, what, field, into);
-}
+type ObjectRef = { name?: string; items?: V1KeyToPath[]; optional?: boolean };
 
-async function configMapFiles(
+/** The files a Secret or ConfigMap (all its keys, or `items`) gives a volume; a missing one is waited for. */
+async function objectFiles(
+  kind: 'secret' | 'configmap',
   sources: VolumeSources,
   namespace: string,
-  ref: { name?: string; items?: V1KeyToPath[]; optional?: boolean },
+  ref: ObjectRef,
   field: string,
   into: Files,
 ): Promise<void> {
-  const what = `configmap "${namespace}/${ref.name ?? ''}"`;
-  const configMap = await read(what, () => sources.resources.getConfigMap(namespace, ref.name ?? ''));
-  if (!configMap) {
+  const name = ref.name ?? '';
+  const what = `${kind} "${namespace}/${name}"`;
+  const data = await read(what, async () => {
+    if (kind === 'secret') {
+      const secret = await sources.resources.getSecret(namespace, name);
+      return secret && secretData(secret);
+    }
+    const configMap = await sources.resources.getConfigMap(namespace, name);
+    return configMap && configMapData(configMap);
+  });
+  if (!data) {
     if (ref.optional) return;
     throw new TransientError(`${what} not found (${field})`);
   }
-  pick(configMapData(configMap), ref.items, ref.optional, what, field, into);
+  pick(data, ref.items, ref.optional, what, field, into);
 }
 
 function formatMap(map: Record<string, string> | undefined): string {
@@ -195,9 +191,10 @@ async function projectedFiles(
   const projections = volume.projected?.sources ?? [];
   for (const [i, source] of projections.entries()) {
     const sourceField = `${field}.projected.sources[${i}]`;
-    if (source.secret) await secretFiles(sources, namespace, source.secret, `${sourceField}.secret`, files);
+    if (source.secret)
+      await objectFiles('secret', sources, namespace, source.secret, `${sourceField}.secret`, files);
     else if (source.configMap)
-      await configMapFiles(sources, namespace, source.configMap, `${sourceField}.configMap`, files);
+      await objectFiles('configmap', sources, namespace, source.configMap, `${sourceField}.configMap`, files);
     else if (source.downwardAPI)
       downwardFiles(pod, source.downwardAPI.items ?? [], `${sourceField}.downwardAPI`, files);
     else if (source.serviceAccountToken) {
@@ -302,7 +299,8 @@ export async function groupVolumes(
     if (volume.secret) {
       const files: Files = new Map();
       const { secretName, ...ref } = volume.secret;
-      await secretFiles(
+      await objectFiles(
+        'secret',
         sources,
         namespace,
         { ...ref, ...(secretName ? { name: secretName } : {}) },
@@ -312,7 +310,7 @@ export async function groupVolumes(
       result.volumes.push(secretVolume(volume.name, files));
     } else if (volume.configMap) {
       const files: Files = new Map();
-      await configMapFiles(sources, namespace, volume.configMap, `${field}.configMap`, files);
+      await objectFiles('configmap', sources, namespace, volume.configMap, `${field}.configMap`, files);
       result.volumes.push(secretVolume(volume.name, files));
     } else if (volume.downwardAPI) {
       const files: Files = new Map();
