@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
 
-import { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
-import { ClientSecretCredential } from '@azure/identity';
+import type { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
 import type { AciEmulator } from '@vkubelet/aci-emulator';
 import type { Provider } from '@vkubelet/provider-kit';
 import { ALL_CAPABILITIES, runConformance } from '@vkubelet/provider-kit/conformance';
@@ -10,7 +9,7 @@ import { afterAll, beforeAll, expect } from 'vitest';
 
 import { ownedBy } from '../../src/group/naming.js';
 import { createAciProvider } from '../../src/plugin.js';
-import { emulatorConfig, startEmulator, subnetOf } from '../support/emulator.js';
+import { emulatorConfig, sdkClient, startEmulator, subnetOf } from '../support/emulator.js';
 
 const nodeName = 'vk-aci-conformance';
 let aci: AciEmulator;
@@ -18,15 +17,7 @@ let client: ContainerInstanceManagementClient;
 
 beforeAll(async () => {
   aci = await startEmulator();
-  const credential = new ClientSecretCredential(aci.tenantId, aci.clientId, aci.clientSecret, {
-    authorityHost: aci.authorityHost,
-    disableInstanceDiscovery: true,
-    tlsOptions: { ca: aci.caPem },
-  });
-  client = new ContainerInstanceManagementClient(credential, aci.subscriptionId, {
-    endpoint: aci.armEndpoint,
-    tlsOptions: { ca: aci.caPem },
-  });
+  client = sdkClient(aci);
 }, 60_000);
 
 afterAll(async () => {

@@ -1,7 +1,6 @@
 import { PassThrough, Readable } from 'node:stream';
 
-import { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
-import { ClientSecretCredential } from '@azure/identity';
+import type { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
 import type { V1Pod, V1PodStatus } from '@kubernetes/client-node';
 import type { AciEmulator } from '@vkubelet/aci-emulator';
 import {
@@ -19,7 +18,7 @@ import { containerGroupName, groupTags, TAG } from '../../src/group/naming.js';
 import { createAciProvider } from '../../src/plugin.js';
 import type { AciProvider } from '../../src/provider.js';
 import type { AciConfigInput } from '../../src/config.js';
-import { emulatorConfig, shellPod, startEmulator, subnetOf } from '../support/emulator.js';
+import { emulatorConfig, sdkClient, shellPod, startEmulator, subnetOf } from '../support/emulator.js';
 
 const NODE = 'vk-test';
 let aci: AciEmulator;
@@ -85,15 +84,7 @@ async function exec(p: AciProvider, pod: V1Pod, command: string[], io: Partial<A
 
 beforeAll(async () => {
   aci = await startEmulator();
-  const credential = new ClientSecretCredential(aci.tenantId, aci.clientId, aci.clientSecret, {
-    authorityHost: aci.authorityHost,
-    disableInstanceDiscovery: true,
-    tlsOptions: { ca: aci.caPem },
-  });
-  client = new ContainerInstanceManagementClient(credential, aci.subscriptionId, {
-    endpoint: aci.armEndpoint,
-    tlsOptions: { ca: aci.caPem },
-  });
+  client = sdkClient(aci);
 });
 
 afterEach(() => aci.faults.reset());

@@ -1,3 +1,5 @@
+import { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
+import { ClientSecretCredential } from '@azure/identity';
 import { startAciEmulator, type AciEmulator, type AciEmulatorOptions } from '@vkubelet/aci-emulator';
 import type { V1Pod } from '@kubernetes/client-node';
 
@@ -11,6 +13,19 @@ export const FAST_EMULATOR: AciEmulatorOptions = {
 
 export function startEmulator(options: AciEmulatorOptions = {}): Promise<AciEmulator> {
   return startAciEmulator({ ...FAST_EMULATOR, ...options });
+}
+
+/** The real SDK client, signed in to the emulator's Entra ID, to look at what the provider made. */
+export function sdkClient(aci: AciEmulator): ContainerInstanceManagementClient {
+  const credential = new ClientSecretCredential(aci.tenantId, aci.clientId, aci.clientSecret, {
+    authorityHost: aci.authorityHost,
+    disableInstanceDiscovery: true,
+    tlsOptions: { ca: aci.caPem },
+  });
+  return new ContainerInstanceManagementClient(credential, aci.subscriptionId, {
+    endpoint: aci.armEndpoint,
+    tlsOptions: { ca: aci.caPem },
+  });
 }
 
 /** A subnet ID in the emulated subscription: groups there get a private IP, as on AKS virtual nodes. */
