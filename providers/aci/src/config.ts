@@ -1,4 +1,4 @@
-import { quantitySchema } from '@vkubelet/provider-kit';
+import { enumSchema, quantitySchema } from '@vkubelet/provider-kit';
 import { z } from 'zod';
 
 /** ARM's rule for resource group names. */
@@ -27,8 +27,7 @@ export const aciConfigSchema = z
       .transform(value => value.toLowerCase().replaceAll(' ', ''))
       .pipe(z.string().regex(REGION, 'must be an Azure region name such as westeurope'))
       .meta({ description: 'Azure region of the container groups', env: 'ACI_REGION' }),
-    operatingSystem: z
-      .enum(['Linux', 'Windows'])
+    operatingSystem: enumSchema(['Linux', 'Windows'])
       .default('Linux')
       .meta({ description: 'OS of the container groups, and of the node', env: 'ACI_OS' }),
     tenantId: z
@@ -50,10 +49,12 @@ export const aciConfigSchema = z
       description: 'workload identity: file holding the federated token (AKS mounts it)',
       env: 'AZURE_FEDERATED_TOKEN_FILE',
     }),
-    credential: z.enum(['auto', 'clientSecret', 'workloadIdentity', 'managedIdentity']).default('auto').meta({
-      description:
-        'how to authenticate; `auto` takes a client secret if set, else a federated token file, else the managed identity',
-    }),
+    credential: enumSchema(['auto', 'clientSecret', 'workloadIdentity', 'managedIdentity'])
+      .default('auto')
+      .meta({
+        description:
+          'how to authenticate; `auto` takes a client secret if set, else a federated token file, else the managed identity',
+      }),
     armEndpoint: httpsUrl.default('https://management.azure.com').meta({
       description: 'Azure Resource Manager endpoint (another cloud, or an emulator)',
       env: 'ACI_ARM_ENDPOINT',
@@ -117,8 +118,7 @@ export const aciConfigSchema = z
         memory: quantitySchema({ positive: true })
           .default('1.5G')
           .meta({ description: 'memory of a container that requests none' }),
-        gpuSku: z
-          .enum(['K80', 'P100', 'V100'])
+        gpuSku: enumSchema(['K80', 'P100', 'V100'])
           .default('V100')
           .meta({ description: 'GPU SKU unless the pod annotation virtual-kubelet.io/gpu-type names one' }),
       })
@@ -147,7 +147,7 @@ export const aciConfigSchema = z
       .meta({ description: "retries of one ARM request (throttling honours ARM's Retry-After)" }),
     exec: z
       .object({
-        exitCode: z.enum(['shell', 'none']).default('shell').meta({
+        exitCode: enumSchema(['shell', 'none']).default('shell').meta({
           description:
             "`shell`: run commands through `shell` on ACI's terminal and read their exit code from a marker line; `none`: run them as ACI does, exit code 0",
         }),
