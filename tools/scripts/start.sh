@@ -3,7 +3,7 @@
 # control plane with metrics-server, the provider's backend, and virtual-kubelet as the node. Prints
 # KUBECONFIG=<path> once the node is Ready, then commands to try; Ctrl-C stops it all and removes
 # the stack's state directory.
-#   --provider mock|cri|fargate|eci  (default mock)     --name NAME  (several stacks side by side)
+#   --provider mock|cri|fargate|eci|aci  (default mock)     --name NAME  (several stacks side by side)
 #   --node-name NODE  --address IP   other flags go to virtual-kubelet (e.g. --log-level debug)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)

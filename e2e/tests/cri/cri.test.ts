@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 
-import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import type { V1Node } from '@kubernetes/client-node';
 import { startContainerd, type Containerd } from '@vkubelet/containerd';
 import { plugin } from '@vkubelet/provider-cri';
 import { startControlPlane, type ControlPlane } from '@vkubelet/testenv';
@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { spawnKubectl, type RunningKubectl } from '../kubelet-api/kubectl-process.js';
 
+import { kubectlHelpers } from '../support/kubectl.js';
 import { startVirtualNode, type VirtualNode } from '../support/virtual-node.js';
 
 /**
@@ -26,15 +27,7 @@ let containerd: Containerd;
 let node: VirtualNode | undefined;
 const running: RunningKubectl[] = [];
 
-async function kubectlOk(args: string[], input?: string): Promise<string> {
-  const result = await cp.kubectl(args, input === undefined ? {} : { input });
-  if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
-  return result.stdout;
-}
-
-async function getPod(name: string): Promise<V1Pod> {
-  return JSON.parse(await kubectlOk(['get', 'pod', name, '-o', 'json'])) as V1Pod;
-}
+const { kubectlOk, getPod } = kubectlHelpers(() => cp);
 
 function pod(name: string, container: Record<string, unknown>, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({

@@ -8,7 +8,7 @@ import { plugin, TAG } from '@vkubelet/provider-eci';
 import { startControlPlane, type ControlPlane } from '@vkubelet/testenv';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
-import { kubectlOf } from '../support/kubectl.js';
+import { kubectlHelpers } from '../support/kubectl.js';
 import { startVirtualNode, type VirtualNode } from '../support/virtual-node.js';
 
 /**
@@ -28,7 +28,7 @@ let node: VirtualNode | undefined;
 let dir: string;
 let configPath: string;
 
-const { run: kubectl, ok: kubectlOk, pod: getPod } = kubectlOf(() => cp);
+const { kubectl, kubectlOk, getPod } = kubectlHelpers(() => cp);
 
 /** `kubectl run` onto the virtual node (its selector and toleration through --overrides). */
 function run(name: string, script: string, spec: Record<string, unknown> = {}): Promise<string> {

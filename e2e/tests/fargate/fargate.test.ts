@@ -20,7 +20,7 @@ import { plugin } from '@vkubelet/provider-fargate';
 import { startControlPlane, type ControlPlane } from '@vkubelet/testenv';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
-import { kubectlOf } from '../support/kubectl.js';
+import { kubectlHelpers } from '../support/kubectl.js';
 import { startVirtualNode, type VirtualNode } from '../support/virtual-node.js';
 
 /**
@@ -43,7 +43,7 @@ let configPath: string;
 let ecs: ECSClient;
 let logs: CloudWatchLogsClient;
 
-const { run: kubectl, ok: kubectlOk, pod: getPod } = kubectlOf(() => cp);
+const { kubectl, kubectlOk, getPod } = kubectlHelpers(() => cp);
 
 function pod(name: string, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({

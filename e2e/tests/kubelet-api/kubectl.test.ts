@@ -8,6 +8,8 @@ import { noopLogger } from '@vkubelet/provider-kit';
 import { startControlPlane, type ControlPlane } from '@vkubelet/testenv';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
+import { kubectlHelpers } from '../support/kubectl.js';
+
 import { spawnInTerminal, spawnKubectl, type RunningKubectl } from './kubectl-process.js';
 import { ScriptedProvider } from './scripted-provider.js';
 
@@ -25,18 +27,7 @@ let port: number;
 let provider: ScriptedProvider;
 const running: RunningKubectl[] = [];
 
-async function kubectl(
-  args: string[],
-  input?: string,
-): Promise<{ stdout: string; stderr: string; code: number }> {
-  return cp.kubectl(args, input === undefined ? {} : { input });
-}
-
-async function kubectlOk(args: string[], input?: string): Promise<string> {
-  const result = await kubectl(args, input);
-  if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
-  return result.stdout;
-}
+const { kubectl, kubectlOk } = kubectlHelpers(() => cp);
 
 /** Go's RFC3339Nano in UTC, as kubelets prefix log lines. */
 function rfc3339Nano(time: Date): string {

@@ -21,6 +21,8 @@ const byProvider: Record<string, VerbExpectations> = {
   // The try-it command sets the mock's CPU with mock.vkubelet.io/cpu-usage=250m.
   mock: { ...realProcesses, top: { matches: /^demo\s+250m\s+\d+Mi\s*$/ } },
   cri: realProcesses,
+  // The ACI emulator runs the mock's process model; stats come from its container group metrics.
+  aci: realProcesses,
   // moto records tasks but runs no containers; ECS offers exec only through SSM sessions.
   fargate: {
     logs: '',

@@ -1,23 +1,32 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import type { ControlPlane } from '@vkubelet/testenv';
+import type { ControlPlane, KubectlResult } from '@vkubelet/testenv';
 
-export interface Kubectl {
-  /** kubectl with `args` (and `input` on stdin): code, stdout, stderr. */
-  run(args: string[], input?: string): ReturnType<ControlPlane['kubectl']>;
-  /** Its stdout; an Error naming the command and its stderr when it exits non-zero. */
-  ok(args: string[], input?: string): Promise<string>;
-  /** `kubectl get pod <name> -o json`. */
-  pod(name: string): Promise<V1Pod>;
+export interface KubectlHelpers {
+  /** kubectl as the cluster admin; `input` goes to its stdin. */
+  kubectl(args: string[], input?: string, timeoutMs?: number): Promise<KubectlResult>;
+  /** kubectl that must exit 0: its stdout, else an error with its stderr. */
+  kubectlOk(args: string[], input?: string): Promise<string>;
+  /** `kubectl get pod <name> -o json` in the default namespace. */
+  getPod(name: string): Promise<V1Pod>;
 }
 
-/** kubectl as the cluster admin of the control plane `cp()` returns (started in a beforeAll). */
-export function kubectlOf(cp: () => ControlPlane): Kubectl {
-  const run: Kubectl['run'] = (args, input) => cp().kubectl(args, input === undefined ? {} : { input });
-  const ok = async (args: string[], input?: string): Promise<string> => {
-    const result = await run(args, input);
+/**
+ * kubectl helpers for a suite's control plane. `controlPlane` is read at each call, so the helpers can
+ * be made at the top of a file whose `beforeAll` starts the control plane.
+ */
+export function kubectlHelpers(controlPlane: () => ControlPlane): KubectlHelpers {
+  const kubectl: KubectlHelpers['kubectl'] = (args, input, timeoutMs) =>
+    controlPlane().kubectl(args, {
+      ...(input === undefined ? {} : { input }),
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    });
+  const kubectlOk: KubectlHelpers['kubectlOk'] = async (args, input) => {
+    const result = await kubectl(args, input);
     if (result.code !== 0)
       throw new Error(`kubectl ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
     return result.stdout;
   };
-  return { run, ok, pod: async name => JSON.parse(await ok(['get', 'pod', name, '-o', 'json'])) as V1Pod };
+  const getPod: KubectlHelpers['getPod'] = async name =>
+    JSON.parse(await kubectlOk(['get', 'pod', name, '-o', 'json'])) as V1Pod;
+  return { kubectl, kubectlOk, getPod };
 }

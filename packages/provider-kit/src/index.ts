@@ -26,6 +26,8 @@ export {
   type ProviderContext,
   type ProviderPlugin,
   type ResourceLister,
+  type ServiceAccountTokenIssuer,
+  type ServiceAccountTokenRequest,
   type TerminalSize,
 } from './provider.js';
 export type * from './stats.js';

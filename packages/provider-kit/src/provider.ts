@@ -23,8 +23,10 @@ export interface CallOptions {
 export interface PodLifecycleHandler {
   /**
    * Start the pod in the backend. Env is already resolved (envFrom, valueFrom and `$(VAR)` expanded
-   * into `env`). Must be idempotent by pod UID: a second call for a pod already running (a retry,
-   * a restart of the agent) must not start a second copy.
+   * into `env`); an entry whose value came from a Secret keeps `valueFrom.secretKeyRef` next to its
+   * `value`, so a backend with secret variables (ACI's `secureValue`) can keep it out of sight. Must
+   * be idempotent by pod UID: a second call for a pod already running (a retry, a restart of the
+   * agent) must not start a second copy.
    */
   createPod(pod: V1Pod, options: CallOptions): Promise<void>;
   /** Apply a changed spec (images of running containers, activeDeadlineSeconds, labels, annotations). */
@@ -195,6 +197,27 @@ export interface PodEventSink {
   event(pod: V1Pod, type: PodEventType, reason: string, note: string): void;
 }
 
+/** A service-account token for a pod, as the kubelet requests them for projected volumes. */
+export interface ServiceAccountTokenRequest {
+  serviceAccountName: string;
+  /** The token's audience; the API server's default audiences when absent. */
+  audience?: string;
+  /** Requested lifetime; the API server may shorten or extend it. */
+  expirationSeconds?: number;
+}
+
+/**
+ * Issues service-account tokens bound to a pod of this node (the TokenRequest API, as the kubelet
+ * uses it for `serviceAccountToken` projections).
+ */
+export interface ServiceAccountTokenIssuer {
+  requestToken(
+    pod: V1Pod,
+    request: ServiceAccountTokenRequest,
+    options: CallOptions,
+  ): Promise<{ token: string; expirationTimestamp: Date }>;
+}
+
 /** What core hands a provider factory. */
 export interface ProviderContext {
   nodeName: string;
@@ -209,6 +232,8 @@ export interface ProviderContext {
   resources: ResourceLister;
   /** Events about pods, written to the API server as the kubelet writes its own. */
   events: PodEventSink;
+  /** Service-account tokens for pods bound to this node. */
+  tokens: ServiceAccountTokenIssuer;
   logger: Logger;
   metrics: MetricMeter;
 }

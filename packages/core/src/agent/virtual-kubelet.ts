@@ -18,6 +18,7 @@ import { LeaseController } from '../node/lease-controller.js';
 import { NodeController } from '../node/node-controller.js';
 import { buildNodeTemplate } from '../node/node-template.js';
 import { PodController } from '../pod/index.js';
+import { serviceAccountTokens } from '../pod/service-account-tokens.js';
 import { errorMessage } from '../util/error-message.js';
 import { isDnsSubdomain } from '../util/names.js';
 import { IllegalStateError, type VirtualKubeletState } from './lifecycle.js';
@@ -146,6 +147,7 @@ export class VirtualKubelet {
         configPath: options.providerConfigPath,
         resources,
         events,
+        tokens: serviceAccountTokens(client),
         logger: logger.child({ provider: options.providerName }),
         metrics: meter,
       };
@@ -273,6 +275,8 @@ export class VirtualKubelet {
             startupTimeoutMs,
           )
         : undefined;
+    // Closed after every other part run() opens, so their last events are still written.
+    closers.push(['event recorder', () => events.close()]);
     try {
       // The scoped cache watches exactly the Secrets/ConfigMaps these pods refer to.
       const unfollow = resources.followPods(podInformer);

@@ -58,6 +58,7 @@ function addVolume(volume: V1Volume, add: (kind: ReferencedKind, name: string | 
     add('ConfigMap', source.configMap?.name);
     add('Secret', source.secret?.name);
   }
+  add('Secret', volume.azureFile?.secretName);
   add('Secret', volume.csi?.nodePublishSecretRef?.name);
   add('Secret', volume.flexVolume?.secretRef?.name);
   add('Secret', volume.cephfs?.secretRef?.name);

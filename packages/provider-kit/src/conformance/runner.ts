@@ -9,6 +9,8 @@ export function notApplicableReason(
   check: ConformanceCheck,
   options: ConformanceOptions,
 ): string | undefined {
+  const declared = options.notApplicable?.[check.id];
+  if (declared !== undefined) return declared;
   const missing = check.requires.filter(capability => options.capabilities[capability] !== true);
   if (missing.length > 0) {
     const why = missing.map(capability => options.notApplicable?.[capability]).filter(Boolean);

@@ -69,10 +69,13 @@ export interface ConformanceOptions {
   createProvider: () => Promise<Provider>;
   capabilities: ConformanceCapabilities;
   /**
-   * Why the backend cannot offer a capability left out of `capabilities` (no attach API, no
-   * containers to run): the report shows it next to each check that needs the capability.
+   * What this backend cannot do however it is configured, each with the reason, which the report
+   * shows. Keyed by capability (`attach: 'the backend has no attach API'`): why a capability is left
+   * out of `capabilities`, shown next to each check that needs it. Keyed by check id
+   * (`'exec.streams': 'exec runs on a terminal, which merges stderr into stdout'`): a check of an
+   * offered capability that is not run and is reported not applicable. Never a way to hide a bug.
    */
-  notApplicable?: Partial<Record<CapabilityName, string>>;
+  notApplicable?: Readonly<Partial<Record<CapabilityName, string>> & Record<string, string>>;
   /** Adjusts every pod before creation (node name, tolerations, images the backend can pull). */
   podTemplate?: (pod: V1Pod) => V1Pod;
   workloads?: Partial<ConformanceWorkloads>;

@@ -26,7 +26,7 @@ export interface ScriptIO {
   positional?: readonly string[];
 }
 
-const SHELLS = new Set(['sh', '/bin/sh', 'bash', '/bin/bash', 'ash']);
+const SHELLS = new Set(['sh', '/bin/sh', 'bash', '/bin/bash', 'ash', '/bin/ash']);
 
 /** Splits a shell line into words, honouring single and double quotes and backslash escapes. */
 export function shellWords(line: string): string[] {
@@ -74,7 +74,11 @@ function splitStatements(script: string): Array<{ text: string; when: Statement[
   for (let i = 0; i < script.length; i++) {
     const ch = script[i]!;
     const pair = script.slice(i, i + 2);
-    if (quote) {
+    if (ch === '\\' && quote !== "'" && i + 1 < script.length) {
+      // An escaped character (`\'` between single-quoted parts, `\;`) neither quotes nor separates.
+      current += pair;
+      i++;
+    } else if (quote) {
       if (ch === quote) quote = undefined;
       current += ch;
     } else if (ch === '"' || ch === "'") {
@@ -175,6 +179,12 @@ async function runStatements(
         status = 0;
         break;
       case 'cat':
+        if (args.length > 0) {
+          // The mock has no files: every one named is missing, as it would be to a real cat.
+          for (const file of args) await io.write(`cat: ${file}: No such file or directory\n`, 'stderr');
+          status = 1;
+          break;
+        }
         if (io.stdin) {
           for await (const chunk of io.stdin) await io.write(chunk.toString(), out);
         } else {
@@ -196,6 +206,11 @@ async function runStatements(
         break;
       }
       default:
+        if (SHELLS.has(name) && args[0] === '-c') {
+          // A child shell: its `exit` ends it, not the script that started it.
+          status = (await runStatements(parseCommand([name, ...args]), io, status)).status;
+          break;
+        }
         await io.write(`sh: ${name}: not found\n`, 'stderr');
         status = 127;
     }
@@ -291,6 +306,7 @@ export async function runShell(io: ScriptIO, options: { tty: boolean }): Promise
 
   void (async () => {
     let typed = '';
+    let afterCarriageReturn = false;
     for await (const chunk of io.stdin ?? []) {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       if (!tty) {
@@ -302,6 +318,10 @@ export async function runShell(io: ScriptIO, options: { tty: boolean }): Promise
         continue;
       }
       for (const byte of bytes) {
+        // A terminal client's Enter may arrive as CR LF: one line, not a line and an empty one.
+        const lineFeedOfEnter = byte === 0x0a && afterCarriageReturn;
+        afterCarriageReturn = byte === 0x0d;
+        if (lineFeedOfEnter) continue;
         if (byte === CTRL_C) {
           echo('^C\n');
           if (command) command.abort(new Error('interrupted'));

@@ -2,7 +2,7 @@ import type { V1ConfigMap, V1Pod, V1Secret, V1Service } from '@kubernetes/client
 
 import { noopLogger } from '../logger.js';
 import { noopMeter } from '../metrics.js';
-import type { PodEventType, ProviderContext } from '../provider.js';
+import type { PodEventType, ProviderContext, ServiceAccountTokenRequest } from '../provider.js';
 
 /** An event a provider reported through `context.events`. */
 export interface RecordedPodEvent {
@@ -10,6 +10,13 @@ export interface RecordedPodEvent {
   type: PodEventType;
   reason: string;
   note: string;
+}
+
+/** A token a provider requested through a fake context. */
+export interface IssuedToken extends ServiceAccountTokenRequest {
+  /** `namespace/name` of the pod it is bound to. */
+  pod: string;
+  token: string;
 }
 
 /** A ProviderContext for tests, whose ResourceLister reads the maps it exposes. */
@@ -21,19 +28,25 @@ export interface FakeProviderContext extends ProviderContext {
   readonly services: V1Service[];
   /** What the provider reported through `events`, oldest first (unless `events` is overridden). */
   readonly recordedEvents: RecordedPodEvent[];
+  /** Every token issued through `tokens`, oldest first. */
+  readonly issuedTokens: IssuedToken[];
 }
+
+const podKey = (pod: V1Pod): string => `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
 
 /**
  * A ProviderContext as core would hand it to a provider factory, for tests: node `vk-test`,
- * InternalIP 192.0.2.1, port 10250, cluster.local, no config file, a no-op logger and meter, and a
- * ResourceLister over in-memory maps the test fills (`context.secrets.set('ns/name', secret)`), and
- * an event sink that keeps what it is given in `recordedEvents`. Any field can be overridden.
+ * InternalIP 192.0.2.1, port 10250, cluster.local, no config file, a no-op logger and meter, a
+ * ResourceLister over in-memory maps the test fills (`context.secrets.set('ns/name', secret)`), an
+ * event sink that keeps what it is given (`recordedEvents`) and a token issuer answering
+ * `token-<n>-for-<namespace>/<serviceAccount>` (`issuedTokens`). Any field can be overridden.
  */
 export function fakeProviderContext(overrides: Partial<ProviderContext> = {}): FakeProviderContext {
   const configMaps = new Map<string, V1ConfigMap>();
   const secrets = new Map<string, V1Secret>();
   const services: V1Service[] = [];
   const recordedEvents: RecordedPodEvent[] = [];
+  const issuedTokens: IssuedToken[] = [];
   return {
     nodeName: 'vk-test',
     operatingSystem: 'linux',
@@ -49,10 +62,19 @@ export function fakeProviderContext(overrides: Partial<ProviderContext> = {}): F
         services.filter(service => namespace === undefined || service.metadata?.namespace === namespace),
     },
     events: { event: (pod, type, reason, note) => recordedEvents.push({ pod, type, reason, note }) },
+    tokens: {
+      async requestToken(pod, request) {
+        const token = `token-${issuedTokens.length + 1}-for-${pod.metadata?.namespace ?? ''}/${request.serviceAccountName}`;
+        issuedTokens.push({ ...request, pod: podKey(pod), token });
+        const lifetime = (request.expirationSeconds ?? 3600) * 1000;
+        return { token, expirationTimestamp: new Date(Date.now() + lifetime) };
+      },
+    },
     ...overrides,
     configMaps,
     secrets,
     services,
     recordedEvents,
+    issuedTokens,
   };
 }

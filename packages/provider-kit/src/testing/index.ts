@@ -2,4 +2,9 @@
  * `@vkubelet/provider-kit/testing`: helpers for a provider's tests.
  * @packageDocumentation
  */
-export { fakeProviderContext, type FakeProviderContext, type RecordedPodEvent } from './fake-context.js';
+export {
+  fakeProviderContext,
+  type FakeProviderContext,
+  type IssuedToken,
+  type RecordedPodEvent,
+} from './fake-context.js';

@@ -61,6 +61,12 @@ describe('MockProvider exec', () => {
     ],
     [['sh', '-c', '"$@"', 'sh', 'echo', 'a  b', 'c'], 0, 'a  b c\n', ''],
     [['nonexistent'], 127, '', 'sh: nonexistent: not found\n'],
+    // The mock has no files.
+    [['cat', '/etc/hostname'], 1, '', 'cat: /etc/hostname: No such file or directory\n'],
+    // An escaped quote between single-quoted parts does not open a quote (sh's way to quote `'`).
+    [['sh', '-c', "echo 'it'\\''s'; echo two"], 0, "it's\ntwo\n", ''],
+    // A child shell: its `exit` ends it, and the script goes on with its status.
+    [['sh', '-c', 'sh -c \'echo inner; exit 4\'; echo "after $?"'], 0, 'inner\nafter 4\n', ''],
     [['mock-stream', '100000'], 0, 'x'.repeat(100_000), ''],
   ])('%j exits %i', async (command, code, stdout, stderr) => {
     const { provider, ref } = await runningMock();
@@ -86,6 +92,17 @@ describe('MockProvider exec', () => {
     stdin.write('exit 3\r');
     expect(await session).toBe(3);
     expect(out.text()).toBe('# echo hi there\r\nhi there\r\n# nope\r\nsh: nope: not found\r\n# exit 3\r\n');
+  });
+
+  it('takes CR LF from a terminal client as one Enter, and runs child shells', async () => {
+    const { out, stdin, session } = await terminalShell();
+    stdin.write("sh -c 'exit 6'\r\n");
+    await waitFor(() => out.text().endsWith('\r\n# '));
+    stdin.write('echo $?\r\n');
+    await waitFor(() => out.text().endsWith('6\r\n# '));
+    stdin.write('exit\r\n');
+    expect(await session).toBe(0);
+    expect(out.text()).toBe("# sh -c 'exit 6'\r\n# echo $?\r\n6\r\n# exit\r\n");
   });
 
   it('ends an interactive shell on Ctrl-D with the last status; backspace erases', async () => {

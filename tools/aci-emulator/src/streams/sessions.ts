@@ -8,7 +8,6 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 
 import type { ContainerGroupRecord } from '../model/group.js';
 import type { ExecCommandMode } from '../options.js';
-import { runTerminalShell, SHELLS } from './terminal-shell.js';
 import { WebSocketWritable } from './websocket-writable.js';
 
 /** An exec or attach the API has granted: the WebSocket must connect and send `password` first. */
@@ -32,6 +31,8 @@ export interface StreamSettings {
 }
 
 const PATH = /^\/(exec|attach)stream\/sessionId\/([0-9a-f-]{36})$/;
+/** Programs that get an interactive shell on the terminal (the mock's `runShell`). */
+const SHELLS = new Set(['sh', '/bin/sh', 'bash', '/bin/bash', 'ash', '/bin/ash']);
 const ETX = 0x03; // Ctrl-C: the terminal sends SIGINT to the process
 const EOT = 0x04; // Ctrl-D: the terminal ends the process's input
 /** How long a connected socket may take to send its password. */
@@ -144,13 +145,16 @@ export class StreamSessions {
       if (shell) stdin.write(rawBytes(data));
       else feed(rawBytes(data), stdin, interrupt);
     });
-    const work = shell
-      ? runTerminalShell(run, stdin, output, signal)
-      : session.kind === 'exec'
+    const work =
+      session.kind === 'exec'
         ? execInContainer(run, argv, { stdin, stdout: output, tty: true }, signal)
         : attachToRun(run, { stdin, stdout: output, stderr: output, tty: false }, signal);
-    // 1001 (going away) when the container stopped under the session, 1000 otherwise.
-    const end = () => ws.close(runtime.signal.aborted ? 1001 : 1000);
+    // 1001 (going away) when the container stopped under the session, 1000 otherwise; after the
+    // output the process wrote last has gone out (a quick process ends before its frames are sent).
+    const end = () => {
+      const code = runtime.signal.aborted ? 1001 : 1000;
+      output.end(() => ws.close(code));
+    };
     work.then(end, end);
   }
 

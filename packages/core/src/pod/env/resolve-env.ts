@@ -6,6 +6,7 @@ import type {
   V1EphemeralContainer,
   V1Pod,
   V1Secret,
+  V1SecretKeySelector,
 } from '@kubernetes/client-node';
 import { noopLogger, type Logger, type ResourceLister } from '@vkubelet/provider-kit';
 
@@ -100,7 +101,11 @@ class PodEnvResolver {
     return kind === 'configmap' ? { kind, object: object } : { kind, object: object };
   }
 
-  async #applyEnvFrom(ref: V1EnvFromSource, into: Map<string, string>): Promise<void> {
+  async #applyEnvFrom(
+    ref: V1EnvFromSource,
+    into: Map<string, string>,
+    fromSecrets: Map<string, V1SecretKeySelector>,
+  ): Promise<void> {
     const configMapRef = ref.configMapRef;
     const secretRef = ref.secretRef;
     const source = configMapRef
@@ -119,6 +124,8 @@ class PodEnvResolver {
         continue;
       }
       into.set(name, value);
+      if (source.kind === 'secret') fromSecrets.set(name, { name: source.object.metadata?.name ?? '', key });
+      else fromSecrets.delete(name);
     }
     if (invalid.length > 0) {
       const meta = source.object.metadata;
@@ -179,19 +186,31 @@ class PodEnvResolver {
     return undefined;
   }
 
-  /** Resolves one container in place: `env` becomes name/value pairs, `envFrom` empty, command/args expanded. */
+  /**
+   * Resolves one container in place: `env` becomes name/value pairs, `envFrom` empty, command/args
+   * expanded. A value read from a Secret keeps its `valueFrom.secretKeyRef` next to it, so a provider
+   * can hand it to its backend as a secret.
+   */
   async resolveContainer(container: AnyContainer, services: ReadonlyMap<string, string>): Promise<void> {
     const vars = new Map<string, string>();
-    for (const ref of container.envFrom ?? []) await this.#applyEnvFrom(ref, vars);
+    const fromSecrets = new Map<string, V1SecretKeySelector>();
+    for (const ref of container.envFrom ?? []) await this.#applyEnvFrom(ref, vars, fromSecrets);
     // Expansion sees what is defined so far (envFrom, then earlier env entries), then service links.
     const lookup = lookupIn(vars, services);
     for (const env of container.env ?? []) {
       const value = await this.#valueOf(env, container, lookup);
-      if (value !== undefined) vars.set(env.name, value);
+      if (value === undefined) continue;
+      vars.set(env.name, value);
+      const secretRef = env.valueFrom?.secretKeyRef;
+      if (secretRef) fromSecrets.set(env.name, { name: secretRef.name ?? '', key: secretRef.key });
+      else fromSecrets.delete(env.name);
     }
     for (const [name, value] of services) if (!vars.has(name)) vars.set(name, value);
     container.envFrom = [];
-    container.env = [...vars].map(([name, value]) => ({ name, value }));
+    container.env = [...vars].map(([name, value]) => {
+      const secretKeyRef = fromSecrets.get(name);
+      return secretKeyRef ? { name, value, valueFrom: { secretKeyRef } } : { name, value };
+    });
     // kubelet ExpandContainerCommandAndArgs: only the container's final env, no service fallback.
     const final = lookupIn(vars);
     if (container.command) container.command = container.command.map(part => expandVariables(part, final));

@@ -111,7 +111,7 @@ describe('virtual-kubelet main', () => {
     } finally {
       out.restore();
     }
-    expect(out.text()).toMatch(/^mock\ncri\nfargate\naci \(not available\)/);
+    expect(out.text()).toMatch(/^mock\ncri\nfargate\naci\neci\nnomad \(not available\)/);
     expect(out.text()).toMatch(/Version: \d+\.\d+\.\d+, kubelet version: v1\.36\.3-vkubelet-/);
   });
 });
@@ -149,9 +149,9 @@ describe('virtual-kubelet bad input: exit 2 and one line naming the flag, variab
       'provider "./no-such-provider.mjs" is not available: ./no-such-provider.mjs does not exist',
     ],
     [
-      ['--provider', 'aci', ...base],
+      ['--provider', 'nomad', ...base],
       {},
-      'provider "aci" is not available: @vkubelet/provider-aci exports no provider plugin yet (available providers: mock, cri, fargate',
+      'provider "nomad" is not available: @vkubelet/provider-nomad exports no provider plugin yet (available providers: mock, cri, fargate, aci, eci',
     ],
     [
       ['--provider', 'mock', ...base, '--client-ca-file', join(dir, 'missing.crt')],

@@ -314,7 +314,7 @@ describe('PodController (fakes)', () => {
     resources.failing.delete('s');
     await until(() => provider.callsFor('opt', 'create').length === 1, 'created');
     expect(provider.callsFor('opt', 'create')[0]?.pod.spec?.containers[0]?.env).toEqual([
-      { name: 'V', value: 'v' },
+      { name: 'V', value: 'v', valueFrom: { secretKeyRef: { name: 's', key: 'K' } } },
     ]);
     expect(events.reasons()).toContain('FailedToReadOptionalSecret');
     expect(events.reasons()).not.toContain('OptionalSecretNotFound');

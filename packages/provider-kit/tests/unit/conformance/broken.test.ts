@@ -79,6 +79,29 @@ describe('capabilities', () => {
     expect(detail('port-forward.echo')).toBe('needs capability portForward: no port-forward API');
     expect(detail('stats.summary')).toBe('needs capability stats');
   });
+  it('reports checks a provider declares it cannot pass as not applicable, with its reason, without running them', async () => {
+    const backend = new MockBackend();
+    backends.push(backend);
+    let created = 0;
+    const report = await runConformanceChecks(
+      {
+        name: 'declared',
+        createProvider: async () => {
+          created++;
+          return new MockProvider({ backend, startupDelayMs: 5 });
+        },
+        capabilities: ALL_CAPABILITIES,
+        notApplicable: { 'exec.streams': 'stderr cannot be told from stdout here' },
+        timeouts,
+      },
+      ['exec.streams', 'exec.env'],
+    );
+    expect(report.results.map(r => [r.id, r.status, r.detail])).toEqual([
+      ['exec.streams', 'not-applicable', 'stderr cannot be told from stdout here'],
+      ['exec.env', 'passed', undefined],
+    ]);
+    expect(created).toBe(1);
+  }, 30_000);
 
   it('every broken fixture names only checks that exist', () => {
     const ids = new Set(CONFORMANCE_CHECKS.map(c => c.id));

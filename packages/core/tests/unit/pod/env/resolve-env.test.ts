@@ -31,7 +31,8 @@ describe('resolvePodEnvironment', () => {
     expect(container.env).toEqual([
       { name: 'A', value: 'override' },
       { name: 'Z', value: 'z' },
-      { name: 'S_TOKEN', value: 'sekret' },
+      // A value read from a Secret says so, for backends that keep secret variables hidden.
+      { name: 'S_TOKEN', value: 'sekret', valueFrom: { secretKeyRef: { name: 's', key: 'TOKEN' } } },
       { name: 'X', value: 'z/sekret' },
     ]);
     expect(events.events).toEqual([
@@ -42,6 +43,28 @@ describe('resolvePodEnvironment', () => {
       },
     ]);
     expect(pod.spec!.containers[0]!.envFrom).toHaveLength(2);
+  });
+
+  it('marks values read from Secrets, and only those: a later plain value clears the mark', async () => {
+    const { ctx } = setup(
+      new FakeResources().configMap('ns', 'cm', { PLAIN: 'p' }).secret('ns', 's', { A: 'a', B: 'b' }),
+    );
+    const pod = podWith({
+      name: 'c',
+      envFrom: [{ secretRef: { name: 's' } }],
+      env: [
+        { name: 'B', value: 'not secret' },
+        { name: 'FROM_CM', valueFrom: { configMapKeyRef: { name: 'cm', key: 'PLAIN' } } },
+        { name: 'FROM_SECRET', valueFrom: { secretKeyRef: { name: 's', key: 'B' } } },
+      ],
+    });
+    const resolved = await resolvePodEnvironment(pod, ctx);
+    expect(resolved.spec!.containers[0]!.env).toEqual([
+      { name: 'A', value: 'a', valueFrom: { secretKeyRef: { name: 's', key: 'A' } } },
+      { name: 'B', value: 'not secret' },
+      { name: 'FROM_CM', value: 'p' },
+      { name: 'FROM_SECRET', value: 'b', valueFrom: { secretKeyRef: { name: 's', key: 'B' } } },
+    ]);
   });
 
   it('skips missing optional references with upstream reasons and messages', async () => {
