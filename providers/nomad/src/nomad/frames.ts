@@ -13,7 +13,9 @@ export interface StreamFrame {
  * Splits Nomad's framed stream, JSON objects written back to back without separators, into frames.
  * Tracks string literals so a brace inside one does not end an object.
  */
-export async function* decodeFrames(body: AsyncIterable<Buffer | string>): AsyncGenerator<StreamFrame> {
+export async function* decodeFrames(
+  body: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
+): AsyncGenerator<StreamFrame> {
   let pending = '';
   let depth = 0;
   let inString = false;
