@@ -34,7 +34,9 @@ afterAll(async () => {
 function backendOf(configFile: string): { url?: string; socket?: string } {
   if (!existsSync(configFile)) return {};
   const config = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
-  const endpoint = typeof config['endpoint'] === 'string' ? config['endpoint'] : undefined;
+  // `endpoint` for the cloud emulators, `address` for Nomad's.
+  const url = config['endpoint'] ?? config['address'];
+  const endpoint = typeof url === 'string' ? url : undefined;
   const runtime = typeof config['runtimeEndpoint'] === 'string' ? config['runtimeEndpoint'] : undefined;
   return {
     ...(endpoint ? { url: endpoint } : {}),

@@ -4,13 +4,14 @@ import { eci } from './eci.js';
 import type { ProviderEntry } from './entry.js';
 import { fargate } from './fargate.js';
 import { mock } from './mock.js';
+import { nomad } from './nomad.js';
 
 export type { Backend, BackendContext, ProviderEntry } from './entry.js';
 
-export const PROVIDERS: readonly ProviderEntry[] = [mock, cri, fargate, eci];
+export const PROVIDERS: readonly ProviderEntry[] = [mock, cri, fargate, eci, nomad];
 
 /** Providers virtual-kubelet knows that have no stack entry yet (their backend is being written). */
-export const PENDING_PROVIDERS = ['aci', 'nomad'] as const;
+export const PENDING_PROVIDERS = ['aci'] as const;
 
 export function findProvider(name: string): ProviderEntry | undefined {
   return PROVIDERS.find(entry => entry.name === name);

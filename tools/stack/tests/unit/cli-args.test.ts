@@ -36,7 +36,7 @@ describe('parseUpArgs', () => {
 
   it('refuses unknown providers, says which are pending, and checks names', () => {
     expect(() => parseUpArgs(['--provider', 'lambda'])).toThrow(
-      /must be one of mock, cri, fargate, eci, not "lambda"/,
+      /must be one of mock, cri, fargate, eci, nomad, not "lambda"/,
     );
     expect(() => parseUpArgs(['--provider', 'aci'])).toThrow(/aci: not wired into the local stack yet/);
     expect(() => parseUpArgs(['--name', 'Big_Name'])).toThrow(UsageError);
