@@ -1,3 +1,4 @@
+import { enumSchema } from '@vkubelet/provider-kit';
 import { z } from 'zod';
 
 import { DRIVERS, NETWORK_MODES } from './mapping/job.js';
@@ -60,10 +61,10 @@ export const nomadConfigSchema = z
       .min(1)
       .optional()
       .meta({ description: "node pool of the jobs (default: Nomad's `default`; `all` for any)" }),
-    driver: z.enum(DRIVERS).default('docker').meta({
+    driver: enumSchema(DRIVERS).default('docker').meta({
       description: 'task driver of containers; the annotation nomad.vkubelet.io/driver overrides it',
     }),
-    networkMode: z.enum(NETWORK_MODES).default('bridge').meta({
+    networkMode: enumSchema(NETWORK_MODES).default('bridge').meta({
       description:
         'bridge: an address per pod, containers share localhost (clients need the CNI plugins); host: the client network',
     }),
