@@ -2,12 +2,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import type { V1Pod } from '@kubernetes/client-node';
 import { startNomadEmulator, type NomadEmulator } from '@vkubelet/nomad-emulator';
 import { plugin } from '@vkubelet/provider-nomad';
 import { startControlPlane, type ControlPlane } from '@vkubelet/testenv';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
-import { getPod, kubectlOk, waitForPhase } from '../support/kubectl.js';
+import { kubectlOf } from '../support/kubectl.js';
 import { startVirtualNode, type VirtualNode } from '../support/virtual-node.js';
 
 /**
@@ -36,6 +37,20 @@ function pod(name: string, script: string): string {
       containers: [{ name: 'main', image: 'busybox:1.36', command: ['sh', '-c', script] }],
     },
   });
+}
+
+const { run: kubectl, ok: kubectlOk, pod: getPod } = kubectlOf(() => cp);
+
+function waitRunning(name: string): Promise<V1Pod> {
+  return vi.waitFor(
+    async () => {
+      const p = await getPod(name);
+      if (p.status?.phase !== 'Running')
+        throw new Error(`phase ${p.status?.phase} ${p.status?.message ?? ''}`);
+      return p;
+    },
+    { timeout: 60_000, interval: 300 },
+  );
 }
 
 /** One request to the emulator with its management token. */
@@ -79,37 +94,32 @@ afterAll(async () => {
 
 describe('Nomad provider through the API server', () => {
   it('runs a pod as a Nomad job: logs -f, exec with its exit code, delete purges the job', async () => {
-    await vi.waitFor(
-      () => kubectlOk(cp, ['apply', '-f', '-'], pod('web', 'echo hello from nomad; sleep 3600')),
-      {
-        timeout: 30_000,
-        interval: 500,
-      },
-    );
-    const web = await waitForPhase(cp, 'web', 'Running');
+    await vi.waitFor(() => kubectlOk(['apply', '-f', '-'], pod('web', 'echo hello from nomad; sleep 3600')), {
+      timeout: 30_000,
+      interval: 500,
+    });
+    const web = await waitRunning('web');
     expect(web.spec?.nodeName).toBe(NODE);
     expect(web.status?.podIP).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     const job = (await nomad('/v1/job/vk.default.web')).body as { Meta: Record<string, string> };
     expect(job.Meta).toMatchObject({ vkubelet_pod_uid: web.metadata!.uid, vkubelet_node: NODE });
 
-    expect(await kubectlOk(cp, ['logs', 'web'])).toBe('hello from nomad\n');
+    expect(await kubectlOk(['logs', 'web'])).toBe('hello from nomad\n');
     // -f holds the stream open: the line arrives, then the request is cut short by its timeout.
-    const follow = await cp.kubectl(['logs', '-f', 'web', '--request-timeout=3s']);
+    const follow = await kubectl(['logs', '-f', 'web', '--request-timeout=3s']);
     expect(follow.stdout).toBe('hello from nomad\n');
 
-    expect(
-      await cp.kubectl(['exec', 'web', '--', 'sh', '-c', 'echo out; echo err >&2; exit 7']),
-    ).toMatchObject({
+    expect(await kubectl(['exec', 'web', '--', 'sh', '-c', 'echo out; echo err >&2; exit 7'])).toMatchObject({
       code: 7,
       stdout: 'out\n',
       stderr: expect.stringContaining('err\n'),
     });
-    expect(await cp.kubectl(['exec', '-i', 'web', '--', 'cat'], { input: 'piped\n' })).toMatchObject({
+    expect(await kubectl(['exec', '-i', 'web', '--', 'cat'], 'piped\n')).toMatchObject({
       code: 0,
       stdout: 'piped\n',
     });
 
-    await kubectlOk(cp, ['delete', 'pod', 'web', '--wait=true', '--timeout=60s']);
+    await kubectlOk(['delete', 'pod', 'web', '--wait=true', '--timeout=60s']);
     await vi.waitFor(async () => expect((await nomad('/v1/job/vk.default.web')).status).toBe(404), {
       timeout: 30_000,
       interval: 300,
@@ -117,20 +127,20 @@ describe('Nomad provider through the API server', () => {
   });
 
   it('a restarted virtual-kubelet adopts the running job and registers nothing', async () => {
-    await vi.waitFor(() => kubectlOk(cp, ['apply', '-f', '-'], pod('keep', 'echo kept; sleep 3600')), {
+    await vi.waitFor(() => kubectlOk(['apply', '-f', '-'], pod('keep', 'echo kept; sleep 3600')), {
       timeout: 30_000,
       interval: 500,
     });
-    await waitForPhase(cp, 'keep', 'Running');
+    await waitRunning('keep');
     const before = await jobFootprint('vk.default.keep');
     expect(before.allocs).toHaveLength(1);
 
     await node!.stop();
     node = await startVirtualNode(cp, { nodeName: NODE, provider: { plugin, configPath } });
     // Ready again means start-up adoption is done; logs go through the adopted allocation.
-    expect(await kubectlOk(cp, ['logs', 'keep'])).toBe('kept\n');
+    expect(await kubectlOk(['logs', 'keep'])).toBe('kept\n');
     expect(await jobFootprint('vk.default.keep')).toEqual(before);
-    expect((await getPod(cp, 'keep')).status?.phase).toBe('Running');
-    await kubectlOk(cp, ['delete', 'pod', 'keep', '--wait=true', '--timeout=60s']);
+    expect((await getPod('keep')).status?.phase).toBe('Running');
+    await kubectlOk(['delete', 'pod', 'keep', '--wait=true', '--timeout=60s']);
   });
 });

@@ -1,33 +1,23 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { ControlPlane } from '@vkubelet/testenv';
-import { vi } from 'vitest';
 
-/** kubectl on `cp`, with `input` on its stdin; throws with kubectl's stderr unless it exits 0. */
-export async function kubectlOk(cp: ControlPlane, args: string[], input?: string): Promise<string> {
-  const result = await cp.kubectl(args, input === undefined ? {} : { input });
-  if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
-  return result.stdout;
+export interface Kubectl {
+  /** kubectl with `args` (and `input` on stdin): code, stdout, stderr. */
+  run(args: string[], input?: string): ReturnType<ControlPlane['kubectl']>;
+  /** Its stdout; an Error naming the command and its stderr when it exits non-zero. */
+  ok(args: string[], input?: string): Promise<string>;
+  /** `kubectl get pod <name> -o json`. */
+  pod(name: string): Promise<V1Pod>;
 }
 
-export async function getPod(cp: ControlPlane, name: string): Promise<V1Pod> {
-  return JSON.parse(await kubectlOk(cp, ['get', 'pod', name, '-o', 'json'])) as V1Pod;
-}
-
-/** Waits until the pod reports `phase`; the error names the phase and message it had last. */
-export function waitForPhase(
-  cp: ControlPlane,
-  name: string,
-  phase: string,
-  timeout = 60_000,
-): Promise<V1Pod> {
-  return vi.waitFor(
-    async () => {
-      const pod = await getPod(cp, name);
-      if (pod.status?.phase !== phase) {
-        throw new Error(`${name}: phase ${pod.status?.phase} ${pod.status?.message ?? ''}`);
-      }
-      return pod;
-    },
-    { timeout, interval: 300 },
-  );
+/** kubectl as the cluster admin of the control plane `cp()` returns (started in a beforeAll). */
+export function kubectlOf(cp: () => ControlPlane): Kubectl {
+  const run: Kubectl['run'] = (args, input) => cp().kubectl(args, input === undefined ? {} : { input });
+  const ok = async (args: string[], input?: string): Promise<string> => {
+    const result = await run(args, input);
+    if (result.code !== 0)
+      throw new Error(`kubectl ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+    return result.stdout;
+  };
+  return { run, ok, pod: async name => JSON.parse(await ok(['get', 'pod', name, '-o', 'json'])) as V1Pod };
 }
