@@ -34,7 +34,8 @@ afterAll(async () => {
 function backendOf(configFile: string): { url?: string; socket?: string } {
   if (!existsSync(configFile)) return {};
   const config = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
-  const url = config['endpoint'] ?? config['armEndpoint'];
+  // `endpoint` for the cloud emulators (`armEndpoint` for ACI's), `address` for Nomad's.
+  const url = config['endpoint'] ?? config['armEndpoint'] ?? config['address'];
   const endpoint = typeof url === 'string' ? url : undefined;
   const runtime = typeof config['runtimeEndpoint'] === 'string' ? config['runtimeEndpoint'] : undefined;
   return {

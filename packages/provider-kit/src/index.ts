@@ -38,3 +38,4 @@ export { jsonAtSeconds, jsonEqual, jsonEqualAsStored, jsonEqualAtSeconds } from 
 export * from './status/index.js';
 export * from './plugin/index.js';
 export * from './runtime/index.js';
+export * from './volumes/index.js';

@@ -1,6 +1,6 @@
 // The flags of `vkubelet-stack up` (kept apart from cli.ts, which runs on import). The stack's own
 // flags are picked out; every other argument goes to virtual-kubelet unchanged.
-import { PENDING_PROVIDERS, PROVIDERS } from './providers/index.js';
+import { PROVIDERS } from './providers/index.js';
 import { STACK_NAME } from './state.js';
 
 export const USAGE = `usage: vkubelet-stack up [--provider ${PROVIDERS.map(p => p.name).join('|')}] [--name NAME] [--node-name NODE]
@@ -50,11 +50,8 @@ export function parseUpArgs(argv: readonly string[]): UpArgs {
   }
   const provider = own['--provider'] ?? 'mock';
   if (!PROVIDERS.some(entry => entry.name === provider)) {
-    const pending = (PENDING_PROVIDERS as readonly string[]).includes(provider);
     throw new UsageError(
-      pending
-        ? `--provider ${provider}: not wired into the local stack yet (its backend is being written; see tools/stack/README.md, "Adding a provider")`
-        : `--provider must be one of ${PROVIDERS.map(entry => entry.name).join(', ')}, not "${provider}"`,
+      `--provider must be one of ${PROVIDERS.map(entry => entry.name).join(', ')}, not "${provider}"`,
     );
   }
   const name = own['--name'] ?? provider;

@@ -11,7 +11,7 @@ import { binaryPath } from '@vkubelet/testenv';
 import { hostAddress, unproxyableReason } from './address.js';
 import { parseUpArgs, USAGE, UsageError, type UpArgs } from './cli-args.js';
 import { createProgress } from './progress.js';
-import { findProvider, PENDING_PROVIDERS, PROVIDERS } from './providers/index.js';
+import { findProvider, PROVIDERS } from './providers/index.js';
 import { ProviderUnavailableError, startStack, type Stack } from './stack.js';
 import {
   diagnoseKubeconfig,
@@ -181,7 +181,6 @@ async function stop(name: string | undefined): Promise<number> {
 
 function providers(): number {
   for (const entry of PROVIDERS) process.stdout.write(`${entry.name}\t${entry.runsOn}\n`);
-  for (const name of PENDING_PROVIDERS) process.stdout.write(`${name}\tnot wired into the local stack yet\n`);
   return 0;
 }
 

@@ -9,7 +9,6 @@ export {
 export { createProgress, type Progress } from './progress.js';
 export {
   findProvider,
-  PENDING_PROVIDERS,
   PROVIDERS,
   type Backend,
   type BackendContext,

@@ -1,4 +1,4 @@
-import type { Allocation, NomadEmulator } from '../../src/index.js';
+import type { Allocation, Evaluation, NomadEmulator } from '../../src/index.js';
 
 export interface ApiAnswer {
   status: number;
@@ -69,24 +69,56 @@ export async function register(
   return answer;
 }
 
+/** Follows a list endpoint with blocking queries until `done` holds; returns the list. */
+async function waitForList<T>(
+  emulator: NomadEmulator,
+  path: string,
+  done: (items: T[]) => boolean,
+  describe: (items: T[]) => unknown,
+  timeoutMs: number,
+): Promise<T[]> {
+  const deadline = Date.now() + timeoutMs;
+  let index = 0;
+  let last: T[] = [];
+  while (Date.now() < deadline) {
+    const separator = path.includes('?') ? '&' : '?';
+    const answer = await api(emulator, 'GET', `${path}${separator}index=${index}&wait=2s`);
+    last = answer.body as T[];
+    if (done(last)) return last;
+    index = Number(answer.headers.get('x-nomad-index'));
+  }
+  throw new Error(`${path} never matched: ${JSON.stringify(describe(last))}`);
+}
+
 /** Follows a job's allocations with blocking queries until `done` holds; returns them. */
-export async function waitForAllocs(
+export function waitForAllocs(
   emulator: NomadEmulator,
   jobId: string,
   done: (allocs: Allocation[]) => boolean,
   timeoutMs = 15_000,
 ): Promise<Allocation[]> {
-  const deadline = Date.now() + timeoutMs;
-  let index = 0;
-  let last: Allocation[] = [];
-  while (Date.now() < deadline) {
-    const answer = await api(emulator, 'GET', `/v1/job/${jobId}/allocations?all=true&index=${index}&wait=2s`);
-    last = answer.body as Allocation[];
-    if (done(last)) return last;
-    index = Number(answer.headers.get('x-nomad-index'));
-  }
-  throw new Error(
-    `allocations of ${jobId} never matched: ${JSON.stringify(last.map(a => [a.Name, a.ClientStatus, a.DesiredStatus]))}`,
+  return waitForList(
+    emulator,
+    `/v1/job/${jobId}/allocations?all=true`,
+    done,
+    allocs => allocs.map(a => [a.Name, a.ClientStatus, a.DesiredStatus]),
+    timeoutMs,
+  );
+}
+
+/** Follows a job's evaluations with blocking queries until `done` holds; returns them. */
+export function waitForEvals(
+  emulator: NomadEmulator,
+  jobId: string,
+  done: (evals: Evaluation[]) => boolean,
+  timeoutMs = 15_000,
+): Promise<Evaluation[]> {
+  return waitForList(
+    emulator,
+    `/v1/job/${jobId}/evaluations`,
+    done,
+    evals => evals.map(e => [e.TriggeredBy, e.Status, e.StatusDescription]),
+    timeoutMs,
   );
 }
 

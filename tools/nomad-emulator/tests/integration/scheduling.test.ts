@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { startNomadEmulator, type Allocation, type Evaluation, type NomadEmulator } from '../../src/index.js';
-import { api, eventTypes, job, register, waitForAllocs } from './helpers.js';
+import { api, eventTypes, job, register, waitForAllocs, waitForEvals } from './helpers.js';
 
 let emulator: NomadEmulator;
 beforeEach(async () => {
@@ -87,15 +87,17 @@ describe('scheduling', () => {
       ...job('odd', 'true'),
       TaskGroups: [{ Name: 'g', Tasks: [{ Name: 'main', Driver: 'qemu', Config: {} }] }],
     });
-    await waitForAllocs(emulator, 'odd', () => true);
-    const evaluation = (
-      await api(emulator, 'GET', `/v1/evaluation/${registered.body.EvalID}?index=1&wait=1s`)
-    ).body;
-    expect(evaluation.FailedTGAllocs.g.ConstraintFiltered).toEqual({ 'missing drivers': 2 });
+    const decided = (id: string) => (evals: Evaluation[]) =>
+      evals.some(e => e.ID === id && e.Status !== 'pending');
+    const [evaluation] = (await waitForEvals(emulator, 'odd', decided(registered.body.EvalID))).filter(
+      e => e.ID === registered.body.EvalID,
+    );
+    expect(evaluation!.FailedTGAllocs!['g']!.ConstraintFiltered).toEqual({ 'missing drivers': 2 });
     const elsewhere = await register(emulator, job('far', 'true', { Datacenters: ['dc9'] }));
-    const farEval = (await api(emulator, 'GET', `/v1/evaluation/${elsewhere.body.EvalID}?index=1&wait=1s`))
-      .body;
-    expect(farEval.FailedTGAllocs.g).toMatchObject({ NodesEvaluated: 0, NodesAvailable: {} });
+    const [farEval] = (await waitForEvals(emulator, 'far', decided(elsewhere.body.EvalID))).filter(
+      e => e.ID === elsewhere.body.EvalID,
+    );
+    expect(farEval!.FailedTGAllocs!['g']).toMatchObject({ NodesEvaluated: 0, NodesAvailable: {} });
   });
 
   it('replaces the allocations of a lost node on another node', async () => {
@@ -245,12 +247,17 @@ describe('scheduling', () => {
   });
 
   it('waits with placement while slow placement is on', async () => {
-    emulator.faults.setPlacementDelay(300);
+    const delayMs = 300;
+    emulator.faults.setPlacementDelay(delayMs);
     const registered = await register(emulator, job('slow', 'sleep 3600'));
-    expect((await api(emulator, 'GET', `/v1/evaluation/${registered.body.EvalID}`)).body.Status).toBe(
-      'pending',
-    );
-    expect((await api(emulator, 'GET', '/v1/job/slow/allocations')).body).toEqual([]);
-    await waitForAllocs(emulator, 'slow', running(1));
+    const evaluation = (await api(emulator, 'GET', `/v1/evaluation/${registered.body.EvalID}`))
+      .body as Evaluation;
+    // A loaded machine may answer the read after the delay; before it, nothing is placed yet.
+    if (Date.now() < evaluation.CreateTime / 1e6 + delayMs) {
+      expect(evaluation.Status).toBe('pending');
+      expect((await api(emulator, 'GET', '/v1/job/slow/allocations')).body).toEqual([]);
+    }
+    const [alloc] = await waitForAllocs(emulator, 'slow', running(1));
+    expect(alloc!.CreateTime - evaluation.CreateTime).toBeGreaterThanOrEqual((delayMs - 10) * 1e6);
   });
 });

@@ -5,13 +5,11 @@ import { eci } from './eci.js';
 import type { ProviderEntry } from './entry.js';
 import { fargate } from './fargate.js';
 import { mock } from './mock.js';
+import { nomad } from './nomad.js';
 
 export type { Backend, BackendContext, ProviderEntry } from './entry.js';
 
-export const PROVIDERS: readonly ProviderEntry[] = [mock, cri, fargate, eci, aci];
-
-/** Providers virtual-kubelet knows that have no stack entry yet (their backend is being written). */
-export const PENDING_PROVIDERS = ['nomad'] as const;
+export const PROVIDERS: readonly ProviderEntry[] = [mock, cri, fargate, eci, aci, nomad];
 
 export function findProvider(name: string): ProviderEntry | undefined {
   return PROVIDERS.find(entry => entry.name === name);

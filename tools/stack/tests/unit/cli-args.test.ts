@@ -34,11 +34,10 @@ describe('parseUpArgs', () => {
     });
   });
 
-  it('refuses unknown providers, says which are pending, and checks names', () => {
+  it('refuses unknown providers and checks names', () => {
     expect(() => parseUpArgs(['--provider', 'lambda'])).toThrow(
-      /must be one of mock, cri, fargate, eci, aci, not "lambda"/,
+      /must be one of mock, cri, fargate, eci, aci, nomad, not "lambda"/,
     );
-    expect(() => parseUpArgs(['--provider', 'nomad'])).toThrow(/nomad: not wired into the local stack yet/);
     expect(() => parseUpArgs(['--name', 'Big_Name'])).toThrow(UsageError);
     expect(() => parseUpArgs(['--name'])).toThrow('--name needs a value');
     expect(() => parseUpArgs(['--node-name', 'no spaces'])).toThrow(/DNS subdomain/);

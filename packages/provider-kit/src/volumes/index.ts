@@ -1,0 +1,1 @@
+export { volumeFiles, type VolumeFile } from './volume-files.js';
