@@ -34,3 +34,4 @@ export { jsonAtSeconds, jsonEqual, jsonEqualAsStored, jsonEqualAtSeconds } from 
 export * from './status/index.js';
 export * from './plugin/index.js';
 export * from './runtime/index.js';
+export * from './tracing/index.js';
