@@ -18,7 +18,6 @@ digest=$(cat go.mod go.sum main.go | sha256sum | cut -c1-12)
 out="$cache/otelcol/$version-$digest"
 if [ -x "$out/otelcol-vkubelet" ] && [ -z "${VKUBELET_OTELCOL_FORCE_REBUILD:-}" ]; then
   echo "[otelcol] $version: cached"
-  echo "$out/otelcol-vkubelet" > "$cache/otelcol/current"
   exit 0
 fi
 mkdir -p "$out"
@@ -32,5 +31,4 @@ t1=$SECONDS
 echo "[otelcol] building otelcol-vkubelet $version (a cold build takes a few minutes on 2 cores)..."
 go build -trimpath -ldflags "-s -w" -o "$out/otelcol-vkubelet.tmp" .
 mv "$out/otelcol-vkubelet.tmp" "$out/otelcol-vkubelet"
-echo "$out/otelcol-vkubelet" > "$cache/otelcol/current"
 echo "[otelcol] built in $((SECONDS - t1))s ($((SECONDS - t0))s in all): $out/otelcol-vkubelet"

@@ -18,6 +18,8 @@ export const SpanAttribute = {
   ERROR_TYPE: 'error.type',
   /** The backend a provider calls, as `backendCaller({ system })` names it. */
   BACKEND_SYSTEM: 'vkubelet.backend.system',
+  /** Attempts a backend request took, its client's own retries included. */
+  BACKEND_ATTEMPTS: 'vkubelet.backend.attempts',
   /** Pods a provider-runtime refresh pass covers. */
   POD_COUNT: 'vkubelet.pod.count',
 } as const;

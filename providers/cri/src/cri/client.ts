@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { backendCaller, NotFoundError, TransientError } from '@vkubelet/provider-kit';
+import { backendCaller, NotFoundError, SpanAttribute, TransientError } from '@vkubelet/provider-kit';
 
 import type {
   Container,
@@ -51,6 +51,7 @@ export interface RpcOptions {
 /** The door of every CRI request. */
 const callRuntime = backendCaller({
   system: 'cri',
+  attributes: { [SpanAttribute.RPC_SYSTEM]: 'grpc' },
   toError: (error, method) =>
     typeof (error as Partial<grpc.ServiceError>).code === 'number'
       ? toProviderError(method, error as grpc.ServiceError)
