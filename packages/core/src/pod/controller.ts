@@ -585,10 +585,11 @@ export class PodController {
     // Terminal pods were written once and are left alone (the API server refuses to revive them).
     if (isTerminalPhase(pod.status?.phase)) return;
     let patchError: Error | undefined;
+    const phase = reported.status?.phase;
+    if (phase) trace.getActiveSpan()?.setAttribute(CoreAttribute.POD_PHASE, phase);
     try {
       await this.#api.writeStatus(pod, reported.status ?? {}, signal);
       // The pod has started (or ended): later status writes are traces of their own.
-      const phase = reported.status?.phase;
       if (state.trace?.until === 'started' && phase && phase !== 'Pending') state.trace = undefined;
     } catch (err) {
       // A failing status write must not hold up deletes (upstream #938): carry on, fail afterwards.

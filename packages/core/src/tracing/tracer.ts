@@ -16,6 +16,8 @@ export const CoreAttribute = {
   QUEUE_WAIT_MS: 'vkubelet.queue.wait_ms',
   /** 1 for a first run, n + 1 after n failures in a row. */
   QUEUE_ATTEMPT: 'vkubelet.queue.attempt',
+  /** The phase a status write reports (Pending, Running, ...). */
+  POD_PHASE: 'vkubelet.pod.phase',
   /** The provider operation of a provider call span (createPod, deletePod, ...). */
   PROVIDER_OPERATION: 'vkubelet.provider.operation',
   /** The streaming protocol a kubelet API request was upgraded to (SPDY/3.1, websocket). */
