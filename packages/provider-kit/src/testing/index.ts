@@ -3,3 +3,4 @@
  * @packageDocumentation
  */
 export { fakeProviderContext, type FakeProviderContext } from './fake-context.js';
+export { recordSpans, type RecordedSpan, type SpanRecorder } from './record-spans.js';
