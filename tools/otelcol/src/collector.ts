@@ -26,6 +26,8 @@ export interface Collector {
   readonly dir: string;
   /** The spans received so far. */
   spans(): ReceivedSpan[];
+  /** How many spans were received so far, without parsing them (for large runs). */
+  spanCount(): number;
   /** Waits until `done(spans)` holds (checked every 200 ms) and returns the spans then; rejects after `timeoutMs`. */
   waitForSpans(done: (spans: ReceivedSpan[]) => boolean, timeoutMs: number): Promise<ReceivedSpan[]>;
   /** The collector's log (for test failures). */
@@ -92,6 +94,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     grpcEndpoint: `127.0.0.1:${grpcPort}`,
     dir,
     spans,
+    spanCount: () => readFileSync(spansPath, 'utf8').split('"startTimeUnixNano":').length - 1,
     async waitForSpans(done, timeoutMs) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
