@@ -98,9 +98,7 @@ async function startAgent(nodeName: string, args: string[]): Promise<void> {
   );
   agents.push(child);
   logs.set(nodeName, '');
-  child.stderr!.on('data', (chunk: Buffer) =>
-    logs.set(nodeName, logs.get(nodeName) + chunk.toString('utf8')),
-  );
+  child.stderr.on('data', (chunk: Buffer) => logs.set(nodeName, logs.get(nodeName) + chunk.toString('utf8')));
   await vi.waitFor(
     async () => {
       if (child.exitCode !== null) throw new Error(`${nodeName} exited: ${logs.get(nodeName)}`);

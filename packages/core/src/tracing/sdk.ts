@@ -1,4 +1,7 @@
 import { context, diag, DiagLogLevel, propagation, trace, type DiagLogger } from '@opentelemetry/api';
+// Types only (erased): the SDK itself is loaded with dynamic imports in startTracing.
+import type * as SdkTrace from '@opentelemetry/sdk-trace';
+import type { Sampler, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { Logger } from '@vkubelet/provider-kit';
 
 import { CORE_VERSION } from '../agent/version.js';
@@ -18,9 +21,6 @@ export interface TracingHandle {
   shutdown(timeoutMs?: number): Promise<void>;
 }
 
-type SdkTrace = typeof import('@opentelemetry/sdk-trace');
-type SpanExporter = import('@opentelemetry/sdk-trace').SpanExporter;
-
 /** The OTLP exporter of the protocol, loaded only now (grpc brings @grpc/grpc-js along). */
 async function createExporter(protocol: OtlpProtocol): Promise<SpanExporter> {
   switch (protocol) {
@@ -33,7 +33,7 @@ async function createExporter(protocol: OtlpProtocol): Promise<SpanExporter> {
   }
 }
 
-function createSampler(sdk: SdkTrace, config: SamplerConfig): import('@opentelemetry/sdk-trace').Sampler {
+function createSampler(sdk: typeof SdkTrace, config: SamplerConfig): Sampler {
   switch (config.type) {
     case 'always_on':
       return new sdk.AlwaysOnSampler();
