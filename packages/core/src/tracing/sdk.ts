@@ -77,6 +77,8 @@ export async function startTracing(
     createExporter(config.protocol),
   ]);
   diag.setLogger(diagLogger(logger), DiagLogLevel.WARN);
+  // An export that failed (the collector down) as one plain line, not the SDK's JSON dump of the error.
+  core.setGlobalErrorHandler(err => logger.warn('tracing: sending spans failed', { err: errorMessage(err) }));
   // OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME first; what the agent knows itself wins.
   const resource = resources
     .defaultResource()
