@@ -2,5 +2,5 @@
  * `@vkubelet/provider-kit/testing`: helpers for a provider's tests.
  * @packageDocumentation
  */
-export { fakeProviderContext, type FakeProviderContext } from './fake-context.js';
+export { fakeProviderContext, type FakeProviderContext, type RecordedPodEvent } from './fake-context.js';
 export { recordSpans, type RecordedSpan, type SpanRecorder } from './record-spans.js';
