@@ -39,3 +39,4 @@ export * from './status/index.js';
 export * from './plugin/index.js';
 export * from './runtime/index.js';
 export * from './volumes/index.js';
+export * from './tracing/index.js';

@@ -1,6 +1,13 @@
 import { CloudWatchLogsClient, type CloudWatchLogsClientConfig } from '@aws-sdk/client-cloudwatch-logs';
 import { ECSClient, type ECSClientConfig } from '@aws-sdk/client-ecs';
-import { backendCaller, InvalidInputError, NotFoundError, TransientError } from '@vkubelet/provider-kit';
+import type { Attributes } from '@opentelemetry/api';
+import {
+  backendCaller,
+  InvalidInputError,
+  NotFoundError,
+  SpanAttribute,
+  TransientError,
+} from '@vkubelet/provider-kit';
 
 import type { FargateConfig } from './config.js';
 
@@ -57,7 +64,29 @@ export function toProviderError(err: unknown, what: string): Error {
   return new TransientError(message, { cause: err });
 }
 
+/**
+ * What an AWS SDK answer or error tells a trace: the request ID (to quote to AWS support) and the
+ * attempts the SDK's retries took, so a throttled call shows why it was slow.
+ */
+export function awsOutcomeAttributes(outcome: unknown): Attributes | undefined {
+  const metadata = (outcome as { $metadata?: { requestId?: string; attempts?: number } } | undefined)
+    ?.$metadata;
+  if (!metadata) return undefined;
+  const attributes: Attributes = {};
+  if (metadata.requestId) attributes['aws.request_id'] = metadata.requestId;
+  if (metadata.attempts !== undefined) attributes[SpanAttribute.BACKEND_ATTEMPTS] = metadata.attempts;
+  return attributes;
+}
+
+const awsCaller = (system: string, service: string) =>
+  backendCaller({
+    system,
+    toError: toProviderError,
+    attributes: { [SpanAttribute.RPC_SYSTEM]: 'aws-api', [SpanAttribute.RPC_SERVICE]: service },
+    outcomeAttributes: awsOutcomeAttributes,
+  });
+
 /** The door of every ECS request the provider makes. */
-export const callEcs = backendCaller({ system: 'aws.ecs', toError: toProviderError });
+export const callEcs = awsCaller('aws.ecs', 'ECS');
 /** The door of every CloudWatch Logs request the provider makes. */
-export const callLogs = backendCaller({ system: 'aws.logs', toError: toProviderError });
+export const callLogs = awsCaller('aws.logs', 'CloudWatchLogs');

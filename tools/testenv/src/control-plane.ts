@@ -32,6 +32,26 @@ export interface ControlPlaneOptions {
   apiServerFlags?: string[];
   /** Readiness budget per component (default 60 s; 2 shared cores can be slow). */
   readyTimeoutMs?: number;
+  /**
+   * Sends kube-apiserver's own spans over OTLP/gRPC to `endpoint` (`host:port`), through a
+   * TracingConfiguration file (`--tracing-config-file`). It traces the requests whose `traceparent`
+   * is sampled, and `samplingRatePerMillion` of the others (default 0: none).
+   */
+  apiServerTracing?: { endpoint: string; samplingRatePerMillion?: number };
+}
+
+/** The TracingConfiguration file of `--tracing-config-file` (apiserver.config.k8s.io/v1). */
+export function apiServerTracingConfig(
+  tracing: NonNullable<ControlPlaneOptions['apiServerTracing']>,
+): string {
+  return JSON.stringify({
+    apiVersion: 'apiserver.config.k8s.io/v1',
+    kind: 'TracingConfiguration',
+    endpoint: tracing.endpoint,
+    ...(tracing.samplingRatePerMillion !== undefined
+      ? { samplingRatePerMillion: tracing.samplingRatePerMillion }
+      : {}),
+  });
 }
 
 export interface KubectlResult {
@@ -179,10 +199,13 @@ async function startOnce(name: string, options: ControlPlaneOptions): Promise<Co
       },
     );
 
-    const apiArgs = apiServerArgs(ports, files, {
-      controllerManager: withControllerManager,
-      extraFlags: options.apiServerFlags ?? [],
-    });
+    const extraFlags = [...(options.apiServerFlags ?? [])];
+    if (options.apiServerTracing) {
+      const tracingConfig = join(dir, 'apiserver-tracing.yaml');
+      writeFileSync(tracingConfig, apiServerTracingConfig(options.apiServerTracing));
+      extraFlags.push(`--tracing-config-file=${tracingConfig}`);
+    }
+    const apiArgs = apiServerArgs(ports, files, { controllerManager: withControllerManager, extraFlags });
     const waitForApiServer = async (proc: ManagedProcess): Promise<void> => {
       await waitUntilReady(
         proc,

@@ -7,7 +7,10 @@ import { DEFAULT_KUBE_API_BURST, DEFAULT_KUBE_API_QPS } from '../agent/options.j
 import { LOG_LEVELS, type LogLevel } from '../logging/pino-logger.js';
 import { TAINT_EFFECTS } from '../node/node-template.js';
 import { isDnsSubdomain, isLabelValue, isQualifiedName } from '../util/names.js';
+import type { TracingConfig } from '../tracing/config.js';
 import { parseDuration } from './duration.js';
+import { traceExporter, traceSampleRate, tracingConfig, traceTag, type TraceFlags } from './trace-flags.js';
+import { UsageError } from './usage-error.js';
 
 /** Everything the command line (flags and upstream's environment variables) decides. */
 export interface CommandLineConfig {
@@ -38,12 +41,11 @@ export interface CommandLineConfig {
   anonymousAuth: boolean;
   logLevel: LogLevel;
   shutdownGracePeriodMs: number;
+  /** OpenTelemetry tracing; undefined when it is off. */
+  tracing: TracingConfig | undefined;
 }
 
-/** A flag value or environment variable that makes no sense: reported with exit code 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export { UsageError } from './usage-error.js';
 
 const duration = (value: string): number => {
   try {
@@ -231,11 +233,34 @@ export function defineRootFlags(command: Command, env: NodeJS.ProcessEnv): Comma
         .argParser(duration)
         .default(30_000, '30s'),
     )
+    .addOption(
+      new Option(
+        '--trace-exporter <name>',
+        'export traces: otlp (to $OTEL_EXPORTER_OTLP_ENDPOINT; replaces jaeger, ocagent and zpages)',
+      ).argParser(traceExporter),
+    )
+    .addOption(
+      new Option(
+        '--trace-service-name <name>',
+        'service.name of the spans ($OTEL_SERVICE_NAME, default "virtual-kubelet")',
+      ),
+    )
+    .addOption(
+      new Option('--trace-tag <key=value>', 'resource attribute on every span (repeatable)').argParser(
+        traceTag,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--trace-sample-rate <rate>',
+        'always, never or the percentage of new traces to sample (default: $OTEL_TRACES_SAMPLER, else all)',
+      ).argParser(traceSampleRate),
+    )
     .addOption(new Option('--namespace <ns>', 'ignored (deprecated upstream)').hideHelp())
     .addOption(new Option('--enable-node-lease', 'ignored: the lease is always used').hideHelp());
 }
 
-interface RawFlags {
+interface RawFlags extends TraceFlags {
   kubeconfig: string;
   nodename?: string;
   os: 'linux' | 'windows';
@@ -362,6 +387,7 @@ export function toCommandLineConfig(flags: RawFlags, env: NodeJS.ProcessEnv): Co
     anonymousAuth: flags.anonymousAuth,
     logLevel: flags.logLevel,
     shutdownGracePeriodMs: flags.shutdownGracePeriod,
+    tracing: tracingConfig(flags, env),
   };
 }
 

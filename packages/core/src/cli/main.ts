@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { existsSync, realpathSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
@@ -17,10 +18,12 @@ import {
   type ClusterAccess,
 } from '../kube/kubeconfig/index.js';
 import { createPinoLogger } from '../logging/pino-logger.js';
+import { startTracing } from '../tracing/sdk.js';
 import { errorMessage } from '../util/error-message.js';
 import { describeFailure, oneLine } from './failure.js';
 import { useAgentHeapFlags } from './heap-flags.js';
 import { defineRootFlags, toCommandLineConfig, UsageError, type CommandLineConfig } from './flags.js';
+import { otlpCertificateFiles } from './trace-flags.js';
 import { availableProviders, KNOWN_PROVIDERS, loadProviderPlugin } from './provider-loader.js';
 
 /** Exit codes: 0 clean stop, 1 runtime failure, 2 bad flags or configuration (as upstream). */
@@ -92,6 +95,11 @@ async function checkCertificateFiles(config: CommandLineConfig): Promise<void> {
     const [cert, key] = [config.tlsCertFile, config.tlsKeyFile];
     await check('--tls-cert-file/--tls-private-key-file', () => readKeyPair(cert, key));
   }
+  if (config.tracing) {
+    for (const { variable, path } of otlpCertificateFiles(process.env)) {
+      await check(variable, () => readFile(path));
+    }
+  }
 }
 
 function formatDuration(ms: number): string {
@@ -115,6 +123,29 @@ export async function runAgent(
   const providerName = plugin.name;
   const kubeConfig = clusterAccessFor(config.kubeconfig);
   await checkCertificateFiles(config);
+  const tracing =
+    config.tracing &&
+    (await startTracing(
+      config.tracing,
+      { nodeName: config.nodeName, provider: providerName, operatingSystem: config.operatingSystem },
+      logger,
+    ));
+  try {
+    await createAndRun(config, logger, plugin, kubeConfig, control);
+  } finally {
+    // The spans still queued go out before the process ends.
+    await tracing?.shutdown();
+  }
+}
+
+async function createAndRun(
+  config: CommandLineConfig,
+  logger: Logger,
+  plugin: ProviderPlugin,
+  kubeConfig: ClusterAccess,
+  control: ProcessControl,
+): Promise<void> {
+  const providerName = plugin.name;
   let agent: VirtualKubelet;
   try {
     agent = await VirtualKubelet.create({

@@ -1,4 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node';
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import {
   noopLogger,
   noopMeter,
@@ -261,8 +262,12 @@ export class EventRecorder implements PodEventRecorder {
       this.#pending.shift();
       this.#dropped.add(1, { why: 'backlog' });
     }
-    this.#pending.push(write);
-    this.#draining ??= this.#drain().finally(() => (this.#draining = undefined));
+    // Each write joins the trace of whoever recorded the event (a pod's sync); the drain itself,
+    // which runs the writes of many pods, belongs to none.
+    this.#pending.push(context.bind(context.active(), write));
+    this.#draining ??= context
+      .with(ROOT_CONTEXT, () => this.#drain())
+      .finally(() => (this.#draining = undefined));
   }
 
   async #drain(): Promise<void> {

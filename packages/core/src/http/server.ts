@@ -3,6 +3,8 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 
+import { context } from '@opentelemetry/api';
+
 import {
   noopLogger,
   noopMeter,
@@ -24,6 +26,7 @@ import { statusCodeOf, writeTextError } from './errors.js';
 import { handleRequest, type HandlerContext } from './handlers.js';
 import { MetricsServer } from './metrics-server.js';
 import type { KubeletServerOptions } from './options.js';
+import { endRequestSpan, startRequestSpan } from './request-span.js';
 import { KubeletRoutes, type RouteLookup } from './routes.js';
 import type { StreamingOptions, StreamingProtocols } from './streaming-contract.js';
 import { readCaBundle } from './tls/file-source.js';
@@ -255,34 +258,56 @@ export class KubeletServer {
     return { ...handler, protocols: this.options.streaming?.protocols ?? defaultProtocols, streaming };
   }
 
-  /** Authenticates, authorizes and routes; answers the status of whatever fails first. */
+  /** The request's URL and route (found before admission, so that its span covers authorization too). */
+  private route(req: IncomingMessage): { url: URL; route: RouteLookup } {
+    const url = new URL(req.url ?? '/', 'https://kubelet.invalid');
+    return { url, route: this.routes.lookup(req.method ?? 'GET', url.pathname) };
+  }
+
+  /** Authenticates and authorizes a routed request; answers the status of whatever fails first. */
   private async admit(
     req: IncomingMessage,
+    { url, route }: { url: URL; route: RouteLookup },
   ): Promise<{ route: RouteLookup; query: URLSearchParams } | { statusCode: number; message: string }> {
-    const url = new URL(req.url ?? '/', 'https://kubelet.invalid');
     const gate = this.gate;
     if (!gate) return { statusCode: 503, message: 'server not started' };
     const verdict = await gate.check(req, url.pathname);
     if (!verdict.ok) return verdict;
-    return { route: this.routes.lookup(req.method ?? 'GET', url.pathname), query: url.searchParams };
+    return { route, query: url.searchParams };
   }
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     let routeName = 'none';
+    const routed = this.route(req);
+    const traced = startRequestSpan(req, routed.route);
     res.once('close', () => {
       this.requests.add(1, { route: routeName, code: String(res.statusCode) });
       this.latency.observe((performance.now() - started) / 1000, { route: routeName });
+      if (traced) endRequestSpan(traced.span, res.statusCode);
     });
+    if (traced)
+      return context.with(traced.context, () =>
+        this.serveRequest(req, res, routed, name => (routeName = name)),
+      );
+    return this.serveRequest(req, res, routed, name => (routeName = name));
+  }
+
+  private async serveRequest(
+    req: IncomingMessage,
+    res: ServerResponse,
+    routed: { url: URL; route: RouteLookup },
+    admittedAs: (route: string) => void,
+  ): Promise<void> {
     try {
-      const admitted = await this.admit(req);
+      const admitted = await this.admit(req, routed);
       if ('statusCode' in admitted) return writeTextError(res, admitted.statusCode, admitted.message);
       const { route, query } = admitted;
       if (!route.name) {
         const message = route.statusCode === 404 ? '404 request not found' : '405 method not allowed';
         return writeTextError(res, route.statusCode, message);
       }
-      routeName = route.name;
+      admittedAs(route.name);
       await handleRequest(this.context, route, query, res);
     } catch (err) {
       this.fail(res, req, err);
@@ -291,13 +316,34 @@ export class KubeletServer {
 
   private async onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', err => this.logger.debug('upgraded connection error', { err: err.message }));
+    const routed = this.route(req);
+    const traced = startRequestSpan(req, routed.route);
+    // The span lasts as long as the stream: until the connection closes.
+    let outcome = 101;
+    if (traced) socket.once('close', () => endRequestSpan(traced.span, outcome));
+    const reject = (statusCode: number, message: string): void => {
+      outcome = statusCode;
+      rejectUpgrade(socket, statusCode, message);
+    };
+    if (traced) {
+      return context.with(traced.context, () => this.serveUpgrade(req, socket, head, routed, reject));
+    }
+    return this.serveUpgrade(req, socket, head, routed, reject);
+  }
+
+  private async serveUpgrade(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    routed: { url: URL; route: RouteLookup },
+    reject: (statusCode: number, message: string) => void,
+  ): Promise<void> {
     try {
-      const admitted = await this.admit(req);
-      if ('statusCode' in admitted) return rejectUpgrade(socket, admitted.statusCode, admitted.message);
+      const admitted = await this.admit(req, routed);
+      if ('statusCode' in admitted) return reject(admitted.statusCode, admitted.message);
       const { route, query } = admitted;
       if (!route.name) {
-        return rejectUpgrade(
-          socket,
+        return reject(
           route.statusCode,
           route.statusCode === 404 ? '404 request not found' : '405 method not allowed',
         );
@@ -308,7 +354,7 @@ export class KubeletServer {
       const statusCode = statusCodeOf(err);
       if (statusCode >= 500)
         this.logger.error('kubelet API upgrade failed', { url: req.url, err: errorMessage(err) });
-      if (socket.writable) rejectUpgrade(socket, statusCode, errorMessage(err));
+      if (socket.writable) reject(statusCode, errorMessage(err));
       else socket.destroy();
     }
   }

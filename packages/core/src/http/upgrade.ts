@@ -1,7 +1,8 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 
-import type { Provider } from '@vkubelet/provider-kit';
+import { context, trace } from '@opentelemetry/api';
+import { recordSpanError, type Provider } from '@vkubelet/provider-kit';
 
 import { HttpError } from './errors.js';
 import { notImplemented, objectName, podRefOf, type HandlerContext } from './handlers.js';
@@ -79,8 +80,9 @@ export async function handleUpgrade(
     case 'exec':
     case 'attach': {
       const request = parseRemoteCommandRequest(route.name, route, query, ctx);
-      const run = remoteCommandRun(provider, request, ctx.serverSignal);
-      if (!run) throw notImplemented();
+      const providerRun = remoteCommandRun(provider, request, ctx.serverSignal);
+      if (!providerRun) throw notImplemented();
+      const run = tracedRun(providerRun);
       const protocols = ctx.protocols;
       await handOver(ctx, socket, () =>
         protocols.serveRemoteCommand(req, socket, head, request, run, ctx.streaming),
@@ -91,8 +93,10 @@ export async function handleUpgrade(
       const pod = podRefOf(route.params, ctx.listPods);
       const portForward = provider.portForward?.bind(provider);
       if (!portForward) throw notImplemented();
-      const run: PortForwardRun = (port, stream, signal) =>
-        portForward(pod, port, stream, { signal: AbortSignal.any([signal, ctx.serverSignal]) });
+      // Streams open later, on the connection's events: the provider's calls still belong to the request's span.
+      const run: PortForwardRun = context.bind(context.active(), (port, stream, signal) =>
+        portForward(pod, port, stream, { signal: AbortSignal.any([signal, ctx.serverSignal]) }),
+      );
       const protocols = ctx.protocols;
       await handOver(ctx, socket, () => protocols.servePortForward(req, socket, head, run, ctx.streaming));
       return;
@@ -119,6 +123,25 @@ async function handOver(
     });
     socket.destroy();
   }
+}
+
+/**
+ * The session's provider call, run in the request's span (it starts later, on the connection's
+ * events), which it gives its outcome: the exit code, or the error.
+ */
+function tracedRun(run: RemoteCommandRun): RemoteCommandRun {
+  const span = trace.getActiveSpan();
+  if (!span) return run;
+  return context.bind(context.active(), async (io, signal) => {
+    try {
+      const exitCode = await run(io, signal);
+      if (exitCode !== undefined) span.setAttribute('process.exit.code', exitCode);
+      return exitCode;
+    } catch (err) {
+      recordSpanError(span, err);
+      throw err;
+    }
+  });
 }
 
 /** The provider call behind an exec or attach session, or undefined if the provider lacks it. */

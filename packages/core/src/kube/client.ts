@@ -1,7 +1,17 @@
-import { noopLogger, noopMeter, type Logger, type MetricMeter } from '@vkubelet/provider-kit';
+import { context, propagation, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import {
+  noopLogger,
+  noopMeter,
+  recordSpanError,
+  type Logger,
+  type MetricMeter,
+} from '@vkubelet/provider-kit';
+
+import { coreTracer } from '../tracing/tracer.js';
 
 import { KubeApiError, parseStatus } from './errors.js';
 import type { ClusterAccess } from './kubeconfig/index.js';
+import { requestLabels } from './request-labels.js';
 import { TokenBucket } from './token-bucket.js';
 import { KubeTransport } from './transport.js';
 import { readWatchStream, type WatchEvent } from './watch-stream.js';
@@ -93,17 +103,52 @@ export class KubeClient {
     return new KubeClient(kubeConfig, transport);
   }
 
-  /** Send a request to `path` (e.g. `/api/v1/namespaces/x/pods`) and parse the JSON answer. */
+  /**
+   * Send a request to `path` (e.g. `/api/v1/namespaces/x/pods`) and parse the JSON answer. Made
+   * within a trace (a pod's status write, its delete), the request is a client span `PATCH
+   * pods/status` and carries its `traceparent`, so an API server that traces joins the trace.
+   */
   async requestJson<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const url = this.#url(path, options.query);
+    if (!trace.getSpan(context.active())) return this.#requestJson(method, url, options);
+    const { resource } = requestLabels(method, url.pathname, url.searchParams);
+    return coreTracer.startActiveSpan(`${method} ${resource}`, { kind: SpanKind.CLIENT }, async span => {
+      if (span.isRecording()) {
+        span.setAttributes({
+          'http.request.method': method,
+          'url.full': url.href,
+          'server.address': url.hostname,
+          'server.port': Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+        });
+      }
+      try {
+        return await this.#requestJson<T>(method, url, options, span);
+      } catch (err) {
+        if (!(err instanceof KubeApiError)) recordSpanError(span, err);
+        throw err;
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  async #requestJson<T>(method: string, url: URL, options: RequestOptions, span?: Span): Promise<T> {
     const headers: Record<string, string> = {};
     let body: string | undefined;
     if (options.body !== undefined) {
       body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
       headers['content-type'] = options.contentType ?? 'application/json';
     }
-    const url = this.#url(path, options.query);
+    if (span) propagation.inject(context.active(), headers);
     const response = await this.#transport.send({ method, url, headers, body, signal: options.signal });
     const text = await response.body.text();
+    if (span?.isRecording()) {
+      span.setAttribute('http.response.status_code', response.statusCode);
+      if (response.statusCode >= 400) {
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        span.setAttribute('error.type', String(response.statusCode));
+      }
+    }
     if (!isSuccess(response.statusCode)) {
       throw new KubeApiError(
         response.statusCode,

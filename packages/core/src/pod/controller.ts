@@ -1,10 +1,14 @@
 import type { V1Pod } from '@kubernetes/client-node';
+import { context, ROOT_CONTEXT, trace, type Link } from '@opentelemetry/api';
 import {
+  inSpan,
   isAlreadyExists,
   isInvalidInput,
   isNotFound,
   noopLogger,
   noopMeter,
+  podAttributes,
+  SpanAttribute,
   type Logger,
   type MetricHistogram,
   type MetricMeter,
@@ -13,7 +17,8 @@ import {
 } from '@vkubelet/provider-kit';
 
 import type { PodEventRecorder } from '../events/types.js';
-import { WorkQueue } from '../queue/work-queue.js';
+import { WorkQueue, type WorkItem } from '../queue/work-queue.js';
+import { CoreAttribute, coreTracer } from '../tracing/tracer.js';
 import { PodApiWriter } from './api-writer.js';
 import { isPodRunning, isTerminalPhase, podKey, podsEqualForProvider, splitPodKey } from './compare.js';
 import { EnvResolutionError } from './env/errors.js';
@@ -37,6 +42,7 @@ import {
 } from './status.js';
 import { publishPodPhases } from './phase-gauge.js';
 import { pollStatuses } from './status-poller.js';
+import { activePodTrace } from './pod-trace.js';
 import type { PodApi, PodInformer, PodState } from './types.js';
 import { reportedStatus, withoutStatus } from './kept-state.js';
 import { errorMessage } from '../util/error-message.js';
@@ -143,6 +149,7 @@ export class PodController {
     this.#meter = meter;
     const queue = (
       name: string,
+      spanName: string,
       queueWorkers: number,
       handler: (key: string, signal: AbortSignal) => Promise<void>,
     ) =>
@@ -153,10 +160,10 @@ export class PodController {
         maxBackoffMs: options.maxBackoffMs ?? 60_000,
         metrics: meter,
         logger: this.#logger,
-        handler: async (key, signal) => {
+        handler: async (key, signal, item) => {
           const started = performance.now();
           try {
-            await handler(key, signal);
+            await this.#traced(name, spanName, key, item, () => handler(key, signal));
           } finally {
             this.#syncLatency.observe((performance.now() - started) / 1000, { queue: name });
           }
@@ -164,9 +171,41 @@ export class PodController {
         onError: (key, err, attempt) =>
           this.#logger.warn(`${name} failed, will retry`, { pod: key, attempt, err: errorMessage(err) }),
       });
-    this.#sync = queue('pod-sync', workers, (key, signal) => this.#syncPod(key, signal));
-    this.#deletes = queue('pod-force-delete', apiWorkers, (key, signal) => this.#forceDelete(key, signal));
-    this.#status = queue('pod-status', apiWorkers, (key, signal) => this.#syncStatus(key, signal));
+    this.#sync = queue('pod-sync', 'sync pod', workers, (key, signal) => this.#syncPod(key, signal));
+    this.#deletes = queue('pod-force-delete', 'force delete pod', apiWorkers, (key, signal) =>
+      this.#forceDelete(key, signal),
+    );
+    this.#status = queue('pod-status', 'sync pod status', apiWorkers, (key, signal) =>
+      this.#syncStatus(key, signal),
+    );
+  }
+
+  /**
+   * Runs a queue item in its span. A pod sync starts a trace of its own; a status write or force
+   * delete joins the trace of the sync that last changed the pod in the provider (`PodState.trace`),
+   * and a status write links to the span the provider's report came from (a refresh pass, a poll).
+   */
+  #traced(queue: string, spanName: string, key: string, item: WorkItem, work: () => Promise<void>) {
+    const podKeyOfItem = queue === 'pod-force-delete' ? key.slice(0, key.lastIndexOf('/')) : key;
+    const state = this.#states.get(podKeyOfItem);
+    const parent = (queue !== 'pod-sync' && state?.trace?.context) || ROOT_CONTEXT;
+    const reportedIn = queue === 'pod-status' ? state?.reportedIn : undefined;
+    const links: Link[] =
+      reportedIn && reportedIn.traceId !== trace.getSpanContext(parent)?.traceId
+        ? [{ context: reportedIn }]
+        : [];
+    return inSpan(coreTracer, spanName, { parent, links }, span => {
+      if (span.isRecording()) {
+        const pod = this.#informer.get(podKeyOfItem);
+        const { namespace, name } = splitPodKey(podKeyOfItem);
+        span.setAttributes(podAttributes(pod ?? { metadata: { namespace, name } }));
+        span.setAttribute(SpanAttribute.K8S_NODE_NAME, this.#options.nodeName);
+        span.setAttribute(CoreAttribute.QUEUE_NAME, queue);
+        span.setAttribute(CoreAttribute.QUEUE_WAIT_MS, Math.round(item.waitMs));
+        span.setAttribute(CoreAttribute.QUEUE_ATTEMPT, item.attempt);
+      }
+      return work();
+    });
   }
 
   /** True once start-up reconciliation is done and the queues are running. */
@@ -320,7 +359,7 @@ export class PodController {
   /** The pod with env resolved, or undefined when it can never resolve (the pod is marked Failed). */
   async #resolve(pod: V1Pod, state: PodState, signal: AbortSignal): Promise<V1Pod | undefined> {
     const { allocatable = {}, hostIPs, resources, events } = this.#options;
-    const context = {
+    const envContext = {
       resources,
       events,
       allocatable,
@@ -328,7 +367,10 @@ export class PodController {
       runtime: { status: state.reported?.status ?? pod.status, hostIPs },
     };
     try {
-      return await resolveForProvider(pod, state, context);
+      return await inSpan(coreTracer, 'resolve env', {}, span => {
+        if (span.isRecording()) span.setAttributes(podAttributes(pod));
+        return resolveForProvider(pod, state, envContext);
+      });
     } catch (err) {
       if (!(err instanceof EnvResolutionError)) throw err;
       if (err.failure === 'not-ready') {
@@ -385,6 +427,7 @@ export class PodController {
     }
     state.inProvider = true;
     state.applied = withoutStatus(resolved);
+    state.trace = activePodTrace('started');
     this.#options.events.event(pod, 'Normal', success, `${verb} pod in provider successfully`);
     await this.#clearFailure(pod, state, signal);
   }
@@ -419,6 +462,7 @@ export class PodController {
 
   async #gracefulDelete(key: string, pod: V1Pod, state: PodState, signal: AbortSignal): Promise<void> {
     const deleteKey = `${key}/${state.uid}`;
+    if (state.trace?.until !== 'removed') state.trace = activePodTrace('removed');
     const running = isPodRunning(state.reported?.status) || isPodRunning(pod.status);
     if (!running) {
       // Nothing to stop gracefully: remove it from the API now; the provider copy goes when the
@@ -499,7 +543,10 @@ export class PodController {
     // Asked twice (the grace period ended and the provider reported the pod stopped): once is enough.
     if (!pod || uidOf(pod) !== uid || (state?.uid === uid && state.forceDeleted)) return;
     await this.#api.delete(key, uid, 0, signal);
-    if (state?.uid === uid) state.forceDeleted = true;
+    if (state?.uid === uid) {
+      state.forceDeleted = true;
+      state.trace = undefined;
+    }
   }
 
   /** A status report from the provider (notifier callback or poll). Never blocks. */
@@ -510,6 +557,7 @@ export class PodController {
     if (!apiPod || !state || state.uid !== uidOf(apiPod)) return;
     if (uidOf(reported) !== '' && uidOf(reported) !== state.uid) return; // about an older pod of that name
     state.reported = reportedStatus(reported);
+    state.reportedIn = trace.getSpanContext(context.active());
     this.#enqueueStatusSoon(key);
   }
 
@@ -537,8 +585,12 @@ export class PodController {
     // Terminal pods were written once and are left alone (the API server refuses to revive them).
     if (isTerminalPhase(pod.status?.phase)) return;
     let patchError: Error | undefined;
+    const phase = reported.status?.phase;
+    if (phase) trace.getActiveSpan()?.setAttribute(CoreAttribute.POD_PHASE, phase);
     try {
       await this.#api.writeStatus(pod, reported.status ?? {}, signal);
+      // The pod has started (or ended): later status writes are traces of their own.
+      if (state.trace?.until === 'started' && phase && phase !== 'Pending') state.trace = undefined;
     } catch (err) {
       // A failing status write must not hold up deletes (upstream #938): carry on, fail afterwards.
       patchError = err instanceof Error ? err : new Error(String(err));

@@ -1,5 +1,8 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { isNotFound, type Logger } from '@vkubelet/provider-kit';
+import { ROOT_CONTEXT } from '@opentelemetry/api';
+import { inSpan, isNotFound, SpanAttribute, type Logger } from '@vkubelet/provider-kit';
+
+import { coreTracer } from '../tracing/tracer.js';
 
 import type { ProviderCalls } from './provider-calls.js';
 import { lostPodStatus } from './status.js';
@@ -35,8 +38,17 @@ export async function pollStatuses(options: StatusPollerOptions, signal: AbortSi
   }
 }
 
+/** One round over every pod: a trace of its own, with a getPodStatus span per pod. */
 async function pollOnce(options: StatusPollerOptions, signal: AbortSignal): Promise<void> {
   const pending = options.pods();
+  if (pending.length === 0) return;
+  const attributes = { [SpanAttribute.POD_COUNT]: pending.length };
+  await inSpan(coreTracer, 'poll pod statuses', { parent: ROOT_CONTEXT, attributes }, () =>
+    pollAll(options, pending, signal),
+  );
+}
+
+async function pollAll(options: StatusPollerOptions, pending: V1Pod[], signal: AbortSignal): Promise<void> {
   const worker = async (): Promise<void> => {
     for (let pod = pending.shift(); pod && !signal.aborted; pod = pending.shift()) {
       await pollPod(options, pod, signal);

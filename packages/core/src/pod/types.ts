@@ -1,4 +1,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
+import type { SpanContext } from '@opentelemetry/api';
+
+import type { PodTrace } from './pod-trace.js';
 
 /**
  * The pod informer the controller reads (spec.nodeName=<node>, fully synced before use). Structural,
@@ -49,4 +52,8 @@ export interface PodState {
   forceDeleted?: boolean;
   /** Ephemeral containers refused (event recorded, status written) for a provider that cannot run them. */
   refusedEphemeral?: Set<string>;
+  /** The trace this pod's status writes and force delete join (see pod-trace.ts). */
+  trace?: PodTrace;
+  /** The span the provider's latest report came from (a refresh pass, a poll), linked from the status write. */
+  reportedIn?: SpanContext;
 }

@@ -1,1 +1,1 @@
-export { WorkQueue, type WorkHandler, type WorkQueueOptions } from './work-queue.js';
+export { WorkQueue, type WorkHandler, type WorkItem, type WorkQueueOptions } from './work-queue.js';

@@ -3,7 +3,15 @@ import { noopLogger, noopMeter, type Logger, type MetricMeter } from '@vkubelet/
 import { DueHeap } from './due-heap.js';
 import { createWorkQueueMetrics, type WorkQueueMetrics } from './work-queue-metrics.js';
 
-export type WorkHandler = (key: string, signal: AbortSignal) => Promise<void>;
+/** How a key came to be handled now. */
+export interface WorkItem {
+  /** Time the key waited past the moment it was due (for a worker, or behind its own earlier run). */
+  waitMs: number;
+  /** 1 for a first run, n + 1 after n failures in a row. */
+  attempt: number;
+}
+
+export type WorkHandler = (key: string, signal: AbortSignal, item: WorkItem) => Promise<void>;
 
 export interface WorkQueueOptions {
   /** Names the queue in logs and in the `name` label of its metrics. */
@@ -182,7 +190,7 @@ export class WorkQueue {
       this.#queued.delete(head.key);
       this.#metrics.depth.set(this.#queued.size);
       this.#metrics.latency.observe((now - head.dueAt) / 1000);
-      void this.#process(head.key);
+      void this.#process(head.key, now - head.dueAt);
     }
     this.#armTimer(now);
   }
@@ -220,12 +228,13 @@ export class WorkQueue {
     this.#timerDueAt = Infinity;
   }
 
-  async #process(key: string): Promise<void> {
+  async #process(key: string, waitMs: number): Promise<void> {
     this.#active.set(key, undefined);
     const started = performance.now();
     let failure: { err: unknown } | undefined;
     try {
-      await this.#handler(key, this.#runSignal ?? AbortSignal.abort());
+      const item = { waitMs, attempt: (this.#failures.get(key) ?? 0) + 1 };
+      await this.#handler(key, this.#runSignal ?? AbortSignal.abort(), item);
     } catch (err) {
       failure = { err };
     }

@@ -1,9 +1,12 @@
 import type { V1Pod, V1PodStatus } from '@kubernetes/client-node';
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 
 import { InvalidInputError, NotFoundError, TransientError } from '../errdefs/index.js';
 import { noopLogger, type Logger } from '../logger.js';
 import type { CallOptions, Provider } from '../provider.js';
 import { buildPodStatus, goneObservation } from '../status/index.js';
+import { podAttributes, SpanAttribute } from '../tracing/attributes.js';
+import { inSpan, providerKitTracer } from '../tracing/spans.js';
 import type { BackendEvents, PodBackend } from './pod-backend.js';
 import { PodTracker, podIdentity, type PodRecord, type TrackedPod } from './pod-tracker.js';
 
@@ -91,7 +94,10 @@ export class ProviderRuntime<S> implements Provider {
       if (found.length > 0) this.logger.info('adopted pods from the backend', { count: found.length });
     }
     if (this.backend.watch) {
-      this.watching = this.backend.watch(this.events, this.lifetime.signal).catch((error: unknown) => {
+      // A feed that runs for the provider's lifetime belongs to no caller's trace.
+      const backend = this.backend;
+      const watching = context.with(ROOT_CONTEXT, () => backend.watch!(this.events, this.lifetime.signal));
+      this.watching = watching.catch((error: unknown) => {
         if (!this.lifetime.signal.aborted) this.logger.warn('backend watch ended', { error: String(error) });
       });
     }
@@ -250,14 +256,21 @@ export class ProviderRuntime<S> implements Provider {
       own.syncAgain = true;
       return own.syncing;
     }
-    own.syncing = (async () => {
-      do {
-        own.syncAgain = false;
-        const state = await backend.sync!(own, { signal: this.lifetime.signal });
-        if (state === undefined) this.pods.update(own);
-        else this.apply(own, state);
-      } while (own.syncAgain && this.pods.has(own) && !own.deleteOp && !this.lifetime.signal.aborted);
-    })()
+    // A span per sync: after a create it is a child of the caller's createPod (so the backend calls
+    // that start the pod join the pod's trace); from the refresh loop, of the refresh pass.
+    own.syncing = inSpan(
+      providerKitTracer,
+      'provider sync pod',
+      { attributes: podAttributes(own.pod) },
+      async () => {
+        do {
+          own.syncAgain = false;
+          const state = await backend.sync!(own, { signal: this.lifetime.signal });
+          if (state === undefined) this.pods.update(own);
+          else this.apply(own, state);
+        } while (own.syncAgain && this.pods.has(own) && !own.deleteOp && !this.lifetime.signal.aborted);
+      },
+    )
       .catch((error: unknown) => {
         if (!this.lifetime.signal.aborted)
           this.logger.warn('pod sync failed', { pod: `${own.namespace}/${own.name}`, error: String(error) });
@@ -283,12 +296,25 @@ export class ProviderRuntime<S> implements Provider {
     }, refresh.intervalMs);
   }
 
-  /** One pass over every pod: `refresh` in batches when the backend has it, else `sync` per pod. */
-  private async refreshAll(options: RefreshOptions): Promise<void> {
+  /**
+   * One pass over every pod: `refresh` in batches when the backend has it, else `sync` per pod. Each
+   * pass is a trace of its own (a root span), whatever started the loop.
+   */
+  private refreshAll(options: RefreshOptions): Promise<void> {
     const records = this.pods.list().filter(record => {
       const own = this.pods.own(record);
       return own && !own.gone && !own.deleteOp;
     });
+    if (records.length === 0) return Promise.resolve();
+    return inSpan(
+      providerKitTracer,
+      'provider refresh',
+      { parent: ROOT_CONTEXT, attributes: { [SpanAttribute.POD_COUNT]: records.length } },
+      () => this.refreshRecords(records, options),
+    );
+  }
+
+  private async refreshRecords(records: TrackedPod<S>[], options: RefreshOptions): Promise<void> {
     const backend = this.backend;
     if (!backend.refresh) {
       await inParallel(records, options.concurrency ?? 10, record => this.sync(record));

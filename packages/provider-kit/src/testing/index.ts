@@ -8,3 +8,4 @@ export {
   type IssuedToken,
   type RecordedPodEvent,
 } from './fake-context.js';
+export { recordSpans, type RecordedSpan, type SpanRecorder } from './record-spans.js';

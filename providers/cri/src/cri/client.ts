@@ -2,7 +2,13 @@ import { fileURLToPath } from 'node:url';
 
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { backendCaller, isNotFound, NotFoundError, TransientError } from '@vkubelet/provider-kit';
+import {
+  backendCaller,
+  isNotFound,
+  NotFoundError,
+  SpanAttribute,
+  TransientError,
+} from '@vkubelet/provider-kit';
 
 import type { RuntimeHealth } from './health.js';
 
@@ -53,6 +59,7 @@ export interface RpcOptions {
 /** The door of every CRI request. */
 const callRuntime = backendCaller({
   system: 'cri',
+  attributes: { [SpanAttribute.RPC_SYSTEM]: 'grpc' },
   toError: (error, method) =>
     typeof (error as Partial<grpc.ServiceError>).code === 'number'
       ? toProviderError(method, error as grpc.ServiceError)

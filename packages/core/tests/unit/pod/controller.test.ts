@@ -1,6 +1,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { InvalidInputError } from '@vkubelet/provider-kit';
-import { afterEach, describe, expect, it } from 'vitest';
+import { recordSpans, type SpanRecorder } from '@vkubelet/provider-kit/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { PodController, type PodControllerOptions } from '../../../src/pod/controller.js';
 import type { PodApi, PodInformer } from '../../../src/pod/types.js';
@@ -378,5 +379,62 @@ describe('PodController (fakes)', () => {
     provider.pods.clear();
     await until(() => informer.get('ns/lost')?.status?.phase === 'Failed', 'lost pod failed');
     expect(informer.get('ns/lost')?.status?.reason).toBe('NotFound');
+  });
+});
+
+describe('PodController spans', () => {
+  let recorder: SpanRecorder;
+  beforeAll(async () => (recorder = await recordSpans()));
+  afterAll(() => recorder.stop());
+  const named = (name: string) => recorder.spans().filter(span => span.name === name);
+
+  it("puts a pod's status writes in the trace of the sync that created it, until it runs", async () => {
+    const provider = new NotifyingProvider();
+    const { informer } = start(provider);
+    informer.put(pod('traced'));
+    await until(() => informer.get('ns/traced')?.status?.phase === 'Running', 'running');
+    await until(() => named('sync pod status').length > 0, 'status span');
+    const [sync] = named('sync pod').filter(span => span.attributes['k8s.pod.name'] === 'traced');
+    expect(sync!.parentSpanId).toBeUndefined();
+    expect(sync!.attributes).toMatchObject({
+      'k8s.namespace.name': 'ns',
+      'k8s.pod.uid': 'uid-traced',
+      'k8s.node.name': 'vk',
+      'vkubelet.queue.name': 'pod-sync',
+      'vkubelet.queue.attempt': 1,
+    });
+    const children = recorder.spans().filter(span => span.parentSpanId === sync!.spanId);
+    expect(children.map(span => span.name)).toEqual(
+      expect.arrayContaining(['resolve env', 'provider createPod', 'sync pod status']),
+    );
+    expect(named('provider createPod')[0]!.attributes).toMatchObject({
+      'k8s.pod.name': 'traced',
+      'vkubelet.provider.operation': 'createPod',
+    });
+    const statusWrite = named('sync pod status').find(span => span.parentSpanId === sync!.spanId)!;
+    expect(statusWrite.attributes).toMatchObject({
+      'vkubelet.queue.name': 'pod-status',
+      'vkubelet.pod.phase': 'Running',
+    });
+
+    // Once Running is written, the pod's later status writes are traces of their own.
+    recorder.reset();
+    const notify = (provider as unknown as { notify: (p: V1Pod) => void }).notify;
+    notify({ ...pod('traced'), status: { phase: 'Succeeded' } });
+    await until(() => named('sync pod status').length > 0, 'later status span');
+    expect(named('sync pod status')[0]!.parentSpanId).toBeUndefined();
+  });
+
+  it('records a failed sync on its span, with the attempt it was', async () => {
+    const provider = new NotifyingProvider();
+    provider.failNext.create = [new Error('backend unreachable')];
+    const { informer } = start(provider);
+    informer.put(pod('flaky'));
+    await until(() => informer.get('ns/flaky')?.status?.phase === 'Running', 'running after a retry');
+    const syncs = named('sync pod').filter(span => span.attributes['k8s.pod.name'] === 'flaky');
+    const failed = syncs.find(span => span.attributes['vkubelet.queue.attempt'] === 1)!;
+    expect(failed.status).toMatchObject({ code: 2, message: 'backend unreachable' });
+    expect(failed.events).toContain('exception');
+    expect(syncs.some(span => span.attributes['vkubelet.queue.attempt'] === 2)).toBe(true);
   });
 });

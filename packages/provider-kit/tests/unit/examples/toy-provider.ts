@@ -33,7 +33,7 @@ const TAG_NODE = 'vkubelet.io/node';
 const TAG_UID = 'vkubelet.io/pod-uid';
 const TAG_POD = 'vkubelet.io/pod';
 
-// Every request to the cloud goes through one door: errors mapped once, traces added there later.
+// Every request to the cloud goes through one door: errors mapped once, a trace span each.
 const call = backendCaller({
   system: 'toy',
   toError: (error, operation) => new TransientError(`${operation}: ${String(error)}`, { cause: error }),

@@ -1,0 +1,2 @@
+export { inSpan, providerKitTracer, recordSpanError, type InSpanOptions } from './spans.js';
+export { podAttributes, SpanAttribute } from './attributes.js';
