@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the benchmark's comparators from the Go module proxy with `go install <module>@<version>`
 # into the vkubelet cache (never into the repository): upstream Virtual Kubelet v1.14.1 (its mock
-# provider is built in) and kwok v0.8.0. A binary already cached is reused, so a warm machine does
-# nothing here. Prints the directory of each binary, one `name=path` line per comparator.
+# provider is built in) and kwok v0.8.0, plus kwok's stock stages (the kwok binary runs none by
+# itself; these are the ones kwokctl configures by default), copied from the module's source. What is
+# already cached is reused, so a warm machine does nothing here. Prints `name=path` lines.
 set -euo pipefail
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
 command -v go >/dev/null || { echo "comparators/build.sh: Go is not installed (need go >= 1.26 on PATH; source tools/scripts/ensure-go.sh)" >&2; exit 3; }
@@ -25,3 +26,16 @@ build() { # name module-path version
 
 build upstream-vk github.com/virtual-kubelet/virtual-kubelet/cmd/virtual-kubelet v1.14.1
 build kwok sigs.k8s.io/kwok/cmd/kwok v0.8.0
+
+stages="$cache/comparators/kwok-v0.8.0/stages.yaml"
+if [ ! -s "$stages" ]; then
+  src=$(go mod download -json sigs.k8s.io/kwok@v0.8.0 | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [ -d "$src" ] || { echo "comparators/build.sh: kwok's module source not found" >&2; exit 3; }
+  for f in node/fast/node-initialize node/heartbeat/node-heartbeat \
+    pod/fast/pod-ready pod/fast/pod-complete pod/fast/pod-delete; do
+    echo '---'
+    cat "$src/kustomize/stage/$f.yaml"
+  done > "$stages.tmp"
+  mv "$stages.tmp" "$stages"
+fi
+echo "kwok-stages=$stages"

@@ -121,10 +121,12 @@ export function upstreamAgent(): AgentKind {
 }
 
 /**
- * kwok v0.8.0, a pure status patcher (no backend, no events): its default stages turn pods Running
- * and finish deletions. It registers no node, so the bench creates one and names it with
- * `--manage-single-node` (kwok manages no node without such a flag). It lists every node at start-up,
- * which the Node authorizer refuses: `node-rbac`.
+ * kwok v0.8.0, a pure status patcher (no backend, no events), with its own defaults (no node lease)
+ * and the stock stages kwokctl gives it in that case (node-initialize, node-heartbeat, pod-ready,
+ * pod-complete, pod-delete): the bare binary runs no stage at all. (Its lease mode needs to list and
+ * watch leases, which the system:node role does not allow.) It registers no node, so the bench
+ * creates one and names it with `--manage-single-node` (kwok manages no node without such a flag).
+ * It lists every node at start-up, which the Node authorizer refuses: `node-rbac`.
  */
 export function kwokAgent(): AgentKind {
   return {
@@ -132,7 +134,7 @@ export function kwokAgent(): AgentKind {
     identity: 'node-rbac',
     benchMock: false,
     description:
-      'kwok v0.8.0 --manage-single-node, its default stages and settings, node created by the bench',
+      'kwok v0.8.0 --manage-single-node, its defaults (no lease) with kwokctl’s stock stages; node created by the bench',
     async prepare(context) {
       try {
         await context.admin.requestJson('POST', '/api/v1/nodes', {
@@ -150,9 +152,14 @@ export function kwokAgent(): AgentKind {
       }
     },
     async launch(context) {
-      const { kwok } = await comparatorBinaries();
+      const { kwok, kwokStages } = await comparatorBinaries();
       return {
-        argv: [kwok, `--kubeconfig=${context.kubeconfig}`, `--manage-single-node=${context.nodeName}`],
+        argv: [
+          kwok,
+          `--config=${kwokStages}`,
+          `--kubeconfig=${context.kubeconfig}`,
+          `--manage-single-node=${context.nodeName}`,
+        ],
       };
     },
   };

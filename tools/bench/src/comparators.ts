@@ -11,6 +11,8 @@ export interface ComparatorBinaries {
   upstream: string;
   /** kwok v0.8.0. */
   kwok: string;
+  /** kwok's stock stages as kwokctl configures them (node-initialize, node-heartbeat, pod-ready, pod-complete, pod-delete). */
+  kwokStages: string;
 }
 
 let built: Promise<ComparatorBinaries> | undefined;
@@ -36,9 +38,9 @@ export function comparatorBinaries(): Promise<ComparatorBinaries> {
         .split('\n')
         .map(line => line.split('=', 2) as [string, string]),
     );
-    if (!paths['upstream-vk'] || !paths.kwok)
+    if (!paths['upstream-vk'] || !paths.kwok || !paths['kwok-stages'])
       throw new Error(`comparators/build.sh printed no paths:\n${stdout}`);
-    return { upstream: paths['upstream-vk'], kwok: paths.kwok };
+    return { upstream: paths['upstream-vk'], kwok: paths.kwok, kwokStages: paths['kwok-stages'] };
   })();
   return built;
 }
