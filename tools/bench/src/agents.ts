@@ -61,6 +61,7 @@ export function customAgent(
   label: string,
   identity: IdentityMode,
   description = template,
+  env?: Record<string, string>,
 ): AgentKind {
   return {
     label,
@@ -76,6 +77,7 @@ export function customAgent(
           providerConfig: context.providerConfig,
           metricsPort: String(await context.freePort()),
         }),
+        ...(env ? { env } : {}),
       };
     },
   };

@@ -95,7 +95,7 @@ export async function runCriBench(options: CriBenchOptions): Promise<CriReport> 
     runner = new AgentRunner(bench, agent, {}, log);
     const process = await runner.start();
     const sampler = new ProcessSampler(process.pid);
-    const [containerdPid] = processesMentioning(containerd.socketPath)
+    const [containerdPid] = processesMentioning(containerd.dir)
       .filter(p => readFileSync(`/proc/${p.pid}/comm`, 'utf8').trim() === 'containerd')
       .map(p => p.pid);
     const containerdSampler = containerdPid !== undefined ? new ProcessSampler(containerdPid) : undefined;

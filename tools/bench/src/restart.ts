@@ -60,7 +60,7 @@ async function callsSince(path: string, since: number): Promise<Record<string, n
   for await (const line of lines) {
     if (!line) continue;
     const entry = JSON.parse(line) as { t: number; op: string };
-    if (entry.t >= since) counts[entry.op] = (counts[entry.op] ?? 0) + 1;
+    if (entry.t >= since && entry.op in counts) counts[entry.op]! += 1;
   }
   return counts;
 }
@@ -76,10 +76,13 @@ export async function runRestartBench(options: RestartBenchOptions): Promise<Res
   const nodeName = 'vkubelet-bench';
   const callLog = join(options.outDir, 'provider-calls.jsonl');
   const bench = await startBenchPlane({ outDir: options.outDir, nodeName, log });
+  // The provider's name is a module path here; the taint value defaults to it and must be a label value.
   const agent = customAgent(
     DEFAULT_AGENT_COMMAND.replace('--provider=mock', `--provider=${journaledMock}`),
     'vkubelet',
     'node',
+    'virtual-kubelet with the mock provider, its backend kept across restarts by a journal',
+    { VKUBELET_TAINT_VALUE: 'mock' },
   );
   const runner = new AgentRunner(
     bench,
