@@ -128,4 +128,31 @@ describe('EventRecorder', () => {
     await recorder.close();
     expect(sink.created.map(e => e.reason)).toEqual(['B']);
   });
+  it('limits new Normal events node-wide (kubelet: 50/s, burst 100), never Warnings', async () => {
+    vi.useFakeTimers();
+    const sink = new MemorySink();
+    const recorder = new EventRecorder({ nodeName: 'vk', sink, normalQps: 10, normalBurst: 5 });
+    const many = (n: number, type: 'Normal' | 'Warning', prefix: string) => {
+      for (let i = 0; i < n; i++) recorder.event(pod(`${prefix}${i}`), type, 'Reason', 'note');
+    };
+    many(8, 'Normal', 'a');
+    many(3, 'Warning', 'w');
+    await vi.advanceTimersByTimeAsync(10);
+    expect(sink.created.filter(e => e.type === 'Normal')).toHaveLength(5);
+    expect(sink.created.filter(e => e.type === 'Warning')).toHaveLength(3);
+    // 10 a second refill: after 300 ms, 3 more.
+    await vi.advanceTimersByTimeAsync(300);
+    many(8, 'Normal', 'b');
+    await vi.advanceTimersByTimeAsync(10);
+    expect(sink.created.filter(e => e.type === 'Normal')).toHaveLength(8);
+    await recorder.close();
+  });
+
+  it('writes every Normal event when the node-wide limit is off', async () => {
+    const sink = new MemorySink();
+    const recorder = new EventRecorder({ nodeName: 'vk', sink, normalQps: 0, normalBurst: 1 });
+    for (let i = 0; i < 300; i++) recorder.event(pod(`u${i}`), 'Normal', 'Reason', 'note');
+    await recorder.close();
+    expect(sink.created).toHaveLength(300);
+  });
 });

@@ -135,6 +135,38 @@ function start(
   return { api, events, informer, controller, resources };
 }
 
+/** Reports Pending (IP not yet assigned) as soon as it creates a pod, and Running `runAfterMs` later. */
+class SlowStartProvider extends NotifyingProvider {
+  constructor(private readonly runAfterMs: number) {
+    super();
+  }
+  override async createPod(pod: V1Pod, options: { signal: AbortSignal }): Promise<void> {
+    const notify = this.notify;
+    this.notify = undefined;
+    await super.createPod(pod, options);
+    this.notify = notify;
+    const running = this.pods.get(`${pod.metadata?.namespace}/${pod.metadata?.name}`)!;
+    notify?.({
+      ...running,
+      status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'True' }] },
+    });
+    setTimeout(() => notify?.(structuredClone(running)), this.runAfterMs);
+  }
+}
+
+function markDeleted(informer: FakeInformer, key: string, finalizers?: string[]): void {
+  const current = informer.get(key)!;
+  informer.put({
+    ...current,
+    metadata: {
+      ...current.metadata,
+      deletionTimestamp: new Date(Date.now() + 30_000),
+      deletionGracePeriodSeconds: 30,
+      ...(finalizers ? { finalizers } : {}),
+    },
+  });
+}
+
 describe('PodController (fakes)', () => {
   it('start-up: keeps same-UID provider pods, deletes dangling and stale-UID ones, creates the new UID', async () => {
     const provider = new NotifyingProvider();
@@ -184,6 +216,27 @@ describe('PodController (fakes)', () => {
     await until(() => informer.get('ns/twice')?.status?.phase === 'Succeeded', 'succeeded');
     await new Promise(resolve => setTimeout(resolve, 50));
     expect(api.statusPatches().slice(before)).toHaveLength(1);
+  });
+
+  it('writes one status for the Running transition when Running follows Pending within the delay', async () => {
+    const provider = new SlowStartProvider(30);
+    const { api, informer } = start(provider, undefined, undefined, { pendingStatusDelayMs: 300 });
+    informer.put(pod('quick'));
+    await until(() => informer.get('ns/quick')?.status?.phase === 'Running', 'running');
+    await new Promise(resolve => setTimeout(resolve, 400));
+    expect(api.statusPatches()).toHaveLength(1);
+  });
+
+  it('writes a Pending report that still stands once the delay is over', async () => {
+    const provider = new SlowStartProvider(600);
+    const { api, informer } = start(provider, undefined, undefined, { pendingStatusDelayMs: 100 });
+    informer.put(pod('slow'));
+    await until(() => api.statusPatches().length === 1, 'Pending written');
+    expect(api.statusPatches()[0]?.body).toMatchObject({
+      status: { conditions: [{ type: 'PodScheduled', status: 'True' }] },
+    });
+    await until(() => informer.get('ns/slow')?.status?.phase === 'Running', 'running');
+    expect(api.statusPatches()).toHaveLength(2);
   });
 
   it('start-up: an errored provider list deletes nothing', async () => {
@@ -265,6 +318,32 @@ describe('PodController (fakes)', () => {
       gracePeriodSeconds: 0,
       preconditions: { uid: 'uid-bye' },
     });
+  });
+
+  it('deleting a pod without finalizers: the force delete only, no terminal status before it', async () => {
+    const provider = new NotifyingProvider();
+    const { api, informer } = start(provider);
+    informer.put(pod('plain'));
+    await until(() => informer.get('ns/plain')?.status?.phase === 'Running', 'running');
+    const writes = api.statusPatches().length;
+    markDeleted(informer, 'ns/plain');
+    await until(() => api.deletes().length > 0, 'force delete');
+    await new Promise(resolve => setTimeout(resolve, 50));
+    expect(api.statusPatches()).toHaveLength(writes);
+    expect(api.deletes()).toHaveLength(1);
+  });
+
+  it('deleting a pod with a finalizer: its terminal status is written, and the force delete sent', async () => {
+    const provider = new NotifyingProvider();
+    const { api, informer } = start(provider);
+    informer.put(pod('tracked'));
+    await until(() => informer.get('ns/tracked')?.status?.phase === 'Running', 'running');
+    const writes = api.statusPatches().length;
+    markDeleted(informer, 'ns/tracked', ['batch.kubernetes.io/job-tracking']);
+    // The finalizer keeps the pod after the force delete: whoever holds it sees its terminal phase.
+    await until(() => api.deletes().length > 0 && api.statusPatches().length > writes, 'status and delete');
+    expect(api.statusPatches().slice(writes)).toHaveLength(1);
+    expect(api.statusPatches()[writes]?.body).toMatchObject({ status: { phase: 'Succeeded' } });
   });
 
   it('keeps the resolved env of a running pod: a ConfigMap deleted later does not block updates (#649)', async () => {
