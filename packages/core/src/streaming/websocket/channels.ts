@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { Readable, Writable, type Duplex } from 'node:stream';
 
 import type { Logger } from '@vkubelet/provider-kit';
-import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import type { RawData, WebSocket, WebSocketServer } from 'ws';
 
 /** v5 clients close one direction of a channel with the message [CLOSE_SIGNAL, channel]. */
 const CLOSE_SIGNAL = 255;
@@ -19,13 +19,22 @@ export function offeredSubprotocols(req: IncomingMessage): string[] {
 }
 
 const chosenProtocols = new WeakMap<IncomingMessage, string>();
-const server = new WebSocketServer({
-  noServer: true,
-  perMessageDeflate: false,
-  // 16 MiB: a message carries at most one write of a stream; Go and JS clients send far smaller ones.
-  maxPayload: 16 * 1024 * 1024,
-  handleProtocols: (_offered, req) => chosenProtocols.get(req) ?? false,
-});
+let server: Promise<WebSocketServer> | undefined;
+
+/** ws is loaded with the first WebSocket stream: an agent nobody streams through never holds it. */
+function webSocketServer(): Promise<WebSocketServer> {
+  server ??= import('ws').then(
+    ({ WebSocketServer }) =>
+      new WebSocketServer({
+        noServer: true,
+        perMessageDeflate: false,
+        // 16 MiB: a message carries at most one write of a stream; Go and JS clients send far smaller ones.
+        maxPayload: 16 * 1024 * 1024,
+        handleProtocols: (_offered, req) => chosenProtocols.get(req) ?? false,
+      }),
+  );
+  return server;
+}
 
 /** Completes the WebSocket handshake with an already-chosen subprotocol ("" = none). */
 export function acceptWebSocket(
@@ -40,7 +49,9 @@ export function acceptWebSocket(
     chosenProtocols.set(req, protocol);
     req.headers['sec-websocket-protocol'] = 'negotiated';
   } else delete req.headers['sec-websocket-protocol'];
-  return new Promise(resolve => server.handleUpgrade(req, socket, head, ws => resolve(ws)));
+  return webSocketServer().then(
+    wss => new Promise(resolve => wss.handleUpgrade(req, socket, head, ws => resolve(ws))),
+  );
 }
 
 export interface ChannelOptions {
@@ -87,7 +98,7 @@ export class ChannelConnection {
       highWaterMark: 64 * 1024,
       read: () => {
         this.paused.delete(channel);
-        if (this.paused.size === 0 && this.ws.readyState === WebSocket.OPEN) this.ws.resume();
+        if (this.paused.size === 0 && this.ws.readyState === this.ws.OPEN) this.ws.resume();
       },
     });
     readable.on('error', () => {});
@@ -106,7 +117,7 @@ export class ChannelConnection {
   }
 
   send(channel: number, data: Buffer, callback: (error?: Error | null) => void = () => {}): void {
-    if (this.ws.readyState !== WebSocket.OPEN) return callback();
+    if (this.ws.readyState !== this.ws.OPEN) return callback();
     this.idleTimer.refresh();
     const message = this.options.base64
       ? String(channel) + data.toString('base64')
@@ -116,8 +127,7 @@ export class ChannelConnection {
 
   close(code = 1000): void {
     this.terminate('closed by server');
-    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING)
-      this.ws.close(code);
+    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) this.ws.close(code);
   }
 
   private onMessage(data: RawData, isBinary: boolean): void {
