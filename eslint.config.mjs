@@ -79,6 +79,42 @@ export default tseslint.config(
     },
   },
   {
+    // What an idle agent loads is its memory: these imports cost it megabytes it does not need.
+    files: ['packages/core/src/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@kubernetes/client-node',
+              message:
+                'Only `import type` from client-node in runtime code (its API code costs ~90 MB RSS); send requests with KubeClient.',
+              allowTypeImports: true,
+            },
+            ...['node:http', 'http'].map(name => ({
+              name,
+              message:
+                "Use process.getBuiltinModule('node:http'): an ESM import of node:http makes Node load its bundled undici (~14 MB RSS).",
+              allowTypeImports: true,
+            })),
+            {
+              name: 'undici',
+              message: "Use kube/undici-parts.js: undici's index loads all of undici (~12 MB RSS more).",
+              allowTypeImports: true,
+            },
+            {
+              name: 'prom-client',
+              message:
+                "Use metrics/prom-client-parts.js: prom-client's index and CPU collector cost ~15 MB RSS more.",
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Tests (and benchmarks) may use the test tooling; the libraries themselves may not.
     files: ['**/tests/**/*.ts', '**/bench/**/*.ts'],
     rules: {
