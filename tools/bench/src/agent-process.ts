@@ -9,6 +9,9 @@ export interface AgentPlaceholders {
   ca: string;
   providerConfig: string;
   metricsPort: string;
+  /** A serving certificate and key for the agent's kubelet API (PEM files). */
+  tlsCert: string;
+  tlsKey: string;
 }
 
 /** vkubelet's own command, built from this repository, with the mock provider. */
@@ -20,6 +23,8 @@ export const DEFAULT_AGENT_COMMAND = [
   '--kubeconfig={kubeconfig}',
   '--provider-config={providerConfig}',
   '--client-ca-file={ca}',
+  '--tls-cert-file={tlsCert}',
+  '--tls-private-key-file={tlsKey}',
   '--listen-address=127.0.0.1:0',
   '--metrics-addr=127.0.0.1:{metricsPort}',
   '--node-ip=127.0.0.1',

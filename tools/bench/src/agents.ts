@@ -1,7 +1,5 @@
 import type { KubeClient } from '@vkubelet/core';
-import { createCertificateAuthority, type ControlPlane } from '@vkubelet/testenv';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import type { ControlPlane } from '@vkubelet/testenv';
 
 import { DEFAULT_AGENT_COMMAND, expandCommand } from './agent-process.js';
 import { comparatorBinaries } from './comparators.js';
@@ -17,6 +15,8 @@ export interface AgentContext {
   /** The bench's mock settings, `{"<node>": {...}}` (upstream's mock reads cpu/memory/pods from it). */
   providerConfig: string;
   outDir: string;
+  /** A serving certificate for the agent (issued by a throw-away CA), as production agents get one. */
+  serving: { cert: string; key: string };
   freePort(): Promise<number>;
 }
 
@@ -53,7 +53,7 @@ export function vkubeletAgent(identity: IdentityMode = 'node'): AgentKind {
 }
 
 /**
- * Any agent command; placeholders {kubeconfig} {node} {ca} {providerConfig} {metricsPort}. It runs the
+ * Any agent command; placeholders {kubeconfig} {node} {ca} {providerConfig} {metricsPort} {tlsCert} {tlsKey}. It runs the
  * bench's mock when it is given {providerConfig} (then it is assumed to be vkubelet's command line).
  */
 export function customAgent(
@@ -76,6 +76,8 @@ export function customAgent(
           ca: context.plane.ca.certPath,
           providerConfig: context.providerConfig,
           metricsPort: String(await context.freePort()),
+          tlsCert: context.serving.cert,
+          tlsKey: context.serving.key,
         }),
         ...(env ? { env } : {}),
       };
@@ -86,7 +88,7 @@ export function customAgent(
 /**
  * Upstream Virtual Kubelet v1.14.1 with its built-in mock provider and its defaults (client fixed at
  * client-go's 5 requests/s, burst 10; 10 pod-sync workers). It always sets labels NodeRestriction
- * refuses, so it runs as `node-rbac`. It needs a serving certificate; a throw-away one is made here.
+ * refuses, so it runs as `node-rbac`. It needs a serving certificate, given as files like vkubelet's.
  */
 export function upstreamAgent(): AgentKind {
   return {
@@ -96,12 +98,6 @@ export function upstreamAgent(): AgentKind {
     description: 'virtual-kubelet v1.14.1 --provider mock, its defaults (client 5 req/s, burst 10)',
     async launch(context) {
       const { upstream } = await comparatorBinaries();
-      const ca = await createCertificateAuthority('bench-upstream-serving-ca');
-      const serving = await ca.issueServingCert(context.nodeName, { ips: ['127.0.0.1'] });
-      const cert = join(context.outDir, 'upstream-serving.crt');
-      const key = join(context.outDir, 'upstream-serving.key');
-      writeFileSync(cert, serving.certPem);
-      writeFileSync(key, serving.keyPem, { mode: 0o600 });
       return {
         argv: [
           upstream,
@@ -113,8 +109,8 @@ export function upstreamAgent(): AgentKind {
         ],
         env: {
           KUBELET_PORT: String(await context.freePort()),
-          APISERVER_CERT_LOCATION: cert,
-          APISERVER_KEY_LOCATION: key,
+          APISERVER_CERT_LOCATION: context.serving.cert,
+          APISERVER_KEY_LOCATION: context.serving.key,
           VKUBELET_POD_IP: '127.0.0.1',
         },
       };

@@ -13,7 +13,7 @@ import { runPollingBench, renderPolling } from './polling.js';
 import { runCriBench, renderCri } from './cri.js';
 
 const usage = `usage: vkubelet-bench [lifecycle] [--pods 1000,10000] [--rates 100,max] [--compare] [--agents vkubelet,upstream,kwok]
-                     [--agent "<command with {kubeconfig} {node} {ca} {providerConfig} {metricsPort}>"] [--label NAME]
+                     [--agent "<command with {kubeconfig} {node} {ca} {providerConfig} {metricsPort} {tlsCert} {tlsKey}>"] [--label NAME]
                      [--identity node|node-rbac] [--isolation fresh|drain] [--cap-s N] [--running-cap-s N] [--gone-cap-s N]
                      [--mock-latency-ms N] [--no-notifier] [--concurrency 64] [--out DIR]
        vkubelet-bench restart [--pods 10000] [--rates max]   kill -9 and restart vkubelet on a full node

@@ -1,6 +1,6 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { KubeClient, loadKubeconfig } from '@vkubelet/core';
-import { startControlPlane, type ControlPlane } from '@vkubelet/testenv';
+import { createCertificateAuthority, startControlPlane, type ControlPlane } from '@vkubelet/testenv';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -132,9 +132,21 @@ export async function waitForAgentReady(
   );
 }
 
+/** A serving certificate and key for an agent's kubelet API, from a throw-away CA, as PEM files. */
+async function servingCertificate(outDir: string, nodeName: string): Promise<{ cert: string; key: string }> {
+  const ca = await createCertificateAuthority('vkubelet-bench-serving-ca');
+  const pair = await ca.issueServingCert(nodeName, { dns: [nodeName], ips: ['127.0.0.1'] });
+  const cert = join(outDir, 'serving.crt');
+  const key = join(outDir, 'serving.key');
+  writeFileSync(cert, pair.certPem);
+  writeFileSync(key, pair.keyPem, { mode: 0o600 });
+  return { cert, key };
+}
+
 /** Starts, restarts and stops one kind of agent for the node of a bench plane. */
 export class AgentRunner {
   private kubeconfig: string | undefined;
+  private serving: { cert: string; key: string } | undefined;
   private readonly providerConfig: string;
   current: AgentProcess | undefined;
   /** When the current process was started (epoch ms). */
@@ -156,6 +168,7 @@ export class AgentRunner {
   async start(wait = true): Promise<AgentProcess> {
     const { plane, admin, nodeName, outDir } = this.bench;
     this.kubeconfig ??= await agentKubeconfig(plane, admin, nodeName, this.kind.identity);
+    this.serving ??= await servingCertificate(outDir, nodeName);
     const context = {
       plane,
       admin,
@@ -163,6 +176,7 @@ export class AgentRunner {
       kubeconfig: this.kubeconfig,
       providerConfig: this.providerConfig,
       outDir,
+      serving: this.serving,
       freePort,
     };
     await this.kind.prepare?.(context);
