@@ -11,6 +11,7 @@ import { renderComparison, renderTable } from './table.js';
 import { runRestartBench, renderRestart } from './restart.js';
 import { runPollingBench, renderPolling } from './polling.js';
 import { runCriBench, renderCri } from './cri.js';
+import { measureImportCosts, renderImportCosts } from './import-costs.js';
 
 const usage = `usage: vkubelet-bench [lifecycle] [--pods 1000,10000] [--rates 100,max] [--compare] [--agents vkubelet,upstream,kwok]
                      [--agent "<command with {kubeconfig} {node} {ca} {providerConfig} {metricsPort} {tlsCert} {tlsKey}>"] [--label NAME]
@@ -19,6 +20,7 @@ const usage = `usage: vkubelet-bench [lifecycle] [--pods 1000,10000] [--rates 10
        vkubelet-bench restart [--pods 10000] [--rates max]   kill -9 and restart vkubelet on a full node
        vkubelet-bench polling [--pods 10000] [--rates 100]   a provider without notifier (status polling)
        vkubelet-bench cri [--pods 200] [--rates max]         the CRI provider on a private containerd
+       vkubelet-bench imports                                RSS and heap each of the agent's imports adds
   lifecycle (default): starts a control plane and the agent (vkubelet with the mock provider unless
   --agent), creates the pods bound to the node at each rate, deletes them, and prints latencies,
   throughput, the agent's idle and peak RSS and CPU beside the control plane's, and its API requests
@@ -60,13 +62,14 @@ if (values.help) {
   process.exit(0);
 }
 const command = positionals[0] ?? 'lifecycle';
-if (positionals.length > 1 || !['lifecycle', 'restart', 'polling', 'cri'].includes(command))
+if (positionals.length > 1 || !['lifecycle', 'restart', 'polling', 'cri', 'imports'].includes(command))
   fail(`unknown command ${positionals.join(' ')}`);
 const defaults: Record<string, [string, string]> = {
   lifecycle: ['1000,10000', '100,max'],
   restart: ['10000', 'max'],
   polling: ['10000', '100'],
   cri: ['200', 'max'],
+  imports: ['1', 'max'],
 };
 const podCounts = (values.pods ?? defaults[command]![0]).split(',').map(Number);
 const rates = (values.rates ?? defaults[command]![1])
@@ -106,7 +109,9 @@ const write = (name: string, text: string) => {
   process.stdout.write(`${text}\n\n`);
 };
 
-if (command === 'restart') {
+if (command === 'imports') {
+  write('report.md', renderImportCosts(await measureImportCosts(log)));
+} else if (command === 'restart') {
   const report = await runRestartBench({ pods: podCounts[0]!, rate: rates[0]!, outDir, log });
   write('report.md', renderRestart(report));
 } else if (command === 'polling') {
