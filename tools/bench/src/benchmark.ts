@@ -190,6 +190,12 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
           runningCapMs,
           goneCapMs,
           log,
+          onProgress: ({ created, running, gone, phase }) => {
+            const rss = currentRssBytes(sampler.pid);
+            log(
+              `${name} ${phase}: ${created} created, ${running} Running, ${gone} gone; agent RSS ${rss === undefined ? '?' : mb(rss)} MB`,
+            );
+          },
         });
         const agentUsage = agentWindow.end();
         const planeUsage = planeWindow.end();

@@ -18,6 +18,14 @@ export interface ScenarioOptions {
   goneCapMs: number;
   /** Replaces parts of the pods' spec (default: one busybox container running `sleep 3600`). */
   podSpec?: Partial<V1PodSpec>;
+  /** Called every `progressMs` (default 5 s) with what has happened so far, for long runs. */
+  onProgress?: (counts: {
+    created: number;
+    running: number;
+    gone: number;
+    phase: 'create' | 'delete';
+  }) => void;
+  progressMs?: number;
   /** Runs once the Running phase is over, before any pod is deleted (not part of either phase). */
   beforeDelete?: () => Promise<void>;
   log?: (line: string) => void;
@@ -155,6 +163,18 @@ export async function runScenario(
   });
   await watch.start();
 
+  let createdSoFar = 0;
+  const progress = setInterval(
+    () =>
+      options.onProgress?.({
+        created: createdSoFar,
+        running,
+        gone,
+        phase: deletePhase ? 'delete' : 'create',
+      }),
+    options.progressMs ?? 5_000,
+  );
+  progress.unref();
   const start = now();
   let createErrors = 0;
   await paced(options.pods, options.rate, options.concurrency, async i => {
@@ -165,6 +185,7 @@ export async function runScenario(
       await client.requestJson('POST', `/api/v1/namespaces/${options.namespace}/pods`, {
         body: podBody(name, options),
       });
+      createdSoFar++;
     } catch (err) {
       entry.created = undefined;
       if (createErrors++ === 0) options.log?.(`create of ${name} failed: ${(err as Error).message}`);
@@ -194,6 +215,7 @@ export async function runScenario(
   });
   await waitUntil(watch, () => gone >= created, options.goneCapMs);
   const end = now();
+  clearInterval(progress);
   await watch.stop();
 
   const entries = [...timeline.values()];

@@ -252,8 +252,14 @@ export class PodController {
     // longer matches what the API server holds. Checked again a moment later rather than at once:
     // the echo of our own earlier write (Pending) often arrives after a newer report (Running), and
     // by then the echo of the newer write has come too, so nothing is written twice.
-    if (state?.reported?.status && state.uid === uidOf(newPod) && !isTerminalPhase(newPod.status?.phase)) {
-      if (statusPatch(newPod.status, state.reported.status)) this.#status.enqueueAfter(key, REPAIR_DELAY_MS);
+    const reported = state?.reported;
+    if (state && reported?.status && state.uid === uidOf(newPod) && !isTerminalPhase(newPod.status?.phase)) {
+      if (statusPatch(newPod.status, reported.status)) this.#status.enqueueAfter(key, REPAIR_DELAY_MS);
+      else if (newPod.status && reported.status !== newPod.status) {
+        // The API server holds what the provider reported: keep one copy of it, the informer's
+        // (about a kilobyte a pod on a node with thousands). Neither copy is ever mutated.
+        state.reported = { metadata: reported.metadata, status: newPod.status };
+      }
     }
   }
 
@@ -421,6 +427,8 @@ export class PodController {
         }
       }
       state.deletedInProvider = true;
+      // Only a pod still to be deleted in the provider needs what it was given.
+      state.applied = undefined;
       this.#options.events.event(
         pod,
         'Normal',
