@@ -32,7 +32,7 @@ import {
 import { publishPodPhases } from './phase-gauge.js';
 import { pollStatuses } from './status-poller.js';
 import type { PodApi, PodInformer, PodState } from './types.js';
-import { reportedStatus, withoutStatus } from './kept-state.js';
+import { reportedStatus, sameReport, withoutStatus } from './kept-state.js';
 import { errorMessage, uidOf } from './util.js';
 
 export interface PodControllerOptions {
@@ -502,6 +502,8 @@ export class PodController {
     const state = this.#states.get(key);
     if (!apiPod || !state || state.uid !== uidOf(apiPod)) return;
     if (uidOf(reported) !== '' && uidOf(reported) !== state.uid) return; // about an older pod of that name
+    // Nothing new (the usual poll round): no copy kept, no status sync queued.
+    if (state.reported && sameReport(state.reported, reported)) return;
     state.reported = reportedStatus(reported);
     this.#enqueueStatusSoon(key);
   }

@@ -1,6 +1,8 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { copyApiObject } from '@vkubelet/provider-kit';
 
+import { jsonEqualAsStored, jsonEqualAtSeconds } from '../util/json-equal.js';
+
 /**
  * What the controller keeps of a pod it handed to the provider: everything but the status, which is
  * tracked from the provider's reports. A node with 10,000 pods keeps 10,000 of these.
@@ -21,4 +23,19 @@ export function reportedStatus(reported: V1Pod): V1Pod {
     },
     status: copyApiObject(reported.status),
   };
+}
+
+/**
+ * True when a new report says nothing the kept one does not: the same status (as the API server would
+ * store it) and the same provider-side deletion. A polled provider reports every pod every round, and
+ * almost all of those reports are unchanged.
+ */
+export function sameReport(kept: V1Pod, reported: V1Pod): boolean {
+  const a = kept.metadata;
+  const b = reported.metadata;
+  return (
+    jsonEqualAtSeconds(a?.deletionTimestamp, b?.deletionTimestamp) &&
+    a?.deletionGracePeriodSeconds === b?.deletionGracePeriodSeconds &&
+    jsonEqualAsStored(kept.status, reported.status)
+  );
 }
