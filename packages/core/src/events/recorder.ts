@@ -27,11 +27,13 @@ export interface EventRecorderOptions {
   perObjectBurst?: number;
   perObjectRefillMs?: number;
   /**
-   * New Normal events per second for the whole node, and the burst above it: the kubelet's event
-   * limits (`eventRecordQPS` 50, `eventBurst` 100). Beyond them Normal events are dropped (counted in
-   * `vkubelet_events_dropped_total{why="node-rate"}`), so a node starting or stopping hundreds of pods
-   * a second spends its API requests on pods, not on success notes. Warnings are not limited by this
-   * (only per object). 0 turns the limit off.
+   * New Normal events per second for the whole node (default 20), and the burst above it (default
+   * 50); beyond them Normal events are dropped (counted in `vkubelet_events_dropped_total{why=
+   * "node-rate"}`), so a node starting or stopping hundreds of pods a second spends its API requests
+   * on pods, not on success notes. The kubelet writes at most 50 events a second (`eventRecordQPS`)
+   * and about four Normal ones per pod start (Pulled, Created, Started, Killing), so it documents
+   * about 12 pod starts a second; one Normal event per pod step at 20 a second documents more.
+   * Warnings are not limited by this (only per object). 0 turns the limit off.
    */
   normalQps?: number;
   normalBurst?: number;
@@ -117,12 +119,12 @@ export class EventRecorder implements PodEventRecorder {
     this.#refillMs = options.perObjectRefillMs ?? 5 * 60_000;
     this.#maxPending = options.maxPending ?? 1000;
     this.#maxSeries = options.maxSeries ?? 4096;
-    const normalBurst = options.normalBurst ?? 100;
+    const normalBurst = options.normalBurst ?? 50;
     if (!((options.normalQps ?? 0) >= 0) || !Number.isInteger(normalBurst) || normalBurst < 1) {
       throw new TypeError('EventRecorder: normalQps must be >= 0 and normalBurst an integer >= 1');
     }
     this.#normal = {
-      perMs: (options.normalQps ?? 50) / 1000,
+      perMs: (options.normalQps ?? 20) / 1000,
       burst: normalBurst,
       tokens: normalBurst,
       updatedAt: Date.now(),

@@ -128,7 +128,7 @@ describe('EventRecorder', () => {
     await recorder.close();
     expect(sink.created.map(e => e.reason)).toEqual(['B']);
   });
-  it('limits new Normal events node-wide (kubelet: 50/s, burst 100), never Warnings', async () => {
+  it('limits new Normal events node-wide, never Warnings', async () => {
     vi.useFakeTimers();
     const sink = new MemorySink();
     const recorder = new EventRecorder({ nodeName: 'vk', sink, normalQps: 10, normalBurst: 5 });
@@ -145,6 +145,18 @@ describe('EventRecorder', () => {
     many(8, 'Normal', 'b');
     await vi.advanceTimersByTimeAsync(10);
     expect(sink.created.filter(e => e.type === 'Normal')).toHaveLength(8);
+    await recorder.close();
+  });
+
+  it('writes a burst of 50 Normal events by default, then 20 a second', async () => {
+    vi.useFakeTimers();
+    const sink = new MemorySink();
+    const recorder = new EventRecorder({ nodeName: 'vk', sink });
+    for (let i = 0; i < 80; i++) recorder.event(pod(`a${i}`), 'Normal', 'Reason', 'note');
+    await vi.advanceTimersByTimeAsync(1000);
+    for (let i = 0; i < 80; i++) recorder.event(pod(`b${i}`), 'Normal', 'Reason', 'note');
+    await vi.advanceTimersByTimeAsync(10);
+    expect(sink.created).toHaveLength(70);
     await recorder.close();
   });
 
