@@ -37,12 +37,11 @@ export class PodApiWriter {
     try {
       // The status subresource only: labels and annotations are never touched (upstream PR #976),
       // and the UID in the patch makes the API server reject it for a re-created pod of that name.
-      await this.client.patch(
-        `${podPath(namespace, name)}/status`,
-        { metadata: { uid }, status },
-        'strategic',
+      await this.client.write('PATCH', `${podPath(namespace, name)}/status`, {
+        body: { metadata: { uid }, status },
+        patchType: 'strategic',
         signal,
-      );
+      });
     } catch (err) {
       if (httpCode(err) === 404) return;
       throw err;
@@ -53,7 +52,7 @@ export class PodApiWriter {
   async delete(key: string, uid: string, gracePeriodSeconds: number, signal: AbortSignal): Promise<void> {
     const { namespace, name } = splitPodKey(key);
     try {
-      await this.client.requestJson('DELETE', podPath(namespace, name), {
+      await this.client.write('DELETE', podPath(namespace, name), {
         body: { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds, preconditions: { uid } },
         signal,
       });

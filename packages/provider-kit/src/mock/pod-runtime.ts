@@ -31,6 +31,13 @@ export interface ContainerRun {
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/**
+ * Why a stopped pod's signal aborted: one shared error. Without a reason, abort() makes a DOMException
+ * and captures its stack for every deleted pod, a tenth of a millisecond each on a node deleting
+ * thousands.
+ */
+const POD_STOPPED = Object.assign(new Error('the pod was stopped'), { name: 'AbortError' });
+
 export interface PodRuntimeHooks {
   settings: MockSettings;
   podIP: string;
@@ -147,7 +154,7 @@ export class PodRuntime {
     containerReason: string,
     exitCode: number,
   ): void {
-    this.stopper.abort();
+    this.stopper.abort(POD_STOPPED);
     clearTimeout(this.startup);
     const now = new Date();
     for (const run of this.containers.values()) {

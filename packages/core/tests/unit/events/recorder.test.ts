@@ -7,9 +7,8 @@ import type { EventObject, EventSink } from '../../../src/events/sink.js';
 class MemorySink implements EventSink {
   created: EventObject[] = [];
   replaced: EventObject[] = [];
-  async create(_namespace: string, event: EventObject): Promise<EventObject> {
+  async create(_namespace: string, event: EventObject): Promise<void> {
     this.created.push(structuredClone(event));
-    return event;
   }
   async replace(_namespace: string, _name: string, event: EventObject): Promise<EventObject> {
     this.replaced.push(structuredClone(event));

@@ -61,6 +61,32 @@ describe('KubeClient', () => {
     }
   });
 
+  it('write: sends the body (a patch of the given type), discards the answer and keeps the connection', async () => {
+    client = KubeClient.create({ kubeConfig: server.kubeConfig() });
+    server.route = (_req, res) => sendJson(res, 200, { kind: 'Pod', spec: { big: 'x'.repeat(200_000) } });
+    for (let i = 0; i < 10; i++) {
+      await client.write('PATCH', '/api/v1/namespaces/ns/pods/p/status', {
+        body: { status: { phase: 'Running' } },
+        patchType: 'strategic',
+      });
+    }
+    await client.write('DELETE', '/api/v1/namespaces/ns/pods/p', { body: { gracePeriodSeconds: 0 } });
+    expect(server.requests.map(r => r.method)).toEqual([...Array<string>(10).fill('PATCH'), 'DELETE']);
+    expect(server.requests[0]?.headers['content-type']).toBe('application/strategic-merge-patch+json');
+    expect(JSON.parse(server.requests[0]!.body)).toEqual({ status: { phase: 'Running' } });
+    expect(server.requests[10]?.headers['content-type']).toBe('application/json');
+    // A discarded answer still frees its connection (undici may open a second one, as above).
+    expect(server.connections).toBeLessThanOrEqual(2);
+  });
+
+  it('write: an error answer is a KubeApiError', async () => {
+    client = KubeClient.create({ kubeConfig: server.kubeConfig() });
+    server.route = (_req, res) => sendJson(res, 409, status(409, 'Conflict', 'precondition failed'));
+    const failed = await client.write('DELETE', '/api/v1/namespaces/ns/pods/p').catch((err: unknown) => err);
+    expect(failed).toBeInstanceOf(KubeApiError);
+    expect(isKubeConflict(failed)).toBe(true);
+  });
+
   it('sends raw JSON requests with the kubeconfig credentials and parses the answer', async () => {
     client = KubeClient.create({ kubeConfig: server.kubeConfig('secret-token') });
     server.route = (req, res) => sendJson(res, 200, { echo: req.url.searchParams.get('limit') });

@@ -51,8 +51,10 @@ class FakeApi implements PodApi {
   readonly calls: ApiCall[] = [];
   failPatches = 0;
   constructor(private readonly informer: FakeInformer) {}
-  async patch<T>(path: string, body: unknown): Promise<T> {
-    this.calls.push({ method: 'PATCH', path, body });
+  async write(method: string, path: string, options: { body?: unknown } = {}): Promise<void> {
+    const body = options.body;
+    this.calls.push({ method, path, body });
+    if (method !== 'PATCH') return;
     if (this.failPatches > 0) {
       this.failPatches--;
       throw Object.assign(new Error('500 etcd timeout'), { code: 500 });
@@ -69,11 +71,6 @@ class FakeApi implements PodApi {
         status,
       });
     }
-    return undefined as T;
-  }
-  async requestJson<T>(method: string, path: string, options?: { body?: unknown }): Promise<T> {
-    this.calls.push({ method, path, body: options?.body });
-    return undefined as T;
   }
   deletes(): ApiCall[] {
     return this.calls.filter(call => call.method === 'DELETE');
@@ -194,11 +191,11 @@ describe('PodController (fakes)', () => {
     let release: (() => void) | undefined;
     const allInFlight = new Promise<void>(resolve => (release = resolve));
     let inFlight = 0;
-    const patch = api.patch.bind(api);
-    api.patch = async <T>(path: string, body: unknown): Promise<T> => {
+    const write = api.write.bind(api);
+    api.write = async (method: string, path: string, options?: { body?: unknown }): Promise<void> => {
       if (++inFlight >= 20) release?.();
       await allInFlight;
-      return patch<T>(path, body);
+      return write(method, path, options);
     };
     for (let i = 0; i < 20; i++) informer.put(pod(`p${i}`));
     await until(() => inFlight >= 20, '20 status writes in flight');
