@@ -13,7 +13,8 @@
 import type { V1Pod, V1PodStatus } from '@kubernetes/client-node';
 import type { CallOptions, ProviderPlugin } from '@vkubelet/provider-kit';
 import { MockBackend, MockProvider, parseMockSettings } from '@vkubelet/provider-kit/mock';
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 
 type Entry =
   | { op: 'create'; pod: V1Pod }
@@ -63,6 +64,29 @@ function withPinned(status: V1PodStatus, pinned: Pinned): V1PodStatus {
   };
 }
 
+/** The journal's pods still running, and what each showed once it ran. */
+interface Restored {
+  pods: Map<string, V1Pod>;
+  running: Map<string, Pinned>;
+}
+
+/** Reads the journal line by line (it holds every pod created: megabytes on a full node). */
+async function readJournal(journal: string): Promise<Restored> {
+  const restored: Restored = { pods: new Map(), running: new Map() };
+  if (!existsSync(journal)) return restored;
+  for await (const line of createInterface({ input: createReadStream(journal), crlfDelay: Infinity })) {
+    if (!line) continue;
+    const entry = JSON.parse(line) as Entry;
+    if (entry.op === 'create') restored.pods.set(keyOf(entry.pod), entry.pod);
+    else if (entry.op === 'running') restored.running.set(entry.key, pinnedFrom(entry.uid, entry.status));
+    else if (restored.pods.get(entry.key)?.metadata?.uid === entry.uid) {
+      restored.pods.delete(entry.key);
+      restored.running.delete(entry.key);
+    }
+  }
+  return restored;
+}
+
 class JournaledMockProvider extends MockProvider {
   private readonly pinned = new Map<string, Pinned>();
   private readonly runningJournaled = new Set<string>();
@@ -70,10 +94,11 @@ class JournaledMockProvider extends MockProvider {
   constructor(
     settings: ConstructorParameters<typeof MockProvider>[0],
     private readonly journal: string,
+    restored: Restored,
   ) {
     const backend = new MockBackend();
     super({ ...settings, backend });
-    this.restore(settings);
+    this.restore(settings, restored);
     backend.subscribe(pod => this.journalRunning(pod));
     const notify = this.notifyPods;
     if (notify) {
@@ -82,26 +107,13 @@ class JournaledMockProvider extends MockProvider {
     }
   }
 
-  /** Replays the journal into the backend, through a provider without the call log. */
-  private restore(settings: ConstructorParameters<typeof MockProvider>[0]): void {
-    if (!existsSync(this.journal)) return;
-    const pods = new Map<string, V1Pod>();
-    const running = new Map<string, Pinned>();
-    for (const line of readFileSync(this.journal, 'utf8').split('\n')) {
-      if (!line) continue;
-      const entry = JSON.parse(line) as Entry;
-      if (entry.op === 'create') pods.set(keyOf(entry.pod), entry.pod);
-      else if (entry.op === 'running') running.set(entry.key, pinnedFrom(entry.uid, entry.status));
-      else if (pods.get(entry.key)?.metadata?.uid === entry.uid) {
-        pods.delete(entry.key);
-        running.delete(entry.key);
-      }
-    }
+  /** Starts the journal's pods in the backend, through a provider without the call log. */
+  private restore(settings: ConstructorParameters<typeof MockProvider>[0], restored: Restored): void {
     const restorer = new MockProvider({ ...settings, callLog: undefined, backend: this.backend });
     const signal = new AbortController().signal;
-    for (const [key, pod] of pods) {
+    for (const [key, pod] of restored.pods) {
       void restorer.createPod(pod, { signal });
-      const pinned = running.get(key);
+      const pinned = restored.running.get(key);
       if (pinned && pinned.uid === pod.metadata?.uid) {
         this.pinned.set(key, pinned);
         this.runningJournaled.add(key);
@@ -169,6 +181,7 @@ export const plugin: ProviderPlugin = {
     const { journal, ...settings } = file[context.nodeName] ?? {};
     if (typeof journal !== 'string')
       throw new Error(`${context.configPath}: no "journal" path for ${context.nodeName}`);
+    const restored = await readJournal(journal);
     return new JournaledMockProvider(
       {
         ...parseMockSettings(settings),
@@ -178,6 +191,7 @@ export const plugin: ProviderPlugin = {
         daemonPort: context.daemonPort,
       },
       journal,
+      restored,
     );
   },
 };

@@ -40,6 +40,8 @@ export interface RestartReport {
     probeRunningMs?: number;
     /** The new process over the restart (relist included): VmHWM and CPU. */
     agent: UsageFigures;
+    /** The new process's RSS once the restart is over (`afterMs` after the new pod runs). */
+    settledRssMB?: number;
     /** Provider calls the new process made, from the mock's call log (1 create: the probe pod). */
     providerCalls: Record<string, number>;
     /** API requests by the new process. */
@@ -151,6 +153,7 @@ export async function runRestartBench(options: RestartBenchOptions): Promise<Res
     while (!running.has('probe') && Date.now() - killedAt < 300_000) await sleep(50);
     const probeRunningMs = running.has('probe') ? running.get('probe')! - killedAt : undefined;
     await sleep(options.afterMs ?? 15_000);
+    const settledRss = currentRssBytes(second.pid);
     const usage = sampler.stop();
     const disturbed = options.pods - [...running.keys()].filter(name => name.startsWith('fill-')).length;
     await runner.stop();
@@ -175,6 +178,7 @@ export async function runRestartBench(options: RestartBenchOptions): Promise<Res
         ...(firstWrite !== undefined ? { firstStatusWriteMs: firstWrite - killedAt } : {}),
         ...(probeRunningMs !== undefined ? { probeRunningMs } : {}),
         agent: { peakRssMB: mb(usage.peakRssBytes), cpuSeconds: usage.cpuSeconds },
+        ...(settledRss !== undefined ? { settledRssMB: mb(settledRss) } : {}),
         providerCalls: await callsSince(callLog, killedAt),
         apiRequests: counted.windows.after,
         disturbed,
@@ -236,7 +240,7 @@ export function renderRestart(report: RestartReport): string {
     `| kill -9 → new process alive (lease or heartbeat) | ${s(r.readyMs)} |`,
     `| kill -9 → first status write | ${s(r.firstStatusWriteMs)} |`,
     `| kill -9 → pod created while down seen Running | ${s(r.probeRunningMs)} |`,
-    `| new process peak RSS over the relist, CPU | ${r.agent.peakRssMB} MB, ${r.agent.cpuSeconds.toFixed(1)} s |`,
+    `| new process peak RSS over the relist, CPU; RSS after | ${r.agent.peakRssMB} MB, ${r.agent.cpuSeconds.toFixed(1)} s; ${r.settledRssMB ?? 'n/a'} MB |`,
     `| provider calls by the new process | ${Object.entries(r.providerCalls)
       .map(([op, n]) => `${op} ${n}`)
       .join(', ')} (the pod created while down: 1 create) |`,

@@ -17,18 +17,22 @@ export class PodApiWriter {
 
   constructor(private readonly client: PodApi) {}
 
-  /** Patches pods/status towards `desired` when it differs from what the API server holds. */
-  async writeStatus(pod: V1Pod, desired: V1PodStatus, signal: AbortSignal): Promise<void> {
+  /**
+   * Patches pods/status towards `desired` when it differs from what the API server holds; false when
+   * the API server already holds it (nothing sent).
+   */
+  async writeStatus(pod: V1Pod, desired: V1PodStatus, signal: AbortSignal): Promise<boolean> {
     const patch = statusPatch(pod.status, desired);
-    if (!patch) return;
+    if (!patch) return false;
     const key = podKey(pod);
     const resourceVersion = pod.metadata?.resourceVersion ?? '';
     const digest = createHash('sha256').update(JSON.stringify(patch)).digest('base64');
     const last = this.#lastPatch.get(key);
     // The informer may not show our last write yet; the same patch on the same version is a no-op.
-    if (last && last.resourceVersion === resourceVersion && last.digest === digest) return;
+    if (last && last.resourceVersion === resourceVersion && last.digest === digest) return true;
     await this.patchStatus(pod, patch, signal);
     this.#lastPatch.set(key, { resourceVersion, digest });
+    return true;
   }
 
   /** A strategic-merge patch of pods/status; a pod already gone is not an error. */

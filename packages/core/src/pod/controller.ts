@@ -550,7 +550,11 @@ export class PodController {
     }
     let patchError: Error | undefined;
     try {
-      await this.#api.writeStatus(pod, reported.status ?? {}, signal);
+      const written = await this.#api.writeStatus(pod, reported.status ?? {}, signal);
+      if (!written && pod.status && reported.status !== pod.status) {
+        // The API server holds it already (e.g. pods adopted after a restart): keep the informer's copy.
+        state.reported = { metadata: reported.metadata, status: pod.status };
+      }
     } catch (err) {
       // A failing status write must not hold up deletes (upstream #938): carry on, fail afterwards.
       patchError = err instanceof Error ? err : new Error(String(err));

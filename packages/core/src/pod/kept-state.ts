@@ -1,7 +1,8 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { copyApiObject } from '@vkubelet/provider-kit';
 
-import { jsonEqualAsStored, jsonEqualAtSeconds } from '../util/json-equal.js';
+import { jsonEqualAtSeconds } from '../util/json-equal.js';
+import { statusPatch } from './status.js';
 
 /**
  * What the controller keeps of a pod it handed to the provider: everything but the status, which is
@@ -26,9 +27,10 @@ export function reportedStatus(reported: V1Pod): V1Pod {
 }
 
 /**
- * True when a new report says nothing the kept one does not: the same status (as the API server would
- * store it) and the same provider-side deletion. A polled provider reports every pod every round, and
- * almost all of those reports are unchanged.
+ * True when a new report says nothing the kept one does not: writing it over the kept status would
+ * change nothing (the kept one may be the API server's, with fields the provider never reports), and
+ * the same provider-side deletion. A polled provider reports every pod every round, and almost all
+ * of those reports are unchanged.
  */
 export function sameReport(kept: V1Pod, reported: V1Pod): boolean {
   const a = kept.metadata;
@@ -36,6 +38,6 @@ export function sameReport(kept: V1Pod, reported: V1Pod): boolean {
   return (
     jsonEqualAtSeconds(a?.deletionTimestamp, b?.deletionTimestamp) &&
     a?.deletionGracePeriodSeconds === b?.deletionGracePeriodSeconds &&
-    jsonEqualAsStored(kept.status, reported.status)
+    statusPatch(kept.status, reported.status ?? {}) === undefined
   );
 }

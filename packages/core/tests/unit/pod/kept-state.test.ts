@@ -33,6 +33,12 @@ describe('sameReport', () => {
     expect(sameReport(kept, again)).toBe(true);
   });
 
+  it('takes a kept API status with fields the provider never reports (qosClass) for the same', () => {
+    const kept = report('Running');
+    kept.status = { ...kept.status, qosClass: 'BestEffort' };
+    expect(sameReport(kept, report('Running'))).toBe(true);
+  });
+
   it('sees a changed status and a provider-side deletion', () => {
     const kept = reportedStatus(report('Running'));
     expect(sameReport(kept, report('Succeeded'))).toBe(false);
