@@ -89,8 +89,11 @@ export function renderTable(report: BenchmarkReport): string {
   return lines.join('\n');
 }
 
-const ratio = (a: number, b: number) =>
-  Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : 'n/a';
+const ratio = (a: number, b: number) => {
+  if (!Number.isFinite(a) || !Number.isFinite(b) || b <= 0) return 'n/a';
+  const r = a / b;
+  return `${r >= 0.1 ? r.toFixed(2) : r.toPrecision(2)}×`;
+};
 
 interface Row {
   measure: string;
