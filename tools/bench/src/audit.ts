@@ -91,3 +91,17 @@ export function addCounts(a: RequestCounts, b: RequestCounts): RequestCounts {
   for (const [key, n] of Object.entries(b)) sum[key] = (sum[key] ?? 0) + n;
   return sum;
 }
+
+/**
+ * Requests per pod lifecycle: the create phase's requests over the pods that became Running, plus
+ * the delete phase's over the pods that went away, so an agent that fell behind is divided by what
+ * it did.
+ */
+export function requestsPerPod(
+  createPhase: RequestCounts,
+  deletePhase: RequestCounts,
+  running: number,
+  gone: number,
+): number {
+  return sumCounts(createPhase) / running + sumCounts(deletePhase) / gone;
+}

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import type { AgentProcess } from './agent-process.js';
 import { vkubeletAgent, type AgentKind } from './agents.js';
-import { countRequests, sumCounts, type RequestCounts, type TimeWindow } from './audit.js';
+import { countRequests, requestsPerPod, type RequestCounts, type TimeWindow } from './audit.js';
 import { ControlPlaneSampler } from './control-plane-usage.js';
 import { AgentRunner, clearPods, sleep, startBenchPlane } from './harness.js';
 import { describeIdentity, nodeUserName, type IdentityMode } from './identity.js';
@@ -12,7 +12,7 @@ import { machineInfo, type MachineInfo } from './machine.js';
 import { summarize, type LatencySummary } from './percentiles.js';
 import { currentRssBytes, ProcessSampler, type ProcessUsage } from './process-sampler.js';
 import { readProviderCalls } from './provider-calls.js';
-import { runScenario } from './scenario.js';
+import { runScenario, type ScenarioMeasurements } from './scenario.js';
 
 /** Scenarios on one agent: each on an empty node, by a fresh agent process or after a drain. */
 export type Isolation = 'fresh' | 'drain';
@@ -57,7 +57,10 @@ export interface UsageFigures {
   cpuSeconds: number;
 }
 
-export interface ScenarioReport {
+export interface ScenarioReport extends Omit<
+  ScenarioMeasurements,
+  'createToRunning' | 'deleteToGone' | 'phases' | 'timeline'
+> {
   scenario: string;
   pods: number;
   rate: number | 'max';
@@ -65,16 +68,6 @@ export interface ScenarioReport {
   createToRunningVisible: LatencySummary;
   providerRunningToVisible?: LatencySummary;
   deleteToGone: LatencySummary;
-  createRate: number;
-  createErrors: number;
-  runningThroughput: number;
-  deleteThroughput: number;
-  running: number;
-  pendingAtCap: number;
-  lost: number;
-  gone: number;
-  notGoneAtCap: number;
-  watchRelists: number;
   /** Pods the bench force-deleted afterwards so the next scenario starts on an empty node. */
   leftovers: number;
   runningCapMs: number;
@@ -110,7 +103,7 @@ export interface BenchmarkReport {
 const loadAverage = (): number[] => loadavg().map(n => Math.round(n * 100) / 100);
 
 export const mb = (bytes: number): number => Math.round(bytes / 1e6);
-const usage = (u: ProcessUsage): UsageFigures => ({
+export const usageFigures = (u: ProcessUsage): UsageFigures => ({
   peakRssMB: mb(u.peakRssBytes),
   cpuSeconds: u.cpuSeconds,
 });
@@ -247,10 +240,10 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
           runningCapMs,
           goneCapMs,
           agent: {
-            ...usage({ peakRssBytes, cpuSeconds: agentUsage.cpuSeconds }),
+            ...usageFigures({ peakRssBytes, cpuSeconds: agentUsage.cpuSeconds }),
             ...(idleRss !== undefined ? { idleRssMB: mb(idleRss) } : {}),
           },
-          controlPlane: Object.fromEntries(Object.entries(planeUsage).map(([k, u]) => [k, usage(u)])),
+          controlPlane: Object.fromEntries(Object.entries(planeUsage).map(([k, u]) => [k, usageFigures(u)])),
           apiRequests: { createPhase: {}, deletePhase: {}, perPod: NaN },
           loadAverage: loadAverage(),
         });
@@ -267,7 +260,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
     for (const scenario of scenarios) {
       const createPhase = counted.windows[`${scenario.scenario}/create`] ?? {};
       const deletePhase = counted.windows[`${scenario.scenario}/delete`] ?? {};
-      const perPod = sumCounts(createPhase) / scenario.running + sumCounts(deletePhase) / scenario.gone;
+      const perPod = requestsPerPod(createPhase, deletePhase, scenario.running, scenario.gone);
       scenario.apiRequests = { createPhase, deletePhase, perPod };
       if (Number.isFinite(perPod)) lifecycles += perPod * scenario.pods;
     }
@@ -293,7 +286,9 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
         peakRssMB: mb(Math.max(...agentRuns.map(u => u.peakRssBytes))),
         cpuSeconds: agentRuns.reduce((n, u) => n + u.cpuSeconds, 0),
       },
-      controlPlaneUsage: Object.fromEntries(Object.entries(controlPlaneUsage).map(([k, u]) => [k, usage(u)])),
+      controlPlaneUsage: Object.fromEntries(
+        Object.entries(controlPlaneUsage).map(([k, u]) => [k, usageFigures(u)]),
+      ),
       apiRequests: { byVerb: counted.total, perPod: totalPods > 0 ? lifecycles / totalPods : NaN },
       loadAverage: { start: loadStart, end: loadAverage() },
     };

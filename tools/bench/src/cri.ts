@@ -4,12 +4,13 @@ import { join } from 'node:path';
 
 import { DEFAULT_AGENT_COMMAND } from './agent-process.js';
 import { customAgent } from './agents.js';
-import { countRequests, sumCounts, type RequestCounts } from './audit.js';
-import { defaultCapMs, mb, type UsageFigures } from './benchmark.js';
+import { countRequests, requestsPerPod, type RequestCounts } from './audit.js';
+import { defaultCapMs, mb, usageFigures, type UsageFigures } from './benchmark.js';
 import { ControlPlaneSampler } from './control-plane-usage.js';
 import { AgentRunner, sleep, startBenchPlane } from './harness.js';
 import { nodeUserName } from './identity.js';
-import { describeMachine, machineInfo, type MachineInfo } from './machine.js';
+import { machineInfo, type MachineInfo } from './machine.js';
+import { latenciesMs, machineLine, usageList } from './table.js';
 import type { LatencySummary } from './percentiles.js';
 import { currentRssBytes, ProcessSampler } from './process-sampler.js';
 import { runScenario } from './scenario.js';
@@ -167,20 +168,18 @@ export async function runCriBench(options: CriBenchOptions): Promise<CriReport> 
         ...(idleRss !== undefined ? { idleRssMB: mb(idleRss) } : {}),
         ...(fullRss !== undefined ? { fullRssMB: mb(fullRss) } : {}),
       },
-      containerd: { peakRssMB: mb(containerdUsage.peakRssBytes), cpuSeconds: containerdUsage.cpuSeconds },
+      containerd: usageFigures(containerdUsage),
       shimsAtFull: shims,
-      controlPlane: Object.fromEntries(
-        Object.entries(planeUsage).map(([k, u]) => [
-          k,
-          { peakRssMB: mb(u.peakRssBytes), cpuSeconds: u.cpuSeconds },
-        ]),
-      ),
+      controlPlane: Object.fromEntries(Object.entries(planeUsage).map(([k, u]) => [k, usageFigures(u)])),
       apiRequests: {
         createPhase: counted.windows.create,
         deletePhase: counted.windows.delete,
-        perPod:
-          sumCounts(counted.windows.create) / measured.running +
-          sumCounts(counted.windows.delete) / measured.gone,
+        perPod: requestsPerPod(
+          counted.windows.create,
+          counted.windows.delete,
+          measured.running,
+          measured.gone,
+        ),
       },
     };
     writeFileSync(join(options.outDir, 'report.json'), JSON.stringify(report, null, 2));
@@ -193,27 +192,21 @@ export async function runCriBench(options: CriBenchOptions): Promise<CriReport> 
 }
 
 export function renderCri(report: CriReport): string {
-  const pct = (s: LatencySummary) =>
-    s.count > 0
-      ? `${s.p50.toFixed(0)} / ${s.p90.toFixed(0)} / ${s.p99.toFixed(0)} / ${s.max.toFixed(0)} ms`
-      : 'n/a';
   const a = report.agent;
   return [
     `CRI provider, ${report.pods} real busybox containers on a private containerd`,
-    `machine: ${describeMachine(report.machine)}; load average ${report.loadAverage.start[0]} at start, ${report.loadAverage.end[0]} at end`,
+    machineLine(report.machine, report.loadAverage),
     '',
     '| measure | value |',
     '| --- | --- |',
-    `| create → Running seen (p50 / p90 / p99 / max) | ${pct(report.createToRunning)} |`,
-    `| delete → gone (p50 / p90 / p99 / max) | ${pct(report.deleteToGone)} |`,
+    `| create → Running seen (p50 / p90 / p99 / max) | ${latenciesMs(report.createToRunning)} |`,
+    `| delete → gone (p50 / p90 / p99 / max) | ${latenciesMs(report.deleteToGone)} |`,
     `| created/s, Running/s, gone/s | ${report.createRate.toFixed(0)}, ${report.runningThroughput.toFixed(1)}, ${report.deleteThroughput.toFixed(1)} |`,
     `| never Running (pending at cap / lost), never gone | ${report.pendingAtCap} / ${report.lost}, ${report.notGoneAtCap} |`,
     `| agent RSS idle, with every pod Running, peak; CPU | ${a.idleRssMB ?? 'n/a'} MB, ${a.fullRssMB ?? 'n/a'} MB, ${a.peakRssMB} MB; ${a.cpuSeconds.toFixed(1)} s |`,
     `| containerd peak RSS, CPU | ${report.containerd.peakRssMB} MB, ${report.containerd.cpuSeconds.toFixed(1)} s |`,
     `| shims with every pod Running | ${report.shimsAtFull.count}, ${report.shimsAtFull.rssMB} MB in all |`,
-    `| control plane | ${Object.entries(report.controlPlane)
-      .map(([name, u]) => `${name} ${u.peakRssMB} MB, ${u.cpuSeconds.toFixed(1)} s`)
-      .join('; ')} |`,
+    `| control plane | ${usageList(report.controlPlane)} |`,
     `| API requests per pod | ${report.apiRequests.perPod.toFixed(2)} |`,
   ].join('\n');
 }

@@ -2,12 +2,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { vkubeletAgent } from './agents.js';
-import { countRequests, sumCounts, type RequestCounts } from './audit.js';
-import { defaultCapMs, mb, type UsageFigures } from './benchmark.js';
+import { countRequests, requestsPerPod, type RequestCounts } from './audit.js';
+import { defaultCapMs, mb, usageFigures, type UsageFigures } from './benchmark.js';
 import { ControlPlaneSampler } from './control-plane-usage.js';
 import { AgentRunner, counterValue, sleep, startBenchPlane } from './harness.js';
 import { nodeUserName } from './identity.js';
-import { describeMachine, machineInfo, type MachineInfo } from './machine.js';
+import { machineInfo, type MachineInfo } from './machine.js';
+import { latenciesMs, machineLine, usageList } from './table.js';
 import type { LatencySummary } from './percentiles.js';
 import { currentRssBytes, ProcessSampler } from './process-sampler.js';
 import { runScenario } from './scenario.js';
@@ -112,12 +113,7 @@ export async function runPollingBench(options: PollingBenchOptions): Promise<Pol
             ? { providerCallsPerRound: (callsAfter - callsBefore) / rounds }
             : {}),
           apiRequests: {},
-          controlPlane: Object.fromEntries(
-            Object.entries(planeUsage).map(([k, u]) => [
-              k,
-              { peakRssMB: mb(u.peakRssBytes), cpuSeconds: u.cpuSeconds },
-            ]),
-          ),
+          controlPlane: Object.fromEntries(Object.entries(planeUsage).map(([k, u]) => [k, usageFigures(u)])),
         };
       },
     });
@@ -144,10 +140,13 @@ export async function runPollingBench(options: PollingBenchOptions): Promise<Pol
       runningThroughput: measured.runningThroughput,
       deleteThroughput: measured.deleteThroughput,
       idle: finished,
-      agent: { peakRssMB: mb(usage.peakRssBytes), cpuSeconds: usage.cpuSeconds },
-      apiRequestsPerPod:
-        sumCounts(counted.windows.create) / measured.running +
-        sumCounts(counted.windows.delete) / measured.gone,
+      agent: usageFigures(usage),
+      apiRequestsPerPod: requestsPerPod(
+        counted.windows.create,
+        counted.windows.delete,
+        measured.running,
+        measured.gone,
+      ),
     };
     writeFileSync(join(options.outDir, 'report.json'), JSON.stringify(report, null, 2));
     return report;
@@ -158,19 +157,15 @@ export async function runPollingBench(options: PollingBenchOptions): Promise<Pol
 }
 
 export function renderPolling(report: PollingReport): string {
-  const pct = (s: LatencySummary) =>
-    s.count > 0
-      ? `${s.p50.toFixed(0)} / ${s.p90.toFixed(0)} / ${s.p99.toFixed(0)} / ${s.max.toFixed(0)} ms`
-      : 'n/a';
   const idle = report.idle;
   return [
     `polling provider (mock without notifier, status polled every 5 s) on a node with ${report.pods.toLocaleString('en-US')} pods`,
-    `machine: ${describeMachine(report.machine)}; load average ${report.loadAverage.start[0]} at start, ${report.loadAverage.end[0]} at end`,
+    machineLine(report.machine, report.loadAverage),
     '',
     '| measure | value |',
     '| --- | --- |',
-    `| create → Running seen (p50 / p90 / p99 / max) | ${pct(report.createToRunning)} |`,
-    `| delete → gone (p50 / p90 / p99 / max) | ${pct(report.deleteToGone)} |`,
+    `| create → Running seen (p50 / p90 / p99 / max) | ${latenciesMs(report.createToRunning)} |`,
+    `| delete → gone (p50 / p90 / p99 / max) | ${latenciesMs(report.deleteToGone)} |`,
     `| Running/s, gone/s | ${report.runningThroughput.toFixed(0)}, ${report.deleteThroughput.toFixed(0)} (${report.running} Running, ${report.gone} gone) |`,
     `| idle full node: agent CPU per poll round | ${idle.cpuPerRoundMs.toFixed(0)} ms (${idle.agentCpuSeconds.toFixed(1)} s over ${idle.rounds} rounds, ${idle.seconds.toFixed(0)} s) |`,
     `| idle full node: provider status calls per round | ${idle.providerCallsPerRound?.toFixed(0) ?? 'n/a'} |`,
@@ -180,9 +175,7 @@ export function renderPolling(report: PollingReport): string {
         .map(([k, n]) => `${k} ${n}`)
         .join(', ') || 'none'
     } |`,
-    `| idle full node: control plane | ${Object.entries(idle.controlPlane)
-      .map(([name, u]) => `${name} ${u.peakRssMB} MB, ${u.cpuSeconds.toFixed(1)} s`)
-      .join('; ')} |`,
+    `| idle full node: control plane | ${usageList(idle.controlPlane)} |`,
     `| agent over the run: peak RSS, CPU | ${report.agent.peakRssMB} MB, ${report.agent.cpuSeconds.toFixed(1)} s |`,
     `| API requests per pod | ${report.apiRequestsPerPod.toFixed(2)} |`,
   ].join('\n');

@@ -8,10 +8,11 @@ import { DEFAULT_AGENT_COMMAND } from './agent-process.js';
 import { customAgent } from './agents.js';
 import { countRequests, type RequestCounts } from './audit.js';
 import { ControlPlaneSampler } from './control-plane-usage.js';
-import { mb, type UsageFigures } from './benchmark.js';
+import { mb, usageFigures, type UsageFigures } from './benchmark.js';
 import { AgentRunner, sleep, startBenchPlane, waitForAgentReady } from './harness.js';
 import { nodeUserName } from './identity.js';
-import { describeMachine, machineInfo, type MachineInfo } from './machine.js';
+import { machineInfo, type MachineInfo } from './machine.js';
+import { machineLine, usageList } from './table.js';
 import { summarize, type LatencySummary } from './percentiles.js';
 import { PodWatch } from './pod-watch.js';
 import { currentRssBytes, ProcessSampler } from './process-sampler.js';
@@ -177,18 +178,13 @@ export async function runRestartBench(options: RestartBenchOptions): Promise<Res
         readyMs,
         ...(firstWrite !== undefined ? { firstStatusWriteMs: firstWrite - killedAt } : {}),
         ...(probeRunningMs !== undefined ? { probeRunningMs } : {}),
-        agent: { peakRssMB: mb(usage.peakRssBytes), cpuSeconds: usage.cpuSeconds },
+        agent: usageFigures(usage),
         ...(settledRss !== undefined ? { settledRssMB: mb(settledRss) } : {}),
         providerCalls: await callsSince(callLog, killedAt),
         apiRequests: counted.windows.after,
         disturbed,
       },
-      controlPlane: Object.fromEntries(
-        Object.entries(planeUsage).map(([k, u]) => [
-          k,
-          { peakRssMB: mb(u.peakRssBytes), cpuSeconds: u.cpuSeconds },
-        ]),
-      ),
+      controlPlane: Object.fromEntries(Object.entries(planeUsage).map(([k, u]) => [k, usageFigures(u)])),
     };
     writeFileSync(join(options.outDir, 'report.json'), JSON.stringify(report, null, 2));
     return report;
@@ -231,7 +227,7 @@ export function renderRestart(report: RestartReport): string {
   const l = report.fill.createToRunning;
   return [
     `restart of vkubelet on a node with ${report.pods.toLocaleString('en-US')} running pods (mock backend kept across the restart by a journal)`,
-    `machine: ${describeMachine(report.machine)}; load average ${report.loadAverage.start[0]} at start, ${report.loadAverage.end[0]} at end`,
+    machineLine(report.machine, report.loadAverage),
     '',
     '| measure | value |',
     '| --- | --- |',
@@ -249,8 +245,6 @@ export function renderRestart(report: RestartReport): string {
       .sort((a, b) => b[1] - a[1])
       .map(([k, n]) => `${k} ${n}`)
       .join(', ')} |`,
-    `| control plane over the run | ${Object.entries(report.controlPlane)
-      .map(([name, u]) => `${name} ${u.peakRssMB} MB, ${u.cpuSeconds.toFixed(1)} s`)
-      .join('; ')} |`,
+    `| control plane over the run | ${usageList(report.controlPlane)} |`,
   ].join('\n');
 }

@@ -1,11 +1,30 @@
 import type { BenchmarkReport, ScenarioReport, UsageFigures } from './benchmark.js';
-import { describeMachine } from './machine.js';
+import { describeMachine, type MachineInfo } from './machine.js';
 import type { LatencySummary } from './percentiles.js';
 
-const ms = (s: LatencySummary | undefined) =>
-  s && s.count > 0
-    ? `${s.p50.toFixed(0)} / ${s.p90.toFixed(0)} / ${s.p99.toFixed(0)} / ${s.max.toFixed(0)}`
-    : 'n/a';
+/** `p50 / p90 / p99 / max` in ms (without max when asked), or n/a for no samples. */
+export function latencies(s: LatencySummary | undefined, withMax = true): string {
+  if (!s || s.count === 0) return 'n/a';
+  const values = withMax ? [s.p50, s.p90, s.p99, s.max] : [s.p50, s.p90, s.p99];
+  return values.map(v => v.toFixed(0)).join(' / ');
+}
+
+const ms = (s: LatencySummary | undefined) => latencies(s);
+
+/** `latencies` with the unit, for one-column reports. */
+export const latenciesMs = (s: LatencySummary): string => (s.count > 0 ? `${latencies(s)} ms` : 'n/a');
+
+/** `name peak MB, CPU s; …` for each process. */
+export function usageList(usage: Record<string, UsageFigures>): string {
+  return Object.entries(usage)
+    .map(([name, u]) => `${name} ${u.peakRssMB} MB, ${u.cpuSeconds.toFixed(1)} s`)
+    .join('; ');
+}
+
+/** The machine and the load average at the start and end of a run. */
+export function machineLine(machine: MachineInfo, load: { start: number[]; end: number[] }): string {
+  return `machine: ${describeMachine(machine)}; load average ${load.start[0]?.toFixed(2)} at start, ${load.end[0]?.toFixed(2)} at end`;
+}
 
 const num = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
@@ -38,7 +57,7 @@ export function renderHeader(report: BenchmarkReport): string[] {
     `agent: ${report.agent.label} — ${report.agent.description}`,
     `identity: ${report.agent.identity} — ${report.agent.identityDescription}`,
     `mock latency ${report.settings.mockLatencyMs} ms · notifier ${report.settings.notifier ? 'on' : 'off'} · ${report.settings.isolation === 'fresh' ? 'a fresh agent per scenario' : 'one agent, node drained between scenarios'}`,
-    `machine: ${describeMachine(report.machine)}; load average ${report.loadAverage.start[0]?.toFixed(2)} at start, ${report.loadAverage.end[0]?.toFixed(2)} at end`,
+    machineLine(report.machine, report.loadAverage),
     ...report.settings.notes.map(note => `note: ${note}`),
   ];
 }
@@ -77,11 +96,9 @@ export function renderTable(report: BenchmarkReport): string {
           `- ${scenarioTitle(s)}: ${s.createErrors} creates failed, the bench's watch listed again ${s.watchRelists} times, ${s.leftovers} pods cleared by the bench afterwards`,
       ),
     '',
-    `whole run: agent peak RSS ${report.agentUsage.peakRssMB} MB, CPU ${report.agentUsage.cpuSeconds.toFixed(1)} s; ${Object.entries(
-      report.controlPlaneUsage,
+    `whole run: agent peak RSS ${report.agentUsage.peakRssMB} MB, CPU ${report.agentUsage.cpuSeconds.toFixed(1)} s; ${usageList(report.controlPlaneUsage)}; API requests ${Object.entries(
+      report.apiRequests.byVerb,
     )
-      .map(([name, u]) => `${name} peak RSS ${u.peakRssMB} MB, CPU ${u.cpuSeconds.toFixed(1)} s`)
-      .join('; ')}; API requests ${Object.entries(report.apiRequests.byVerb)
       .sort((a, b) => b[1] - a[1])
       .map(([verb, n]) => `${verb} ${n}`)
       .join(', ')}`,
@@ -142,9 +159,7 @@ const ROWS: Row[] = [
   },
 ];
 
-function pct(s: LatencySummary): string {
-  return s.count > 0 ? `${s.p50.toFixed(0)} / ${s.p90.toFixed(0)} / ${s.p99.toFixed(0)}` : 'n/a';
-}
+const pct = (s: LatencySummary) => latencies(s, false);
 
 function planeCpu(s: ScenarioReport): number {
   return Object.values(s.controlPlane).reduce((n, u) => n + u.cpuSeconds, 0);

@@ -300,15 +300,7 @@ describe('PodController (fakes)', () => {
     const { api, informer } = start(provider);
     informer.put(pod('bye'));
     await until(() => informer.get('ns/bye')?.status?.phase === 'Running', 'running');
-    const current = informer.get('ns/bye')!;
-    informer.put({
-      ...current,
-      metadata: {
-        ...current.metadata,
-        deletionTimestamp: new Date(Date.now() + 30_000),
-        deletionGracePeriodSeconds: 30,
-      },
-    });
+    markDeleted(informer, 'ns/bye');
     await until(() => api.deletes().length > 0, 'force delete');
     expect(provider.callsFor('bye', 'delete')).toHaveLength(1);
     expect(api.deletes()[0]?.body).toMatchObject({
