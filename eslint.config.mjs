@@ -82,7 +82,8 @@ export default tseslint.config(
   },
   {
     // What an idle agent loads is its memory: these imports cost it megabytes it does not need.
-    files: ['packages/core/src/**/*.ts'],
+    // provider-kit's streaming code is part of core's kubelet API server, so it is held to the same.
+    files: ['packages/core/src/**/*.ts', 'packages/provider-kit/src/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
@@ -95,6 +96,12 @@ export default tseslint.config(
                 "Use process.getBuiltinModule('node:http'): an ESM import of node:http makes Node load its bundled undici (~14 MB RSS).",
               allowTypeImports: true,
             })),
+            {
+              name: 'ws',
+              message:
+                'Load ws with import() on first use: an agent nobody streams through never needs it (~13 MB RSS).',
+              allowTypeImports: true,
+            },
             {
               name: 'undici',
               message: "Use kube/undici-parts.js: undici's index loads all of undici (~12 MB RSS more).",
@@ -109,6 +116,16 @@ export default tseslint.config(
           ],
         },
       ],
+    },
+  },
+  {
+    // Command entry points: plain JavaScript that any Node.js parses (they check the version before
+    // loading the TypeScript build), outside every tsconfig.
+    files: ['**/bin/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { process: 'readonly' },
     },
   },
   {

@@ -161,6 +161,14 @@ export interface ProviderCapabilities {
 /** Everything a provider is: the lifecycle plus any optional part. */
 export interface Provider
   extends PodLifecycleHandler, Partial<PodNotifier>, NodeProvider, ProviderCapabilities {
+  /**
+   * True when the provider runs ephemeral containers (`kubectl debug`): core then passes a pod's
+   * `spec.ephemeralContainers` to `createPod`/`updatePod` (a new one arrives through `updatePod`,
+   * env resolved) and the provider reports them in `status.ephemeralContainerStatuses`. Otherwise
+   * core keeps them from the provider, records an `EphemeralContainersNotSupported` event and
+   * reports each as terminated with that reason, so `kubectl debug` says so instead of waiting.
+   */
+  readonly supportsEphemeralContainers?: boolean;
   /** Release connections and timers; called once on shutdown, after the controllers stop. */
   close?(): Promise<void>;
 }

@@ -147,7 +147,8 @@ async function requireBinaries(): Promise<void> {
   }
 }
 
-async function overlaySupported(dir: string): Promise<boolean> {
+/** Whether the kernel mounts overlayfs with its layers under `dir` (not on every filesystem or in every container). */
+export async function overlaySupported(dir: string): Promise<boolean> {
   const probe = join(dir, 'overlay-probe');
   const [lower, upper, work, merged] = ['lower', 'upper', 'work', 'merged'].map(name => join(probe, name));
   try {

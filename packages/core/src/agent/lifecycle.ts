@@ -1,7 +1,8 @@
 /**
  * Lifecycle of a VirtualKubelet:
  * INITIALIZED (created) → STARTING (run() called) → RUNNING (node Ready, pods syncing)
- * → STOPPING (shutdown() or a signal) → STOPPED; FAILED when run() ends with an error.
+ * → STOPPING (shutdown() or a signal) → STOPPED. FAILED as soon as a part fails or the start-up
+ * timeout passes; the other parts are then stopped and run() rejects once they are closed.
  */
 export type VirtualKubeletState = 'INITIALIZED' | 'STARTING' | 'RUNNING' | 'STOPPING' | 'STOPPED' | 'FAILED';
 

@@ -18,18 +18,49 @@ import { LeaseController } from '../node/lease-controller.js';
 import { NodeController } from '../node/node-controller.js';
 import { buildNodeTemplate } from '../node/node-template.js';
 import { PodController } from '../pod/index.js';
-import { abortableSleep } from '../util/abortable-sleep.js';
+import { errorMessage } from '../util/error-message.js';
+import { isDnsSubdomain } from '../util/names.js';
 import { IllegalStateError, type VirtualKubeletState } from './lifecycle.js';
 import { defaultNodeIP } from './node-ip.js';
 import { DEFAULT_KUBE_API_BURST, DEFAULT_KUBE_API_QPS, type VirtualKubeletOptions } from './options.js';
 import { KUBELET_VERSION } from './version.js';
 
 const DEFAULT_TAINT_KEY = 'virtual-kubelet.io/provider';
+const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
+
+/** What `create()` builds before the agent exists: every part that holds a connection or a port. */
+interface Parts {
+  client: KubeClient;
+  resources: ScopedResourceCache;
+  podInformer: Informer<V1Pod>;
+  server: KubeletServer | undefined;
+  kubeletPort: number | undefined;
+  provider: Provider;
+}
+
+/** A start-up step or a running part that failed: the agent stops, and this is why. */
+export class AgentPartError extends Error {
+  override readonly name = 'AgentPartError';
+  constructor(
+    /** The part or start-up step that failed: `pod controller`, `registering the node`, ... */
+    readonly part: string,
+    cause: unknown,
+  ) {
+    super(`${part}: ${errorMessage(cause)}`, { cause });
+  }
+}
 
 /**
  * A virtual node: registers a Node, keeps its lease, runs the pods bound to it through a provider and
  * serves the kubelet API. Created with `VirtualKubelet.create()`, driven by `run()` (resolves when
  * the agent stops) and stopped by `shutdown()`.
+ *
+ * The parts (kubelet API and metrics servers, node status loop, lease loop, informers, pod queues)
+ * run as one group: the first failure of any of them, or the start-up timeout, stops all the others,
+ * the state turns FAILED and `run()` rejects with that first cause once everything is closed, in
+ * order, within the shutdown grace period. Stopping never deletes a pod from the provider, and the
+ * lease is not released: it expires on its own (40 s), as a kubelet's does, so an agent restarted
+ * within that time finds its node still Ready and its pods untouched.
  */
 export class VirtualKubelet {
   #state: VirtualKubeletState = 'INITIALIZED';
@@ -38,13 +69,12 @@ export class VirtualKubelet {
   #markReady!: () => void;
   #failReady!: (err: unknown) => void;
   #running: Promise<void> | undefined;
-  #kubeletPort: number | undefined;
+  /** The first failure, which stopped the agent. */
+  #cause: AgentPartError | undefined;
 
   private constructor(
     private readonly options: VirtualKubeletOptions,
-    private readonly client: KubeClient,
-    private readonly provider: Provider,
-    private readonly resources: ScopedResourceCache,
+    private readonly parts: Parts,
     private readonly logger: Logger,
     private readonly meter: MetricMeter,
     private readonly nodeIP: string,
@@ -57,13 +87,18 @@ export class VirtualKubelet {
     this.#ready.catch(() => {});
   }
 
-  /** Validates the options, connects the client and creates the provider. */
+  /**
+   * Validates the options, connects the client, opens the kubelet API (certificates loaded, port
+   * bound, so the provider is told the real port even for port 0) and creates the provider. Whatever
+   * was opened is closed again if a later step (the provider factory) fails.
+   */
   static async create(options: VirtualKubeletOptions): Promise<VirtualKubelet> {
-    if (!options.nodeName || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(options.nodeName)) {
+    if (!isDnsSubdomain(options.nodeName)) {
       throw new TypeError(`invalid node name "${options.nodeName}": must be a lowercase RFC 1123 subdomain`);
     }
     const logger = (options.logger ?? noopLogger).child({ node: options.nodeName });
     const meter = options.meter ?? new PrometheusMeter();
+    const nodeIP = options.nodeIP ?? defaultNodeIP();
     const client = KubeClient.create({
       kubeConfig: options.kubeConfig,
       qps: options.kubeApiQps ?? DEFAULT_KUBE_API_QPS,
@@ -72,110 +107,193 @@ export class VirtualKubelet {
       logger,
     });
     const resources = new ScopedResourceCache({ client, logger, metrics: meter });
-    const nodeIP = options.nodeIP ?? defaultNodeIP();
-    const context: ProviderContext = {
-      nodeName: options.nodeName,
-      operatingSystem: options.operatingSystem ?? 'linux',
-      internalIP: nodeIP,
-      daemonPort: options.kubeletApi === false ? 0 : (options.kubeletApi?.port ?? 10250),
-      clusterDomain: options.clusterDomain ?? 'cluster.local',
-      configPath: options.providerConfigPath,
-      resources,
-      logger: logger.child({ provider: options.providerName }),
+    const podInformer = new Informer<V1Pod>({
+      client,
+      path: '/api/v1/pods',
+      fieldSelector: `spec.nodeName=${options.nodeName}`,
+      name: 'pods',
+      logger,
       metrics: meter,
-    };
-    const provider =
-      typeof options.provider === 'function' ? await options.provider(context) : options.provider;
-    return new VirtualKubelet(options, client, provider, resources, logger, meter, nodeIP);
+    });
+    let provider: Provider | undefined;
+    const server = VirtualKubelet.#kubeletServer(options, {
+      client,
+      nodeIP,
+      podInformer,
+      logger,
+      meter,
+      provider: () => {
+        if (!provider) throw new Error('the provider is not created yet');
+        return provider;
+      },
+    });
+    try {
+      const kubeletPort = server ? await server.listen() : undefined;
+      const context: ProviderContext = {
+        nodeName: options.nodeName,
+        operatingSystem: options.operatingSystem ?? 'linux',
+        internalIP: nodeIP,
+        daemonPort: kubeletPort ?? 0,
+        clusterDomain: options.clusterDomain ?? 'cluster.local',
+        configPath: options.providerConfigPath,
+        resources,
+        logger: logger.child({ provider: options.providerName }),
+        metrics: meter,
+      };
+      provider = typeof options.provider === 'function' ? await options.provider(context) : options.provider;
+      const parts = { client, resources, podInformer, server, kubeletPort, provider };
+      return new VirtualKubelet(options, parts, logger, meter, nodeIP);
+    } catch (err) {
+      await server?.close().catch(() => {});
+      await resources.stop().catch(() => {});
+      await client.close();
+      throw err;
+    }
   }
 
   get state(): VirtualKubeletState {
     return this.#state;
   }
 
-  /** The port the kubelet API listens on, once started. */
+  /** The port the kubelet API listens on (known from `create()` on). */
   get kubeletPort(): number | undefined {
-    return this.#kubeletPort;
+    return this.parts.kubeletPort;
   }
 
-  /** Resolves when the node is registered and pods are being synced; rejects if start-up fails. */
+  /** Resolves when the node is registered and pods are being synced; rejects if the agent stops first. */
   whenReady(): Promise<void> {
     return this.#ready;
   }
 
-  /** Runs until `shutdown()`; rejects if a part fails for good. Call once. */
+  /** Runs until `shutdown()`; rejects with the first failure of any part. Call once. */
   run(): Promise<void> {
     if (this.#state !== 'INITIALIZED') throw new IllegalStateError('run', this.#state);
     this.#state = 'STARTING';
     this.#running = this.#run().then(
       () => {
+        if (this.#cause) throw this.#cause;
         this.#state = 'STOPPED';
       },
       (err: unknown) => {
+        // Only a bug in the teardown itself gets here; parts' failures are recorded as #cause.
         this.#state = 'FAILED';
-        this.#failReady(err);
-        throw err;
+        throw this.#cause ?? err;
       },
     );
     return this.#running;
   }
 
-  /** Stops every part, waiting at most the shutdown grace period. Safe to call more than once. */
+  /**
+   * Stops every part and waits until they are closed; the teardown takes at most the shutdown grace
+   * period (`shutdownGraceMs`). Safe to call more than once. Resolves even if `run()` failed.
+   */
   async shutdown(): Promise<void> {
     if (this.#state === 'INITIALIZED') {
       this.#state = 'STOPPED';
-      await this.provider.close?.();
+      this.#failReady(new Error('the virtual node was shut down before it ran'));
+      await this.#teardown([], []);
       return;
     }
     if (this.#state === 'STARTING' || this.#state === 'RUNNING') this.#state = 'STOPPING';
-    this.#abort.abort();
-    if (!this.#running) return;
-    const grace = this.options.shutdownGraceMs ?? 30_000;
-    const timer = new AbortController();
-    await Promise.race([this.#running.catch(() => {}), abortableSleep(grace, timer.signal)]);
-    timer.abort();
+    this.#abort.abort(new Error('the virtual node is shutting down'));
+    await this.#running?.catch(() => {});
+  }
+
+  /** Records the first failure and stops every part. Later failures are consequences of it. */
+  #fail(part: string, err: unknown): void {
+    if (this.#abort.signal.aborted) {
+      this.logger.debug('part ended while stopping', { part, err: errorMessage(err) });
+      return;
+    }
+    this.#cause = new AgentPartError(part, err);
+    this.#state = 'FAILED';
+    this.logger.error('stopping the virtual node', { part, err: errorMessage(err) });
+    this.#failReady(this.#cause);
+    this.#abort.abort(this.#cause);
+  }
+
+  /** A running part: it ends when the agent stops; failing, or ending on its own, stops the agent. */
+  #supervise(part: string, running: Promise<void>): Promise<void> {
+    return running.then(
+      () => {
+        if (!this.#abort.signal.aborted) this.#fail(part, new Error('stopped unexpectedly'));
+      },
+      (err: unknown) => this.#fail(part, err),
+    );
+  }
+
+  /**
+   * A start-up step; its failure stops the agent. Undefined tells the caller to stop too: the step
+   * failed, or the agent is stopping (a step that hangs, such as a provider's `configureNode`, is
+   * abandoned then, so that neither the start-up timeout nor a signal waits for it).
+   */
+  async #step<T>(part: string, step: () => Promise<T>): Promise<T | undefined> {
+    const signal = this.#abort.signal;
+    if (signal.aborted) return undefined;
+    let onAbort: (() => void) | undefined;
+    const stopped = new Promise<undefined>(resolve => {
+      onAbort = () => resolve(undefined);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([step(), stopped]);
+    } catch (err) {
+      this.#fail(part, err);
+      return undefined;
+    } finally {
+      if (onAbort) signal.removeEventListener('abort', onAbort);
+    }
   }
 
   async #run(): Promise<void> {
     const signal = this.#abort.signal;
-    const { options, client, provider, logger, meter } = this;
-    const stack: (() => Promise<void>)[] = [];
+    const { options, logger, meter } = this;
+    const { client, provider, resources, podInformer, server } = this.parts;
+    const closers: [string, () => Promise<void>][] = [];
+    const running: Promise<void>[] = [];
+    const startupTimeoutMs = options.startupTimeoutMs ?? 0;
+    const startupTimer =
+      startupTimeoutMs > 0
+        ? setTimeout(
+            () =>
+              this.#fail(
+                'start-up',
+                new Error(`the node was not ready within the startup timeout of ${startupTimeoutMs} ms`),
+              ),
+            startupTimeoutMs,
+          )
+        : undefined;
     try {
-      const podInformer = new Informer<V1Pod>({
-        client,
-        path: '/api/v1/pods',
-        fieldSelector: `spec.nodeName=${options.nodeName}`,
-        name: 'pods',
-        logger,
-        metrics: meter,
-      });
       // The scoped cache watches exactly the Secrets/ConfigMaps these pods refer to.
-      const unfollow = this.resources.followPods(podInformer);
-      stack.push(async () => {
-        unfollow();
-        await this.resources.stop();
-      });
+      const unfollow = resources.followPods(podInformer);
+      closers.push([
+        'scoped caches',
+        async () => {
+          unfollow();
+          await resources.stop();
+        },
+      ]);
       podInformer.start(signal);
-      stack.push(() => podInformer.stop());
-
-      const server = this.#kubeletServer(podInformer);
+      closers.push(['pod informer', () => podInformer.stop()]);
       if (server) {
-        const started = await server.start();
-        this.#kubeletPort = started.port;
-        stack.push(() => server.close());
+        closers.push(['kubelet API', () => server.close()]);
+        if (!(await this.#step('starting servers', () => server.start()))) return;
       }
 
-      const template = await this.#nodeTemplate();
+      const template = await this.#step('building the node', () => this.#nodeTemplate());
+      if (!template) return;
       const node = new NodeController({
         client,
         template,
         provider,
         managedTaintKeys: [options.taint?.key ?? DEFAULT_TAINT_KEY],
+        requestedLabelKeys: Object.keys(options.nodeLabels ?? {}),
         logger: logger.child({ controller: 'node' }),
         metrics: meter,
         statusIntervalMs: options.nodeStatusIntervalMs,
       });
-      const registered = await node.register(signal);
+      const registered = await this.#step('registering the node', () => node.register(signal));
+      if (!registered) return;
       const lease = new LeaseController({
         client,
         nodeName: options.nodeName,
@@ -190,12 +308,12 @@ export class VirtualKubelet {
         logger,
         metrics: meter,
       });
-      stack.push(() => events.close());
+      closers.push(['event recorder', () => events.close()]);
       const pods = new PodController({
         nodeName: options.nodeName,
         client,
         podInformer,
-        resources: this.resources,
+        resources,
         provider,
         events,
         workers: options.podSyncWorkers,
@@ -205,78 +323,98 @@ export class VirtualKubelet {
         hostIPs: [this.nodeIP],
       });
 
-      const parts = [node.run(signal), lease.run(signal), pods.run(signal)];
-      await this.#waitUntilReady(podInformer, signal);
-      if (!signal.aborted) {
-        this.#state = 'RUNNING';
-        this.#markReady();
-        logger.info('virtual node is ready', { kubeletPort: this.#kubeletPort });
-      }
-      await Promise.all(parts);
+      running.push(
+        this.#supervise('node status loop', node.run(signal)),
+        this.#supervise('lease loop', lease.run(signal)),
+        this.#supervise('pod controller', pods.run(signal)),
+      );
+      const synced = await this.#step('listing pods', async () => {
+        await podInformer.waitForSync(signal);
+        return true;
+      });
+      if (!synced) return;
+      clearTimeout(startupTimer);
+      if (signal.aborted) return;
+      this.#state = 'RUNNING';
+      this.#markReady();
+      logger.info('virtual node is ready', { kubeletPort: this.parts.kubeletPort });
+      await new Promise<void>(resolve => signal.addEventListener('abort', () => resolve(), { once: true }));
     } finally {
-      for (const close of stack.reverse()) {
-        await close().catch((err: unknown) => logger.warn('error while stopping', { err }));
-      }
-      await provider
-        .close?.()
-        .catch((err: unknown) => logger.warn('error while closing the provider', { err }));
-      await client.close();
+      clearTimeout(startupTimer);
+      if (!signal.aborted) this.#abort.abort(new Error('the virtual node is stopping'));
+      this.#failReady(this.#cause ?? new Error('the virtual node stopped before it was ready'));
+      await this.#teardown(running, closers);
     }
   }
 
-  async #waitUntilReady(podInformer: Informer<V1Pod>, signal: AbortSignal): Promise<void> {
-    const timeoutMs = this.options.startupTimeoutMs ?? 0;
-    const wait = podInformer.waitForSync(signal);
-    if (timeoutMs <= 0) return wait;
-    const timeout = AbortSignal.timeout(timeoutMs);
-    await Promise.race([
-      wait,
-      new Promise<never>((_, reject) =>
-        timeout.addEventListener(
-          'abort',
-          () => reject(new Error(`not ready within the startup timeout of ${timeoutMs} ms`)),
-          {
-            once: true,
-          },
-        ),
-      ),
-    ]);
+  /**
+   * Waits for the parts to end, then closes what was opened in reverse order, the provider and the
+   * client last; all of it within the shutdown grace period, past which nothing more is waited for.
+   */
+  async #teardown(running: Promise<void>[], closers: [string, () => Promise<void>][]): Promise<void> {
+    const { provider, client, server } = this.parts;
+    const deadline = Date.now() + (this.options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
+    const steps: [string, () => Promise<unknown>][] = [['running parts', () => Promise.all(running)]];
+    steps.push(...closers.reverse());
+    // Before run() (shutdown in INITIALIZED) no closer owns the server that create() opened.
+    if (closers.length === 0 && server) steps.push(['kubelet API', () => server.close()]);
+    steps.push(['provider', async () => provider.close?.()], ['API client', () => client.close()]);
+    for (const [what, step] of steps) {
+      const left = deadline - Date.now();
+      const outcome = await settleWithin(step, left);
+      if (outcome === 'timeout') {
+        this.logger.warn('not stopped within the shutdown grace period; going on without it', { part: what });
+      } else if (outcome instanceof Error) {
+        this.logger.warn('error while stopping', { part: what, err: errorMessage(outcome) });
+      }
+    }
   }
 
-  #kubeletServer(podInformer: Informer<V1Pod>): KubeletServer | undefined {
-    const api = this.options.kubeletApi;
+  static #kubeletServer(
+    options: VirtualKubeletOptions,
+    parts: {
+      client: KubeClient;
+      nodeIP: string;
+      podInformer: Informer<V1Pod>;
+      logger: Logger;
+      meter: MetricMeter;
+      provider: () => Provider;
+    },
+  ): KubeletServer | undefined {
+    const api = options.kubeletApi;
     if (api === false) return undefined;
     const settings = api ?? { tls: { selfSigned: true as const }, auth: { webhook: true } };
     return KubeletServer.create({
-      nodeName: this.options.nodeName,
-      provider: this.provider,
-      listPods: () => podInformer.list(),
+      nodeName: options.nodeName,
+      provider: parts.provider,
+      listPods: () => parts.podInformer.list(),
       listen: { host: settings.host, port: settings.port },
       tls:
         'csr' in settings.tls
-          ? { csr: { hosts: [this.options.nodeName, this.nodeIP], ...settings.tls.csr, client: this.client } }
+          ? { csr: { hosts: [options.nodeName, parts.nodeIP], ...settings.tls.csr, client: parts.client } }
           : settings.tls,
-      auth: { ...settings.auth, webhook: settings.auth.webhook === false ? undefined : this.client },
+      auth: { ...settings.auth, webhook: settings.auth.webhook === false ? undefined : parts.client },
       streaming: {
         idleTimeoutMs: settings.streamIdleTimeoutMs,
         creationTimeoutMs: settings.streamCreationTimeoutMs,
       },
-      logger: this.logger,
+      logger: parts.logger,
       metrics: {
-        meter: this.meter,
-        registry: this.meter instanceof PrometheusMeter ? this.meter.registry : undefined,
-        listen: this.options.metricsAddress,
+        meter: parts.meter,
+        registry: parts.meter instanceof PrometheusMeter ? parts.meter.registry : undefined,
+        listen: options.metricsAddress,
       },
     });
   }
 
   async #nodeTemplate(): Promise<V1Node> {
     const { options } = this;
+    const port = this.parts.kubeletPort ?? 0;
     const template = buildNodeTemplate({
       nodeName: options.nodeName,
       operatingSystem: options.operatingSystem ?? 'linux',
       internalIP: this.nodeIP,
-      daemonPort: this.#kubeletPort ?? 0,
+      daemonPort: port,
       kubeletVersion: KUBELET_VERSION,
       taint:
         options.taint === null
@@ -284,12 +422,36 @@ export class VirtualKubelet {
           : (options.taint ?? { key: DEFAULT_TAINT_KEY, value: options.providerName, effect: 'NoSchedule' }),
       labels: options.nodeLabels,
     });
-    await this.provider.configureNode?.(template);
+    await this.parts.provider.configureNode?.(template);
     // Where the API server reaches this agent is core's to say: the port actually listened on.
-    template.status = {
-      ...template.status,
-      daemonEndpoints: { kubeletEndpoint: { Port: this.#kubeletPort ?? 0 } },
-    };
+    template.status = { ...template.status, daemonEndpoints: { kubeletEndpoint: { Port: port } } };
     return template;
+  }
+}
+
+/**
+ * Runs `step` and waits at most `ms` for it: its error if it failed, 'timeout' if it did not settle
+ * in time (it goes on unobserved), undefined if it finished.
+ */
+async function settleWithin(
+  step: () => Promise<unknown>,
+  ms: number,
+): Promise<Error | 'timeout' | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>(resolve => {
+    timer = setTimeout(() => resolve('timeout'), Math.max(0, ms));
+  });
+  try {
+    const settled = (async () => {
+      try {
+        await step();
+        return undefined;
+      } catch (err) {
+        return err instanceof Error ? err : new Error(String(err));
+      }
+    })();
+    return await Promise.race([settled, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -1,10 +1,12 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 import { DEFAULT_KUBE_API_BURST, DEFAULT_KUBE_API_QPS } from '../agent/options.js';
 import { LOG_LEVELS, type LogLevel } from '../logging/pino-logger.js';
 import { TAINT_EFFECTS } from '../node/node-template.js';
+import { isDnsSubdomain, isLabelValue, isQualifiedName } from '../util/names.js';
 import { parseDuration } from './duration.js';
 
 /** Everything the command line (flags and upstream's environment variables) decides. */
@@ -19,7 +21,8 @@ export interface CommandLineConfig {
   listenHost: string;
   listenPort: number;
   metricsAddress: { host: string; port: number } | undefined;
-  taint: { key: string; value: string; effect: (typeof TAINT_EFFECTS)[number] } | undefined;
+  /** The node's taint; its value defaults to the provider's name (known once it is loaded). */
+  taint: { key: string; value?: string; effect: (typeof TAINT_EFFECTS)[number] } | undefined;
   nodeLabels: Record<string, string>;
   podSyncWorkers: number;
   fullResyncPeriodMs: number;
@@ -50,6 +53,12 @@ const duration = (value: string): number => {
   }
 };
 
+const positiveDuration = (value: string): number => {
+  const ms = duration(value);
+  if (ms <= 0) throw new InvalidArgumentError(`must be longer than 0, got "${value}"`);
+  return ms;
+};
+
 const positiveInt = (value: string): number => {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0)
@@ -58,26 +67,52 @@ const positiveInt = (value: string): number => {
 };
 
 const port = (value: string): number => {
-  const n = Number(value);
+  const n = /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
   if (!Number.isInteger(n) || n < 0 || n > 65535)
-    throw new InvalidArgumentError(`not a port number: "${value}"`);
+    throw new InvalidArgumentError(`not a port number (0-65535): "${value}"`);
   return n;
 };
 
-/** Parses "host:port" (":10255" listens on every interface, as upstream). */
+/**
+ * Parses "host:port" (":10255" listens on every interface, as upstream). The host must be an IP
+ * address (IPv6 in brackets), `localhost` or empty.
+ */
 export function parseAddress(value: string): { host: string; port: number } {
-  const match = /^(.*):(\d+)$/.exec(value);
+  const match = /^(.*):([^:\]]*)$/.exec(value);
   if (!match) throw new InvalidArgumentError(`expected host:port, got "${value}"`);
-  const host = match[1]!.replace(/^\[(.*)\]$/, '$1');
+  const bracketed = /^\[(.*)\]$/.exec(match[1]!);
+  const host = bracketed ? bracketed[1]! : match[1]!;
+  if (host !== '' && host !== 'localhost' && isIP(host) === 0) {
+    throw new InvalidArgumentError(`"${host}" is not an IP address (in "${value}")`);
+  }
+  if (!bracketed && isIP(host) === 6) {
+    throw new InvalidArgumentError(`put an IPv6 address in brackets: "[${host}]:${match[2]}"`);
+  }
   return { host: host === '' ? '0.0.0.0' : host, port: port(match[2]!) };
 }
+
+/** `--metrics-addr`: an address, or "" for none (false: commander turns undefined into ""). */
+const optionalAddress = (value: string): { host: string; port: number } | false =>
+  value === '' ? false : parseAddress(value);
+
+const taintKey = (value: string): string => {
+  if (!isQualifiedName(value)) throw new InvalidArgumentError(`"${value}" is not a valid taint key`);
+  return value;
+};
 
 const labels = (value: string, previous: Record<string, string> = {}): Record<string, string> => {
   const out = { ...previous };
   for (const pair of value.split(',').filter(Boolean)) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new InvalidArgumentError(`expected key=value, got "${pair}"`);
-    out[pair.slice(0, eq)] = pair.slice(eq + 1);
+    const [key, labelValue] = [pair.slice(0, eq), pair.slice(eq + 1)];
+    if (!isQualifiedName(key)) throw new InvalidArgumentError(`"${key}" is not a valid label key`);
+    if (!isLabelValue(labelValue)) {
+      throw new InvalidArgumentError(
+        `"${labelValue}" is not a valid label value (at most 63 letters, digits, "-", "_" or ".")`,
+      );
+    }
+    out[key] = labelValue;
   }
   return out;
 };
@@ -88,8 +123,9 @@ export function defineRootFlags(command: Command, env: NodeJS.ProcessEnv): Comma
   return command
     .addOption(new Option('--kubeconfig <path>', 'kubeconfig file ($KUBECONFIG)').default(kubeconfigDefault))
     .addOption(
-      new Option('--nodename <name>', 'name of the Node to register ($DEFAULT_NODE_NAME)').default(
-        env.DEFAULT_NODE_NAME || 'virtual-kubelet',
+      new Option(
+        '--nodename <name>',
+        'name of the Node to register ($DEFAULT_NODE_NAME, default "virtual-kubelet")',
       ),
     )
     .addOption(
@@ -98,7 +134,10 @@ export function defineRootFlags(command: Command, env: NodeJS.ProcessEnv): Comma
         .default('linux'),
     )
     .addOption(
-      new Option('--provider <name>', 'provider to run pods with (mock, cri, fargate, aci, eci, nomad)'),
+      new Option(
+        '--provider <name>',
+        'provider to run pods with: a name (mock, cri, fargate, ...), a package or a .js/.mjs file',
+      ),
     )
     .addOption(new Option('--provider-config <path>', 'provider configuration file'))
     .addOption(
@@ -107,29 +146,27 @@ export function defineRootFlags(command: Command, env: NodeJS.ProcessEnv): Comma
       ),
     )
     .addOption(
-      new Option('--node-ip <ip>', 'InternalIP the node publishes ($VKUBELET_POD_IP)').default(
-        env.VKUBELET_POD_IP,
+      new Option(
+        '--node-ip <ip>',
+        'InternalIP the node publishes ($VKUBELET_POD_IP, default the first non-loopback IPv4)',
       ),
     )
     .addOption(
-      new Option('--listen-address <host:port>', 'kubelet API listen address ($KUBELET_PORT sets the port)')
-        .argParser(parseAddress)
-        .default(
-          parseAddress(`0.0.0.0:${env.KUBELET_PORT || '10250'}`),
-          `0.0.0.0:${env.KUBELET_PORT || '10250'}`,
-        ),
+      new Option(
+        '--listen-address <host:port>',
+        'kubelet API listen address (default 0.0.0.0:10250; $KUBELET_PORT sets the port)',
+      ).argParser(parseAddress),
     )
     .addOption(
-      new Option(
-        '--metrics-addr <host:port>',
-        'address of the Prometheus metrics endpoint ("" disables)',
-      ).default(':10255'),
+      new Option('--metrics-addr <host:port>', 'address of the Prometheus metrics endpoint ("" disables)')
+        .argParser(optionalAddress)
+        .default(optionalAddress(':10255'), ':10255'),
     )
     .addOption(
       new Option(
         '--taint <key>',
         'key of the taint set on the node (deprecated upstream; $VKUBELET_TAINT_KEY)',
-      ),
+      ).argParser(taintKey),
     )
     .addOption(new Option('--disable-taint', 'register the node without the provider taint').default(false))
     .addOption(
@@ -150,12 +187,12 @@ export function defineRootFlags(command: Command, env: NodeJS.ProcessEnv): Comma
     )
     .addOption(
       new Option('--stream-idle-timeout <duration>', 'close exec/attach/port-forward streams idle this long')
-        .argParser(duration)
+        .argParser(positiveDuration)
         .default(4 * 3_600_000, '4h'),
     )
     .addOption(
       new Option('--stream-creation-timeout <duration>', 'time a client has to open its streams')
-        .argParser(duration)
+        .argParser(positiveDuration)
         .default(30_000, '30s'),
     )
     .addOption(
@@ -168,21 +205,10 @@ export function defineRootFlags(command: Command, env: NodeJS.ProcessEnv): Comma
         .argParser(positiveInt)
         .default(DEFAULT_KUBE_API_BURST),
     )
+    .addOption(new Option('--tls-cert-file <path>', 'serving certificate ($APISERVER_CERT_LOCATION)'))
+    .addOption(new Option('--tls-private-key-file <path>', 'serving key ($APISERVER_KEY_LOCATION)'))
     .addOption(
-      new Option('--tls-cert-file <path>', 'serving certificate ($APISERVER_CERT_LOCATION)').default(
-        env.APISERVER_CERT_LOCATION,
-      ),
-    )
-    .addOption(
-      new Option('--tls-private-key-file <path>', 'serving key ($APISERVER_KEY_LOCATION)').default(
-        env.APISERVER_KEY_LOCATION,
-      ),
-    )
-    .addOption(
-      new Option(
-        '--client-ca-file <path>',
-        'CA for client certificates ($APISERVER_CA_CERT_LOCATION)',
-      ).default(env.APISERVER_CA_CERT_LOCATION),
+      new Option('--client-ca-file <path>', 'CA for client certificates ($APISERVER_CA_CERT_LOCATION)'),
     )
     .addOption(
       new Option(
@@ -198,7 +224,10 @@ export function defineRootFlags(command: Command, env: NodeJS.ProcessEnv): Comma
     )
     .addOption(new Option('--log-level <level>', 'log level').choices([...LOG_LEVELS]).default('info'))
     .addOption(
-      new Option('--shutdown-grace-period <duration>', 'time allowed for a clean shutdown')
+      new Option(
+        '--shutdown-grace-period <duration>',
+        'time a stop may take; what has not stopped by then is abandoned (a second signal: at once)',
+      )
         .argParser(duration)
         .default(30_000, '30s'),
     )
@@ -208,14 +237,14 @@ export function defineRootFlags(command: Command, env: NodeJS.ProcessEnv): Comma
 
 interface RawFlags {
   kubeconfig: string;
-  nodename: string;
+  nodename?: string;
   os: 'linux' | 'windows';
   provider?: string;
   providerConfig?: string;
   clusterDomain: string;
   nodeIp?: string;
-  listenAddress: { host: string; port: number };
-  metricsAddr: string;
+  listenAddress?: { host: string; port: number };
+  metricsAddr: { host: string; port: number } | false;
   taint?: string;
   disableTaint: boolean;
   nodeLabels: Record<string, string>;
@@ -235,34 +264,88 @@ interface RawFlags {
   shutdownGracePeriod: number;
 }
 
-/** Turns parsed flags plus upstream's VKUBELET_TAINT_* variables into a checked configuration. */
+/** A flag's value, else the environment variable's, with the name to blame if it is bad. */
+function fromFlagOrEnv(
+  flag: string,
+  flagValue: string | undefined,
+  variable: string,
+  env: NodeJS.ProcessEnv,
+): { value: string; source: string } | undefined {
+  if (flagValue !== undefined) return { value: flagValue, source: flag };
+  const value = env[variable];
+  return value ? { value, source: `$${variable}` } : undefined;
+}
+
+/**
+ * Turns parsed flags plus upstream's environment variables (DEFAULT_NODE_NAME, KUBELET_PORT,
+ * VKUBELET_POD_IP, VKUBELET_TAINT_*, APISERVER_*_LOCATION) into a checked configuration. Every bad
+ * value is a UsageError naming the flag or variable it came from.
+ */
 export function toCommandLineConfig(flags: RawFlags, env: NodeJS.ProcessEnv): CommandLineConfig {
   if (!flags.provider) throw new UsageError('--provider is required (for example --provider mock)');
-  if (Boolean(flags.tlsCertFile) !== Boolean(flags.tlsPrivateKeyFile)) {
+  const nodeName = fromFlagOrEnv('--nodename', flags.nodename, 'DEFAULT_NODE_NAME', env) ?? {
+    value: 'virtual-kubelet',
+    source: 'the default',
+  };
+  if (!isDnsSubdomain(nodeName.value)) {
+    throw new UsageError(
+      `${nodeName.source} "${nodeName.value}" is not a valid node name: use lowercase letters, digits, "-" and "." (a DNS subdomain of at most 253 characters)`,
+    );
+  }
+  const nodeIP = fromFlagOrEnv('--node-ip', flags.nodeIp, 'VKUBELET_POD_IP', env);
+  if (nodeIP && isIP(nodeIP.value) === 0) {
+    throw new UsageError(`${nodeIP.source} "${nodeIP.value}" is not an IP address`);
+  }
+  let listen = flags.listenAddress;
+  if (!listen) {
+    const envPort = env.KUBELET_PORT;
+    try {
+      listen = { host: '0.0.0.0', port: envPort ? port(envPort) : 10250 };
+    } catch (err) {
+      throw new UsageError(`$KUBELET_PORT: ${(err as Error).message}`);
+    }
+  }
+  const tlsCert = fromFlagOrEnv('--tls-cert-file', flags.tlsCertFile, 'APISERVER_CERT_LOCATION', env);
+  const tlsKey = fromFlagOrEnv(
+    '--tls-private-key-file',
+    flags.tlsPrivateKeyFile,
+    'APISERVER_KEY_LOCATION',
+    env,
+  );
+  if (Boolean(tlsCert) !== Boolean(tlsKey)) {
     throw new UsageError('--tls-cert-file and --tls-private-key-file go together');
   }
+  const clientCa = fromFlagOrEnv('--client-ca-file', flags.clientCaFile, 'APISERVER_CA_CERT_LOCATION', env);
   const effect = env.VKUBELET_TAINT_EFFECT || 'NoSchedule';
   if (!(TAINT_EFFECTS as readonly string[]).includes(effect)) {
-    throw new UsageError(`VKUBELET_TAINT_EFFECT must be one of ${TAINT_EFFECTS.join(', ')}, got "${effect}"`);
+    throw new UsageError(
+      `$VKUBELET_TAINT_EFFECT must be one of ${TAINT_EFFECTS.join(', ')}, got "${effect}"`,
+    );
+  }
+  const taintKey = flags.taint || env.VKUBELET_TAINT_KEY || 'virtual-kubelet.io/provider';
+  if (!isQualifiedName(taintKey)) {
+    throw new UsageError(`$VKUBELET_TAINT_KEY "${taintKey}" is not a valid taint key`);
+  }
+  const taintValue = env.VKUBELET_TAINT_VALUE || undefined;
+  if (taintValue !== undefined && !isLabelValue(taintValue)) {
+    throw new UsageError(
+      `$VKUBELET_TAINT_VALUE "${taintValue}" is not a valid taint value (at most 63 letters, digits, "-", "_" or ".")`,
+    );
   }
   const taint = flags.disableTaint
     ? undefined
-    : {
-        key: flags.taint || env.VKUBELET_TAINT_KEY || 'virtual-kubelet.io/provider',
-        value: env.VKUBELET_TAINT_VALUE || flags.provider,
-        effect: effect as (typeof TAINT_EFFECTS)[number],
-      };
+    : { key: taintKey, value: taintValue, effect: effect as (typeof TAINT_EFFECTS)[number] };
   return {
     kubeconfig: flags.kubeconfig,
-    nodeName: flags.nodename,
+    nodeName: nodeName.value,
     operatingSystem: flags.os,
     provider: flags.provider,
     providerConfig: flags.providerConfig,
     clusterDomain: flags.clusterDomain,
-    nodeIP: flags.nodeIp,
-    listenHost: flags.listenAddress.host,
-    listenPort: flags.listenAddress.port,
-    metricsAddress: flags.metricsAddr === '' ? undefined : parseAddress(flags.metricsAddr),
+    nodeIP: nodeIP?.value,
+    listenHost: listen.host,
+    listenPort: listen.port,
+    metricsAddress: flags.metricsAddr || undefined,
     taint,
     nodeLabels: flags.nodeLabels,
     podSyncWorkers: flags.podSyncWorkers,
@@ -272,9 +355,9 @@ export function toCommandLineConfig(flags: RawFlags, env: NodeJS.ProcessEnv): Co
     streamCreationTimeoutMs: flags.streamCreationTimeout,
     kubeApiQps: flags.kubeApiQps,
     kubeApiBurst: flags.kubeApiBurst,
-    tlsCertFile: flags.tlsCertFile,
-    tlsKeyFile: flags.tlsPrivateKeyFile,
-    clientCaFile: flags.clientCaFile,
+    tlsCertFile: tlsCert?.value,
+    tlsKeyFile: tlsKey?.value,
+    clientCaFile: clientCa?.value,
     rotateServerCertificates: flags.rotateServerCertificates,
     anonymousAuth: flags.anonymousAuth,
     logLevel: flags.logLevel,

@@ -35,10 +35,6 @@ export function statusCodeOf(err: unknown): number {
   }
 }
 
-export function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 /**
  * Plain-text error body, as the kubelet and upstream virtual-kubelet write them (`http.Error`): the
  * apiserver relays it verbatim, so kubectl shows the message itself.

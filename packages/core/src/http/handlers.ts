@@ -4,6 +4,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 
 import { HttpError, writeJson } from './errors.js';
 import { applyLogOptions, type PodRef, type Provider } from '@vkubelet/provider-kit';
+import { EPHEMERAL_NOT_SUPPORTED } from '../pod/ephemeral.js';
 import { parseContainerLogOptions } from './logs/options.js';
 import { writeChunks } from './logs/write.js';
 import { RESOURCE_METRICS_CONTENT_TYPE, renderResourceMetrics } from './resource-metrics.js';
@@ -49,6 +50,14 @@ function requestSignal(res: ServerResponse, serverSignal: AbortSignal): AbortSig
   return AbortSignal.any([clientGone.signal, serverSignal]);
 }
 
+/** The message of an ephemeral container core refused for the provider (see pod/ephemeral.ts). */
+function refusedEphemeralContainer(pods: V1Pod[], ref: PodRef, container: string): string | undefined {
+  const pod = pods.find(p => p.metadata?.namespace === ref.namespace && p.metadata.name === ref.name);
+  const status = pod?.status?.ephemeralContainerStatuses?.find(s => s.name === container);
+  const terminated = status?.state?.terminated;
+  return terminated?.reason === EPHEMERAL_NOT_SUPPORTED ? terminated.message : undefined;
+}
+
 async function containerLogs(
   ctx: HandlerContext,
   route: RouteMatch,
@@ -58,6 +67,13 @@ async function containerLogs(
   const options = parseContainerLogOptions(query);
   const pod = podRefOf(route.params, ctx.listPods);
   const container = objectName(route.params, 'container');
+  const refused = refusedEphemeralContainer(ctx.listPods(), pod, container);
+  if (refused !== undefined) {
+    // `kubectl debug -it` shows the logs of an ephemeral container that ended: let them say why.
+    res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+    res.end(`${refused}\n`);
+    return;
+  }
   const getLogs = ctx.provider.getContainerLogs?.bind(ctx.provider);
   if (!getLogs) throw notImplemented();
   const now = new Date();

@@ -41,12 +41,19 @@ export interface KubeletAuthOptions {
 
 export interface KubeletServerOptions {
   nodeName: string;
-  provider: Provider;
+  /**
+   * The provider requests go to; or a function returning it, for a server that binds its port
+   * before the provider exists (VirtualKubelet tells the provider the port it listens on). The
+   * function is called per request, only once `start()` has been called.
+   */
+  provider: Provider | (() => Provider);
   /** Pods bound to this node, from the pod informer (served on /pods). */
   listPods: () => V1Pod[];
   listen?: ListenAddress;
   tls: KubeletTlsOptions;
   auth: KubeletAuthOptions;
+  /** A connection that has not completed its TLS handshake by then is closed (default 30 s). */
+  tlsHandshakeTimeoutMs?: number;
   streaming?: {
     /** `--stream-idle-timeout`; default the streaming layer's (the kubelet's 4 h). */
     idleTimeoutMs?: number;

@@ -31,6 +31,13 @@ const ROUTES: ReadonlyArray<[RouteName, string, readonly ('GET' | 'POST')[]]> = 
   ['healthz', '/healthz', ['GET']],
 ];
 
+/**
+ * A pod name is a DNS subdomain of up to 253 characters, and a client may percent-encode every one
+ * of them. find-my-way's default of 100 turned valid long names into 404s; the handlers check the
+ * decoded names themselves (400 for anything that is not a valid name).
+ */
+const MAX_PARAM_LENGTH = 3 * 253;
+
 const ALL_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 
 /**
@@ -39,7 +46,11 @@ const ALL_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']
  * path with another method is 405, anything else 404.
  */
 export class KubeletRoutes {
-  private readonly router = FindMyWay<HTTPVersion.V1>({ ignoreTrailingSlash: true, caseSensitive: true });
+  private readonly router = FindMyWay<HTTPVersion.V1>({
+    ignoreTrailingSlash: true,
+    caseSensitive: true,
+    maxParamLength: MAX_PARAM_LENGTH,
+  });
 
   constructor() {
     for (const [name, path, methods] of ROUTES) {

@@ -19,7 +19,8 @@ import {
 } from '../streaming/index.js';
 
 import { createAuthGate, type AuthGate } from './auth/gate.js';
-import { messageOf, statusCodeOf, writeTextError } from './errors.js';
+import { errorMessage } from '../util/error-message.js';
+import { statusCodeOf, writeTextError } from './errors.js';
 import { handleRequest, type HandlerContext } from './handlers.js';
 import { MetricsServer } from './metrics-server.js';
 import type { KubeletServerOptions } from './options.js';
@@ -62,12 +63,19 @@ export class KubeletServer {
   private clientCa: string | undefined;
   private credentials: ServingCredentials | undefined;
   private stopWatchingClientCa: (() => void) | undefined;
+  private listening: Promise<number> | undefined;
 
   private constructor(private readonly options: KubeletServerOptions) {
     if (!options.nodeName) throw new TypeError('KubeletServer: nodeName is required');
     const port = options.listen?.port ?? DEFAULT_PORT;
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new TypeError(`KubeletServer: listen.port must be an integer in 0..65535, got ${port}`);
+    }
+    const handshake = options.tlsHandshakeTimeoutMs;
+    if (handshake !== undefined && !(Number.isFinite(handshake) && handshake > 0)) {
+      throw new TypeError(
+        `KubeletServer: tlsHandshakeTimeoutMs must be a positive number of milliseconds, got ${handshake}`,
+      );
     }
     for (const key of ['idleTimeoutMs', 'creationTimeoutMs'] as const) {
       const value = options.streaming?.[key];
@@ -100,11 +108,47 @@ export class KubeletServer {
     return this.credentials !== undefined;
   }
 
+  /**
+   * Loads the client CA and the serving certificate and binds the port, so that bad files and a
+   * busy port fail here and the real port (for `port: 0`) is known before the server serves.
+   * Requests are answered 503 until `start()`. Returns the port; calling it again returns it too.
+   */
+  async listen(): Promise<number> {
+    if (this.listening) return this.listening;
+    this.listening = this.bind();
+    try {
+      return await this.listening;
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+  }
+
+  /** Listens (if `listen()` was not called) and serves: authentication, routes, the metrics port. */
   async start(): Promise<StartedKubeletServer> {
-    if (this.server) throw new Error('KubeletServer already started');
+    if (this.gate) throw new Error('KubeletServer already started');
+    const port = await this.listen();
+    this.gate = createAuthGate(
+      this.options.nodeName,
+      this.options.auth,
+      this.clientCa !== undefined,
+      this.logger,
+    );
+    const metrics = this.options.metrics;
+    if (metrics?.listen && metrics.registry) {
+      this.metricsServer = new MetricsServer(metrics.registry, this.logger);
+      const metricsPort = await this.metricsServer.listen(
+        metrics.listen.host ?? '0.0.0.0',
+        metrics.listen.port ?? 10255,
+      );
+      return { port, metricsPort };
+    }
+    return { port };
+  }
+
+  private async bind(): Promise<number> {
     const { auth } = this.options;
     this.clientCa = auth.clientCaFile ? await readCaBundle(auth.clientCaFile) : undefined;
-    this.gate = createAuthGate(this.options.nodeName, auth, this.clientCa !== undefined, this.logger);
 
     const server = createServer({
       minVersion: 'TLSv1.2',
@@ -113,6 +157,9 @@ export class KubeletServer {
       requestCert: this.clientCa !== undefined,
       rejectUnauthorized: false,
       ca: this.clientCa,
+      // Node's default is 120 s; a connection that never completes its handshake gets as long as
+      // one that never sends its request headers (Go's server bounds both by ReadHeaderTimeout).
+      handshakeTimeout: this.options.tlsHandshakeTimeoutMs ?? HEADERS_TIMEOUT_MS,
     });
     server.headersTimeout = HEADERS_TIMEOUT_MS;
     server.requestTimeout = 0;
@@ -133,26 +180,21 @@ export class KubeletServer {
     await this.certificates.start(credentials => this.useCredentials(credentials));
 
     const host = this.options.listen?.host ?? '0.0.0.0';
+    const requestedPort = this.options.listen?.port ?? DEFAULT_PORT;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.options.listen?.port ?? DEFAULT_PORT, host, () => {
-        server.off('error', reject);
+      const onError = (err: NodeJS.ErrnoException) =>
+        reject(
+          new Error(`kubelet API cannot listen on ${host}:${requestedPort}: ${err.message}`, { cause: err }),
+        );
+      server.once('error', onError);
+      server.listen(requestedPort, host, () => {
+        server.off('error', onError);
         resolve();
       });
     });
     const port = (server.address() as AddressInfo).port;
     this.logger.info('kubelet API listening', { host, port });
-
-    const metrics = this.options.metrics;
-    if (metrics?.listen && metrics.registry) {
-      this.metricsServer = new MetricsServer(metrics.registry, this.logger);
-      const metricsPort = await this.metricsServer.listen(
-        metrics.listen.host ?? '0.0.0.0',
-        metrics.listen.port ?? 10255,
-      );
-      return { port, metricsPort };
-    }
-    return { port };
+    return port;
   }
 
   async close(): Promise<void> {
@@ -191,7 +233,7 @@ export class KubeletServer {
         },
         (err: unknown) =>
           this.logger.warn('client CA changed but does not load; keeping the current one', {
-            err: messageOf(err),
+            err: errorMessage(err),
           }),
       );
     };
@@ -204,8 +246,9 @@ export class KubeletServer {
       creationTimeoutMs: this.options.streaming?.creationTimeoutMs ?? DEFAULT_STREAM_CREATION_TIMEOUT_MS,
       logger: this.logger,
     };
+    const provider = this.options.provider;
     const handler: HandlerContext = {
-      provider: this.options.provider,
+      provider: typeof provider === 'function' ? provider() : provider,
       listPods: this.options.listPods,
       serverSignal: this.shutdown.signal,
     };
@@ -264,8 +307,8 @@ export class KubeletServer {
     } catch (err) {
       const statusCode = statusCodeOf(err);
       if (statusCode >= 500)
-        this.logger.error('kubelet API upgrade failed', { url: req.url, err: messageOf(err) });
-      if (socket.writable) rejectUpgrade(socket, statusCode, messageOf(err));
+        this.logger.error('kubelet API upgrade failed', { url: req.url, err: errorMessage(err) });
+      if (socket.writable) rejectUpgrade(socket, statusCode, errorMessage(err));
       else socket.destroy();
     }
   }
@@ -273,7 +316,7 @@ export class KubeletServer {
   private fail(res: ServerResponse, req: IncomingMessage, err: unknown): void {
     const statusCode = statusCodeOf(err);
     if (statusCode >= 500)
-      this.logger.error('kubelet API request failed', { url: req.url, err: messageOf(err) });
-    writeTextError(res, statusCode, messageOf(err));
+      this.logger.error('kubelet API request failed', { url: req.url, err: errorMessage(err) });
+    writeTextError(res, statusCode, errorMessage(err));
   }
 }

@@ -12,6 +12,12 @@ export interface NodeControllerOptions {
   provider: NodeProvider;
   /** Taint keys this agent manages (its own taint, configured or not), so others' taints are kept. */
   managedTaintKeys: readonly string[];
+  /**
+   * Label keys the user asked for (`--node-labels`). The API server refusing one of these is a
+   * warning; refusing a default label (`kubernetes.io/role`, which NodeRestriction keeps from every
+   * node identity) is expected and only logged at debug level.
+   */
+  requestedLabelKeys?: readonly string[];
   logger: Logger;
   metrics: MetricMeter;
   /** How often the full status is written even when nothing changed (default 60 s). */
@@ -227,17 +233,29 @@ export class NodeController {
         // NodeRestriction refuses some labels to node identities (kubernetes.io/role among them).
         const refused = refusedLabels(err);
         if (refused.length === 0) throw err;
-        this.options.logger.warn(
-          'the API server refused node labels for this identity; registering without them',
-          {
-            labels: refused,
-          },
-        );
+        this.reportRefusedLabels(refused);
         for (const key of refused) {
           delete node.metadata!.labels![key];
           delete this.desired.metadata!.labels![key];
         }
       }
+    }
+  }
+
+  /** Once per refusal (the refused labels leave `desired`), and a warning only for labels the user set. */
+  private reportRefusedLabels(refused: readonly string[]): void {
+    const requested = refused.filter(key => this.options.requestedLabelKeys?.includes(key));
+    if (requested.length > 0) {
+      this.options.logger.warn(
+        'the API server refused node labels for this identity; registering without them',
+        {
+          labels: requested,
+        },
+      );
+    }
+    const defaults = refused.filter(key => !requested.includes(key));
+    if (defaults.length > 0) {
+      this.options.logger.debug('default node labels refused for this identity', { labels: defaults });
     }
   }
 
@@ -263,9 +281,7 @@ export class NodeController {
         const refused = refusedLabels(err);
         if (refused.length === 0) throw err;
         // NodeRestriction keeps some label domains away from node identities; set the rest.
-        this.options.logger.warn('the API server refused some node labels for this identity', {
-          labels: refused,
-        });
+        this.reportRefusedLabels(refused);
         labelsToSet = Object.fromEntries(Object.entries(labelsToSet).filter(([k]) => !refused.includes(k)));
         for (const key of refused) delete this.desired.metadata!.labels![key];
       }

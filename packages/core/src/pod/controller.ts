@@ -17,6 +17,12 @@ import { WorkQueue } from '../queue/work-queue.js';
 import { PodApiWriter } from './api-writer.js';
 import { isPodRunning, isTerminalPhase, podKey, podsEqualForProvider, splitPodKey } from './compare.js';
 import { EnvResolutionError } from './env/errors.js';
+import {
+  EPHEMERAL_NOT_SUPPORTED,
+  refusedNote,
+  refusedStatuses,
+  withoutEphemeralContainers,
+} from './ephemeral.js';
 import { EnvEventReason } from './env/reasons.js';
 import type { NodeAllocatable } from './env/resource-field-ref.js';
 import { ProviderCalls } from './provider-calls.js';
@@ -33,7 +39,8 @@ import { publishPodPhases } from './phase-gauge.js';
 import { pollStatuses } from './status-poller.js';
 import type { PodApi, PodInformer, PodState } from './types.js';
 import { reportedStatus, sameReport, withoutStatus } from './kept-state.js';
-import { errorMessage, uidOf } from './util.js';
+import { errorMessage } from '../util/error-message.js';
+import { uidOf } from './util.js';
 
 export interface PodControllerOptions {
   nodeName: string;
@@ -285,7 +292,7 @@ export class PodController {
     }
     if (pod.metadata?.deletionTimestamp) return this.#gracefulDelete(key, pod, state, signal);
     if (isTerminalPhase(pod.status?.phase)) return;
-    const resolved = await this.#resolve(pod, state, signal);
+    const resolved = await this.#resolve(await this.#ephemeralForProvider(pod, state, signal), state, signal);
     if (!resolved) return;
     if (!state.inProvider && !this.#inventoryKnown) await this.#lookUpInProvider(pod, state, signal);
     if (state.inProvider && state.applied && podsEqualForProvider(state.applied, resolved)) {
@@ -294,6 +301,29 @@ export class PodController {
       return;
     }
     await this.#applyToProvider(state.inProvider ? 'update' : 'create', pod, resolved, state, signal);
+  }
+
+  /**
+   * The pod as the provider may see it: with its ephemeral containers if the provider declares it
+   * runs them, else without, each refused once with an event and a terminated status.
+   */
+  async #ephemeralForProvider(pod: V1Pod, state: PodState, signal: AbortSignal): Promise<V1Pod> {
+    const ephemeral = pod.spec?.ephemeralContainers ?? [];
+    if (ephemeral.length === 0 || this.#options.provider.supportsEphemeralContainers === true) return pod;
+    const refused = (state.refusedEphemeral ??= new Set());
+    const added = ephemeral.filter(container => !refused.has(container.name));
+    if (added.length > 0) {
+      for (const container of added) {
+        this.#options.events.event(pod, 'Warning', EPHEMERAL_NOT_SUPPORTED, refusedNote(container));
+      }
+      await this.#api.patchStatus(
+        pod,
+        { ephemeralContainerStatuses: refusedStatuses(ephemeral, new Date()) },
+        signal,
+      );
+      for (const container of added) refused.add(container.name);
+    }
+    return withoutEphemeralContainers(pod);
   }
 
   async #lookUpInProvider(pod: V1Pod, state: PodState, signal: AbortSignal): Promise<void> {

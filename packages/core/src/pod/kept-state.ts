@@ -1,7 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { copyApiObject } from '@vkubelet/provider-kit';
+import { copyApiObject, jsonEqualAtSeconds } from '@vkubelet/provider-kit';
 
-import { jsonEqualAtSeconds } from '../util/json-equal.js';
 import { statusPatch } from './status.js';
 
 /**

@@ -5,7 +5,8 @@ import { podKey } from './compare.js';
 import { reportedStatus, withoutStatus } from './kept-state.js';
 import type { ProviderCalls } from './provider-calls.js';
 import type { PodInformer, PodState } from './types.js';
-import { errorMessage, forEachConcurrently, uidOf } from './util.js';
+import { errorMessage } from '../util/error-message.js';
+import { forEachConcurrently, uidOf } from './util.js';
 
 /**
  * Start-up reconciliation against a FULLY SYNCED informer: provider pods whose API pod is gone, or

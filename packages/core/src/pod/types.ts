@@ -37,4 +37,6 @@ export interface PodState {
   deletedInProvider: boolean;
   /** The force delete from the API server has succeeded for this UID. */
   forceDeleted?: boolean;
+  /** Ephemeral containers refused (event recorded, status written) for a provider that cannot run them. */
+  refusedEphemeral?: Set<string>;
 }

@@ -1,9 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node';
 
-export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 /** HTTP status of a KubeApiError (or any error carrying a numeric `code`). */
 export function httpCode(err: unknown): number | undefined {
   const code = (err as { code?: unknown } | null)?.code;

@@ -4,8 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * A tiny shell the mock "runs" in its containers, so the workloads conformance uses on real backends
  * (busybox `sh -c 'echo a; sleep 1; exit 3'`) behave the same in the mock. It understands a sequence
  * of commands separated by `;`, `&&`, `||` or newlines: `echo [-n] ARGS [>&2]`, `exit N`, `sleep SECONDS`,
- * `env`, `cat`, `yes [WORD]`, `true`, `false`, `mock-stream BYTES`. Anything else fails with 127, as a
- * shell reports a missing command.
+ * `env`, `cat`, `yes [WORD]`, `true`, `false`, `mock-stream BYTES`, with `$?` and `$VAR` expanded.
+ * Anything else fails with 127, as a shell reports a missing command.
  */
 export interface Statement {
   argv: string[];
@@ -115,11 +115,20 @@ const yieldToEventLoop = () => new Promise<void>(resolve => setImmediate(resolve
 
 /** Runs statements in order; resolves with the exit status (that of `exit`, or of the last command). */
 export async function runScript(statements: readonly Statement[], io: ScriptIO): Promise<number> {
-  let status = 0;
+  return (await runStatements(statements, io, 0)).status;
+}
+
+/** Runs statements after a command that ended with `previous`; says whether `exit` ran. */
+async function runStatements(
+  statements: readonly Statement[],
+  io: ScriptIO,
+  previous: number,
+): Promise<{ status: number; exited: boolean }> {
+  let status = previous;
   for (const { argv, toStderr, when = 'always' } of statements) {
     io.signal.throwIfAborted();
     if ((when === 'ifOk' && status !== 0) || (when === 'ifFailed' && status === 0)) continue;
-    const [name = '', ...args] = argv;
+    const [name = '', ...args] = argv.map(word => expandParameters(word, status, io.env));
     const out = toStderr ? 'stderr' : 'stdout';
     switch (name) {
       case 'echo': {
@@ -130,7 +139,7 @@ export async function runScript(statements: readonly Statement[], io: ScriptIO):
         break;
       }
       case 'exit':
-        return parseExitCode(args[0] ?? String(status));
+        return { status: parseExitCode(args[0] ?? String(status)), exited: true };
       case 'true':
       case ':':
         status = 0;
@@ -172,7 +181,24 @@ export async function runScript(statements: readonly Statement[], io: ScriptIO):
         status = 127;
     }
   }
-  return status;
+  return { status, exited: false };
+}
+
+/**
+ * Expands `$?` (the last command's status) and `$NAME` / `${NAME}` (the container's environment, empty
+ * when unset) in a word, as sh does for unquoted and double-quoted words. Quotes are gone by now, so
+ * single-quoted text is expanded too: the mock's workloads never rely on the difference.
+ */
+function expandParameters(word: string, status: number, env: ScriptIO['env']): string {
+  if (!word.includes('$')) return word;
+  return word.replace(
+    /\$(\?|\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g,
+    (_, all, braced, bare) => {
+      if (all === '?') return String(status);
+      const name = (braced ?? bare) as string;
+      return env.findLast(([key]) => key === name)?.[1] ?? '';
+    },
+  );
 }
 
 function parseExitCode(text: string): number {
@@ -207,4 +233,126 @@ async function streamBytes(bytes: number, io: ScriptIO, out: 'stdout' | 'stderr'
     if (written % YIELD_EVERY === 0) await yieldToEventLoop();
   }
   return 0;
+}
+
+/** Bytes a terminal sends for the keys an interactive shell reacts to. */
+const CTRL_C = 0x03;
+const CTRL_D = 0x04;
+const BACKSPACE = new Set([0x08, 0x7f]);
+
+type ShellInput = { kind: 'line'; text: string } | { kind: 'eof' };
+
+/**
+ * An interactive shell on the mock's statements (`kubectl exec -it <pod> -- sh`): reads commands
+ * line by line, runs each, and ends on `exit [N]` or at the end of input (Ctrl-D on an empty line
+ * with a terminal), with the status of the last command, as sh does. With `tty` it also does what
+ * the terminal's line discipline would: echoes what is typed, erases on backspace, writes `\r\n`
+ * for newlines and prints a prompt; Ctrl-C interrupts the running command (status 130) or drops
+ * the line being typed, never the session. Commands get no stdin: the shell itself reads it.
+ */
+export async function runShell(io: ScriptIO, options: { tty: boolean }): Promise<number> {
+  const { tty } = options;
+  const write = (text: string, stream: 'stdout' | 'stderr') =>
+    io.write(tty ? text.replace(/\r?\n/g, '\r\n') : text, stream);
+  const prompt = tty ? '# ' : '';
+  const lines: ShellInput[] = [];
+  let wake: (() => void) | undefined;
+  let command: AbortController | undefined;
+  const push = (input: ShellInput) => {
+    lines.push(input);
+    wake?.();
+  };
+  const echo = (text: string) => void Promise.resolve(write(text, 'stdout')).catch(() => undefined);
+
+  void (async () => {
+    let typed = '';
+    for await (const chunk of io.stdin ?? []) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      if (!tty) {
+        typed += bytes.toString('utf8');
+        for (let newline = typed.indexOf('\n'); newline !== -1; newline = typed.indexOf('\n')) {
+          push({ kind: 'line', text: typed.slice(0, newline) });
+          typed = typed.slice(newline + 1);
+        }
+        continue;
+      }
+      for (const byte of bytes) {
+        if (byte === CTRL_C) {
+          echo('^C\n');
+          if (command) command.abort(new Error('interrupted'));
+          else echo(prompt);
+          typed = '';
+        } else if (byte === CTRL_D) {
+          if (typed === '' && !command) push({ kind: 'eof' });
+        } else if (BACKSPACE.has(byte)) {
+          if (typed.length > 0) {
+            typed = typed.slice(0, -1);
+            echo('\b \b');
+          }
+        } else if (byte === 0x0d || byte === 0x0a) {
+          echo('\n');
+          push({ kind: 'line', text: typed });
+          typed = '';
+        } else if (byte >= 0x20) {
+          typed += String.fromCharCode(byte);
+          echo(String.fromCharCode(byte));
+        }
+      }
+    }
+    if (typed !== '') push({ kind: 'line', text: typed });
+    push({ kind: 'eof' });
+  })().catch(() => push({ kind: 'eof' }));
+
+  const next = (): Promise<ShellInput> => {
+    const queued = lines.shift();
+    if (queued) return Promise.resolve(queued);
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        wake = undefined;
+        reject(io.signal.reason as Error);
+      };
+      if (io.signal.aborted) return onAbort();
+      io.signal.addEventListener('abort', onAbort, { once: true });
+      wake = () => {
+        io.signal.removeEventListener('abort', onAbort);
+        wake = undefined;
+        resolve(lines.shift()!);
+      };
+    });
+  };
+
+  let status = 0;
+  for (;;) {
+    if (prompt) await write(prompt, 'stdout');
+    const input = await next();
+    if (input.kind === 'eof') {
+      if (tty) await write('exit\n', 'stdout');
+      return status;
+    }
+    let statements: Statement[];
+    try {
+      statements = parseCommand(['sh', '-c', input.text]);
+    } catch (err) {
+      await write(`sh: syntax error: ${(err as Error).message}\n`, 'stderr');
+      status = 2;
+      continue;
+    }
+    command = new AbortController();
+    const signal = AbortSignal.any([io.signal, command.signal]);
+    try {
+      const result = await runStatements(statements, { env: io.env, signal, write }, status);
+      if (result.exited) return result.status;
+      status = result.status;
+    } catch (err) {
+      io.signal.throwIfAborted();
+      if (!command.signal.aborted) {
+        await write(`sh: ${(err as Error).message}\n`, 'stderr');
+        status = 2;
+      } else {
+        status = 130;
+      }
+    } finally {
+      command = undefined;
+    }
+  }
 }

@@ -5,7 +5,7 @@ import { InvalidInputError, NotFoundError } from '../errdefs/index.js';
 import type { AttachIO, PodRef } from '../provider.js';
 import type { PortBehaviour } from './options.js';
 import type { ContainerRun, PodRuntime } from './pod-runtime.js';
-import { parseCommand, runScript } from './script.js';
+import { parseCommand, runScript, runShell, type ScriptIO } from './script.js';
 
 /** Writes `text`, waiting for `drain` when the stream is full; rejects once the stream is gone. */
 export async function writeWithBackpressure(
@@ -50,9 +50,18 @@ export function findContainer(
   return run;
 }
 
-const INTERACTIVE_SHELLS = new Set(['sh', '/bin/sh', 'bash', '/bin/bash']);
+const SHELLS = new Set(['sh', '/bin/sh', 'bash', '/bin/bash', 'ash', '/bin/ash']);
 
-/** Exec: runs `command` through the mock shell with the session's streams. */
+/** `sh`, `bash -il` and the like: a shell with no script to run, which reads commands from stdin. */
+function isInteractiveShell(command: readonly string[]): boolean {
+  const [program, ...flags] = command;
+  return SHELLS.has(program ?? '') && flags.every(flag => /^-[a-z]+$/.test(flag) && !flag.includes('c'));
+}
+
+/**
+ * Exec: runs `command` through the mock shell with the session's streams. A lone shell is an
+ * interactive session (see runShell): commands line by line until `exit` or the end of stdin.
+ */
 export async function execInContainer(
   run: ContainerRun,
   command: string[],
@@ -60,16 +69,11 @@ export async function execInContainer(
   signal: AbortSignal,
 ): Promise<number> {
   if (command.length === 0) throw new InvalidInputError('exec needs a command');
-  // An interactive shell on a tty behaves like a terminal in raw echo mode: input comes back.
-  const statements =
-    command.length === 1 && INTERACTIVE_SHELLS.has(command[0]!)
-      ? parseCommand(['cat'])
-      : parseCommand(command);
   const env: Array<[string, string]> = (run.spec.env ?? []).map(variable => [
     variable.name,
     variable.value ?? '',
   ]);
-  return runScript(statements, {
+  const scriptIO: ScriptIO = {
     env,
     signal,
     ...(io.stdin ? { stdin: io.stdin as AsyncIterable<Buffer> } : { stdin: emptyInput() }),
@@ -78,7 +82,9 @@ export async function execInContainer(
       const target = stream === 'stderr' && !io.tty ? io.stderr : io.stdout;
       if (target) await writeWithBackpressure(target, text, signal);
     },
-  });
+  };
+  if (isInteractiveShell(command)) return runShell(scriptIO, { tty: io.tty });
+  return runScript(parseCommand(command), scriptIO);
 }
 
 async function* emptyInput(): AsyncGenerator<Buffer> {}

@@ -19,6 +19,29 @@ async function runningMock(options: ConstructorParameters<typeof MockProvider>[0
   return { provider, ref: { namespace: 'default', name: 'p', uid: pod.metadata!.uid! } };
 }
 
+async function waitFor(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 3000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise(resolve => setTimeout(resolve, 5));
+  }
+}
+
+/** `sh` exec'd with a terminal, as `kubectl exec -it <pod> -- sh` does. */
+async function terminalShell() {
+  const { provider, ref } = await runningMock();
+  const out = collect();
+  const stdin = new PassThrough();
+  const session = provider.runInContainer(
+    ref,
+    'app',
+    ['sh'],
+    { stdin, stdout: out.stream, tty: true },
+    call(),
+  );
+  return { out, stdin, session };
+}
+
 describe('MockProvider exec', () => {
   it.each([
     [['sh', '-c', 'exit 5'], 5, '', ''],
@@ -26,6 +49,8 @@ describe('MockProvider exec', () => {
     [['sh', '-c', 'false || echo recovered'], 0, 'recovered\n', ''],
     [['sh', '-c', "echo 'quoted  text' >&2"], 0, '', 'quoted  text\n'],
     [['env'], 0, 'A=1\n', ''],
+    // `$?` is the last status and `$A` / `${A}` the environment: a sentinel such as exec wrappers print.
+    [['sh', '-c', 'false; echo "status $?"; echo $A${A}$UNSET.'], 0, 'status 1\n11.\n', ''],
     [['nonexistent'], 127, '', 'sh: nonexistent: not found\n'],
     [['mock-stream', '100000'], 0, 'x'.repeat(100_000), ''],
   ])('%j exits %i', async (command, code, stdout, stderr) => {
@@ -42,19 +67,52 @@ describe('MockProvider exec', () => {
     expect({ exit, stdout: out.text(), stderr: err.text() }).toEqual({ exit: code, stdout, stderr });
   });
 
-  it('echoes stdin on a tty shell, stderr merged, until stdin ends', async () => {
+  it('runs an interactive shell on a tty line by line: echo, prompt, stderr merged, ends on `exit`', async () => {
+    const { out, stdin, session } = await terminalShell();
+    const prompts = () => out.text().split('# ').length - 1;
+    for (const [index, line] of ['echo hi there', 'nope'].entries()) {
+      stdin.write(`${line}\r`);
+      await waitFor(() => prompts() === index + 2);
+    }
+    stdin.write('exit 3\r');
+    expect(await session).toBe(3);
+    expect(out.text()).toBe('# echo hi there\r\nhi there\r\n# nope\r\nsh: nope: not found\r\n# exit 3\r\n');
+  });
+
+  it('ends an interactive shell on Ctrl-D with the last status; backspace erases', async () => {
+    const { out, stdin, session } = await terminalShell();
+    stdin.write('falsx\x7fe\r');
+    await waitFor(() => out.text().endsWith('\r\n# '));
+    stdin.write('\x04');
+    expect(await session).toBe(1);
+    expect(out.text()).toBe('# falsx\b \be\r\n# exit\r\n');
+  });
+
+  it('Ctrl-C interrupts the running command, not the session', async () => {
+    const { out, stdin, session } = await terminalShell();
+    stdin.write('sleep 3600\r');
+    await waitFor(() => out.text().includes('sleep 3600\r\n'));
+    stdin.write('\x03');
+    await waitFor(() => out.text().endsWith('^C\r\n# '));
+    stdin.write('half-typed\x03');
+    await waitFor(() => out.text().endsWith('half-typed^C\r\n# '));
+    stdin.write('exit\r');
+    expect(await session).toBe(130);
+  });
+
+  it('without a tty, runs stdin line by line with no echo or prompt and ends at its end', async () => {
     const { provider, ref } = await runningMock();
     const out = collect();
-    const stdin = Readable.from([Buffer.from('ls\r'), Buffer.from('exit\r')]);
+    const stdin = Readable.from(['echo one\nfalse\n', 'echo two']);
     const code = await provider.runInContainer(
       ref,
       'app',
       ['sh'],
-      { stdin, stdout: out.stream, tty: true },
+      { stdin, stdout: out.stream, tty: false },
       call(),
     );
     expect(code).toBe(0);
-    expect(out.text()).toBe('ls\rexit\r');
+    expect(out.text()).toBe('one\ntwo\n');
   });
 
   it('streams `yes` with backpressure until the caller aborts', async () => {

@@ -1,6 +1,7 @@
 /**
  * Why a pod's environment could not be resolved:
- * - `missing`: a mandatory ConfigMap/Secret (or key) is absent or unreadable; retry with backoff.
+ * - `missing`: a mandatory ConfigMap/Secret (or key) is absent, or any referenced one (optional
+ *   too) could not be read; retry with backoff.
  * - `not-ready`: a downward-API value the provider has not reported yet (status.podIP, ...); retry.
  * - `invalid`: the pod asks for something that can never resolve; retrying will not help.
  */

@@ -1,5 +1,6 @@
 import type { V1ObjectFieldSelector, V1Pod, V1PodStatus } from '@kubernetes/client-node';
 
+import { isQualifiedName } from '../../util/names.js';
 import { EnvResolutionError } from './errors.js';
 
 /** What a fieldRef may read besides the pod spec: IPs that only exist once the pod runs somewhere. */
@@ -11,9 +12,6 @@ export interface RuntimeFields {
 }
 
 const SUBSCRIPTED = /^metadata\.(labels|annotations)\['(.*)'\]$/;
-// apimachinery IsQualifiedName: optional DNS-subdomain prefix, then a name of at most 63 characters.
-const QUALIFIED_NAME =
-  /^(?:[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
 /** `k="v"` lines sorted by key, as the kubelet's fieldpath.FormatMap writes labels/annotations. */
 function formatMap(map: Record<string, string> | undefined): string {
@@ -60,7 +58,7 @@ export function resolveFieldRef(selector: V1ObjectFieldSelector, pod: V1Pod, run
   const subscripted = SUBSCRIPTED.exec(path);
   if (subscripted) {
     const [, field = '', key = ''] = subscripted;
-    if (!QUALIFIED_NAME.test(key)) {
+    if (!isQualifiedName(key)) {
       throw new EnvResolutionError('invalid', `invalid key "${key}" in fieldPath "${path}"`);
     }
     const map = field === 'labels' ? pod.metadata?.labels : pod.metadata?.annotations;

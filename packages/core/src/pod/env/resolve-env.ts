@@ -63,8 +63,11 @@ class PodEnvResolver {
   }
 
   /**
-   * Reads a referenced ConfigMap/Secret with upstream's events: a missing optional one is skipped,
-   * a missing mandatory one fails resolution. `envVar` names the variable for valueFrom references.
+   * Reads a referenced ConfigMap/Secret with upstream's events. Only an object proven absent
+   * (NotFound) lets an optional reference be skipped, as the kubelet does; any other error (the Node
+   * authorizer's 403 right after binding, a 5xx, a timeout) fails resolution, optional or not, so
+   * the sync is retried and the pod never starts without a value it could have read.
+   * `envVar` names the variable for valueFrom references.
    */
   async #source(
     kind: 'configmap' | 'secret',
@@ -79,21 +82,12 @@ class PodEnvResolver {
       object = await this.#read(kind, name);
     } catch (err) {
       this.#logger.warn(`failed to read ${kind}`, { name, err });
-      if (optional) {
-        this.#warn(
-          Reason[`FailedToReadOptional${Kind}`],
-          `${skipping}failed to read ${kind} ${JSON.stringify(name)}`,
-        );
-        return undefined;
-      }
-      this.#warn(Reason[`FailedToReadMandatory${Kind}`], `failed to read ${kind} ${JSON.stringify(name)}`);
-      throw new EnvResolutionError(
-        'missing',
-        `failed to read ${kind} ${JSON.stringify(name)}: ${String(err)}`,
-        {
-          cause: err,
-        },
+      const message = `failed to read ${kind} ${JSON.stringify(name)}: ${String(err)}`;
+      this.#warn(
+        optional ? Reason[`FailedToReadOptional${Kind}`] : Reason[`FailedToReadMandatory${Kind}`],
+        `${message}; will retry`,
       );
+      throw new EnvResolutionError('missing', message, { cause: err });
     }
     if (object === undefined) {
       if (optional) {

@@ -1,10 +1,14 @@
-import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import { createServer, connect, type AddressInfo } from 'node:net';
+
+import type { V1Lease, V1Node, V1Pod } from '@kubernetes/client-node';
+import type { Provider } from '@vkubelet/provider-kit';
 import { MockBackend, MockProvider } from '@vkubelet/provider-kit/mock';
 import { startControlPlane, type ControlPlane } from '@vkubelet/testenv';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { VirtualKubelet } from '../../../src/agent/virtual-kubelet.js';
-import type { KubeClient } from '../../../src/kube/client.js';
+import { KubeClient } from '../../../src/kube/client.js';
+import type { VirtualKubeletOptions } from '../../../src/agent/options.js';
 import { clientFrom, eventually, kubeConfigFrom } from '../support.js';
 
 let plane: ControlPlane;
@@ -40,20 +44,7 @@ async function startAgent(
   nodeName: string,
   provider: MockProvider,
 ): Promise<{ agent: VirtualKubelet; done: Promise<void> }> {
-  const agent = await VirtualKubelet.create({
-    nodeName,
-    kubeConfig: kubeConfigFrom(await plane.nodeKubeconfig(nodeName)),
-    provider,
-    providerName: 'mock',
-    nodeIP: '127.0.0.1',
-    kubeletApi: {
-      host: '127.0.0.1',
-      port: 0,
-      tls: { selfSigned: true },
-      auth: { clientCaFile: plane.ca.certPath },
-    },
-    nodeStatusIntervalMs: 2_000,
-  });
+  const agent = await VirtualKubelet.create(await agentOptions(nodeName, { provider }));
   const done = agent.run();
   await agent.whenReady();
   return { agent, done };
@@ -149,5 +140,164 @@ describe('VirtualKubelet against a real control plane', () => {
         providerName: 'mock',
       }),
     ).rejects.toThrow(/invalid node name/);
+  });
+});
+
+/** A free loopback port, held by nothing once this resolves. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise(resolve => server.close(resolve));
+  return port;
+}
+
+/** Whether something accepts connections on the loopback port. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise(resolve => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function agentOptions(
+  nodeName: string,
+  extra: Partial<VirtualKubeletOptions> = {},
+): Promise<VirtualKubeletOptions> {
+  return {
+    nodeName,
+    kubeConfig: kubeConfigFrom(await plane.nodeKubeconfig(nodeName)),
+    provider: new MockProvider({ nodeName, internalIP: '127.0.0.1' }),
+    providerName: 'mock',
+    nodeIP: '127.0.0.1',
+    kubeletApi: {
+      host: '127.0.0.1',
+      port: 0,
+      tls: { selfSigned: true },
+      auth: { clientCaFile: plane.ca.certPath },
+    },
+    nodeStatusIntervalMs: 2_000,
+    shutdownGraceMs: 5_000,
+    ...extra,
+  };
+}
+
+const getLease = (name: string) =>
+  admin.requestJson<V1Lease>('GET', `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${name}`);
+
+describe('VirtualKubelet as one supervised group', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('tells the provider the port it really listens on when asked for port 0', async () => {
+    let daemonPort: number | undefined;
+    const agent = await VirtualKubelet.create(
+      await agentOptions('vk-daemon-port', {
+        provider: async context => {
+          daemonPort = context.daemonPort;
+          return new MockProvider({ nodeName: context.nodeName, internalIP: '127.0.0.1' });
+        },
+      }),
+    );
+    try {
+      expect(daemonPort).toBeGreaterThan(0);
+      expect(daemonPort).toBe(agent.kubeletPort);
+    } finally {
+      await agent.shutdown();
+    }
+    expect(await accepts(daemonPort!)).toBe(false);
+  });
+
+  it('a provider factory that throws leaks neither the API client nor the kubelet port', async () => {
+    const close = vi.spyOn(KubeClient.prototype, 'close');
+    const port = await freePort();
+    const options = await agentOptions('vk-factory-throws', {
+      provider: async () => {
+        throw new Error('bad provider config');
+      },
+    });
+    if (options.kubeletApi) options.kubeletApi.port = port;
+    await expect(VirtualKubelet.create(options)).rejects.toThrow('bad provider config');
+    expect(close).toHaveBeenCalledTimes(1);
+    expect(await accepts(port)).toBe(false);
+  });
+
+  it('a busy metrics port fails run(): state FAILED, kubelet port released, no node registered', async () => {
+    const busy = createServer();
+    await new Promise<void>(resolve => busy.listen(0, '127.0.0.1', resolve));
+    const { port: metricsPort } = busy.address() as AddressInfo;
+    try {
+      const agent = await VirtualKubelet.create(
+        await agentOptions('vk-busy-metrics', { metricsAddress: { host: '127.0.0.1', port: metricsPort } }),
+      );
+      const kubeletPort = agent.kubeletPort!;
+      await expect(agent.run()).rejects.toThrow(`metrics server cannot listen on 127.0.0.1:${metricsPort}`);
+      await expect(agent.whenReady()).rejects.toThrow('metrics server');
+      expect(agent.state).toBe('FAILED');
+      expect(await accepts(kubeletPort)).toBe(false);
+      await expect(admin.requestJson('GET', '/api/v1/nodes/vk-busy-metrics')).rejects.toThrow(/404/);
+    } finally {
+      busy.close();
+    }
+  });
+
+  it('the start-up timeout stops every part, even a provider call that never returns', async () => {
+    const provider = new MockProvider({ nodeName: 'vk-startup-timeout', internalIP: '127.0.0.1' });
+    provider.configureNode = () => new Promise<void>(() => {}) as unknown as void;
+    const agent = await VirtualKubelet.create(
+      await agentOptions('vk-startup-timeout', { provider, startupTimeoutMs: 1_000 }),
+    );
+    const started = Date.now();
+    await expect(agent.run()).rejects.toThrow('not ready within the startup timeout of 1000 ms');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(agent.state).toBe('FAILED');
+    expect(await accepts(agent.kubeletPort!)).toBe(false);
+  });
+
+  it('a part failing after start-up stops the others: the lease is no longer renewed', async () => {
+    const provider: Provider = new MockProvider({ nodeName: 'vk-part-fails', internalIP: '127.0.0.1' });
+    // The pod controller fails once its start-up inventory is done, two seconds in: by then the
+    // lease loop has created and renewed the lease.
+    const list = provider.getPods.bind(provider);
+    provider.getPods = async options => {
+      await new Promise(resolve => setTimeout(resolve, 2_000));
+      return list(options);
+    };
+    provider.notifyPods = () => {
+      throw new Error('the notifier broke');
+    };
+    const agent = await VirtualKubelet.create(
+      await agentOptions('vk-part-fails', { provider, leaseDurationSeconds: 4 }),
+    );
+    await expect(agent.run()).rejects.toThrow('pod controller: the notifier broke');
+    expect(agent.state).toBe('FAILED');
+    expect(await accepts(agent.kubeletPort!)).toBe(false);
+    const renewed = (await getLease('vk-part-fails')).spec?.renewTime;
+    // Renewed every second while it ran (a quarter of 4 s): three seconds without renewal show it stopped.
+    await new Promise(resolve => setTimeout(resolve, 3_000));
+    expect((await getLease('vk-part-fails')).spec?.renewTime).toEqual(renewed);
+  });
+
+  it('shutdown with a running pod ends within the grace period, leaving the pod in the provider', async () => {
+    const backend = new MockBackend();
+    const provider = new MockProvider({ backend, nodeName: 'vk-grace', internalIP: '127.0.0.1' });
+    // A provider whose close() hangs must not hold the shutdown past the grace period.
+    provider.close = () => new Promise<void>(() => {});
+    const agent = await VirtualKubelet.create(
+      await agentOptions('vk-grace', { provider, shutdownGraceMs: 2_000 }),
+    );
+    const done = agent.run();
+    await agent.whenReady();
+    await admin.requestJson('POST', '/api/v1/namespaces/default/pods', { body: pod('graceful', 'vk-grace') });
+    await eventually(async () => (backend.list().length === 1 ? true : undefined));
+    const started = Date.now();
+    await agent.shutdown();
+    await done;
+    expect(Date.now() - started).toBeLessThan(4_000);
+    expect(agent.state).toBe('STOPPED');
+    expect(backend.list()).toHaveLength(1);
+    expect(await accepts(agent.kubeletPort!)).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import type { V1Lease, V1Node } from '@kubernetes/client-node';
-import { noopLogger, noopMeter, type NodeProvider } from '@vkubelet/provider-kit';
+import { noopLogger, noopMeter, type Logger, type LogMeta, type NodeProvider } from '@vkubelet/provider-kit';
 import { startControlPlane, type ControlPlane } from '@vkubelet/testenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -34,7 +34,12 @@ interface Agent {
 async function startAgent(
   nodeName: string,
   provider: NodeProvider,
-  overrides: { taintValue?: string; labels?: Record<string, string>; kubeconfig?: string } = {},
+  overrides: {
+    taintValue?: string;
+    labels?: Record<string, string>;
+    kubeconfig?: string;
+    logger?: Logger;
+  } = {},
 ): Promise<Agent> {
   const client = clientFrom(overrides.kubeconfig ?? (await plane.nodeKubeconfig(nodeName)));
   const template = buildNodeTemplate({
@@ -57,7 +62,8 @@ async function startAgent(
     template,
     provider,
     managedTaintKeys: ['virtual-kubelet.io/provider'],
-    logger: noopLogger,
+    requestedLabelKeys: Object.keys(overrides.labels ?? {}),
+    logger: overrides.logger ?? noopLogger,
     metrics: noopMeter,
     statusIntervalMs: 500,
     pingIntervalMs: 300,
@@ -83,7 +89,47 @@ async function startAgent(
   };
 }
 
+/** Keeps the warnings it is given. */
+function warningLogger(): Logger & { warnings: { message: string; meta?: LogMeta }[] } {
+  const warnings: { message: string; meta?: LogMeta }[] = [];
+  const logger = {
+    warnings,
+    trace: () => undefined,
+    debug: () => undefined,
+    info: () => undefined,
+    error: () => undefined,
+    warn: (message: string, meta?: LogMeta) => void warnings.push({ message, meta }),
+    child: () => logger,
+  };
+  return logger;
+}
+
 describe('node and lease controllers against a real API server', () => {
+  it('warns about a refused kubernetes.io/role label only when the user asked for it', async () => {
+    const quiet = warningLogger();
+    for (let start = 0; start < 2; start++) {
+      // The second start adopts the node and reconciles its labels: the default label is refused again.
+      const agent = await startAgent('vk-role', {}, { logger: quiet });
+      await agent.stop();
+    }
+    expect(quiet.warnings).toEqual([]);
+    expect((await getNode('vk-role')).metadata?.labels?.['kubernetes.io/role']).toBeUndefined();
+
+    const asked = warningLogger();
+    const agent = await startAgent(
+      'vk-role-asked',
+      {},
+      { logger: asked, labels: { 'kubernetes.io/role': 'edge' } },
+    );
+    await agent.stop();
+    expect(asked.warnings).toEqual([
+      {
+        message: 'the API server refused node labels for this identity; registering without them',
+        meta: { labels: ['kubernetes.io/role'] },
+      },
+    ]);
+  });
+
   it('registers the node with the node identity, turns Ready and renews its lease', async () => {
     const agent = await startAgent('vk-register', {});
     try {

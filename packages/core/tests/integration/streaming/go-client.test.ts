@@ -17,7 +17,7 @@ import {
   type PortForwardRunner,
   type RemoteCommandRunner,
 } from '../../../src/streaming/index.js';
-import { startUpgradeServer, testOptions } from './support/server.js';
+import { startUpgradeServer, testOptions } from '../../unit/streaming/support/server.js';
 
 const goAvailable = (() => {
   try {

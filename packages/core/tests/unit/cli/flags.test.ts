@@ -14,7 +14,7 @@ describe('virtual-kubelet flags', () => {
       listenHost: '0.0.0.0',
       listenPort: 10250,
       metricsAddress: { host: '0.0.0.0', port: 10255 },
-      taint: { key: 'virtual-kubelet.io/provider', value: 'mock', effect: 'NoSchedule' },
+      taint: { key: 'virtual-kubelet.io/provider', value: undefined, effect: 'NoSchedule' },
       podSyncWorkers: 10,
       fullResyncPeriodMs: 60_000,
       streamCreationTimeoutMs: 30_000,
@@ -82,9 +82,64 @@ describe('virtual-kubelet flags', () => {
     [['--provider', 'mock', '--no-such-flag'], CommanderError, /unknown option/],
     [[], UsageError, /--provider is required/],
     [['--provider', 'mock', '--tls-cert-file', '/x'], UsageError, /go together/],
+    [
+      ['--provider', 'mock', '--nodename', 'Bad_Name!'],
+      UsageError,
+      /--nodename "Bad_Name!" is not a valid node name/,
+    ],
+    [['--provider', 'mock', '--nodename', `${'a'.repeat(64)}.b`], UsageError, /not a valid node name/],
+    [
+      ['--provider', 'mock', '--node-ip', 'not-an-ip'],
+      UsageError,
+      /--node-ip "not-an-ip" is not an IP address/,
+    ],
+    [['--provider', 'mock', '--metrics-addr', 'nonsense'], CommanderError, /expected host:port/],
+    [['--provider', 'mock', '--metrics-addr', 'example.com:80'], CommanderError, /not an IP address/],
+    [['--provider', 'mock', '--listen-address', '::1:80'], CommanderError, /in brackets/],
+    [['--provider', 'mock', '--listen-address', '127.0.0.1:65536'], CommanderError, /not a port number/],
+    [['--provider', 'mock', '--listen-address', '127.0.0.1:8o'], CommanderError, /not a port number/],
+    [['--provider', 'mock', '--stream-idle-timeout', '0'], CommanderError, /longer than 0/],
+    [['--provider', 'mock', '--node-labels', 'bad key=1'], CommanderError, /not a valid label key/],
+    [['--provider', 'mock', '--node-labels', 'a=b c'], CommanderError, /not a valid label value/],
+    [['--provider', 'mock', '--taint', 'a b'], CommanderError, /not a valid taint key/],
   ])('rejects %j clearly', (argv, type, message) => {
     expect(() => parseCommandLine(argv, {})).toThrow(type);
     expect(() => parseCommandLine(argv, {})).toThrow(message);
+  });
+
+  it.each([
+    [{ KUBELET_PORT: 'abc' }, /\$KUBELET_PORT: not a port number/],
+    [{ KUBELET_PORT: '70000' }, /\$KUBELET_PORT: not a port number/],
+    [{ DEFAULT_NODE_NAME: 'Bad_Name' }, /\$DEFAULT_NODE_NAME "Bad_Name" is not a valid node name/],
+    [{ VKUBELET_POD_IP: '10.0.0' }, /\$VKUBELET_POD_IP "10.0.0" is not an IP address/],
+    [{ VKUBELET_TAINT_KEY: 'a b' }, /\$VKUBELET_TAINT_KEY "a b" is not a valid taint key/],
+    [{ VKUBELET_TAINT_VALUE: 'a b' }, /\$VKUBELET_TAINT_VALUE "a b" is not a valid taint value/],
+    [{ APISERVER_CERT_LOCATION: '/c.crt' }, /go together/],
+  ])('rejects a bad environment variable %j, naming it', (env, message) => {
+    expect(() => parseCommandLine(['--provider', 'mock'], env)).toThrow(UsageError);
+    expect(() => parseCommandLine(['--provider', 'mock'], env)).toThrow(message);
+  });
+
+  it('accepts IPv6 addresses in brackets and leaves a flag over its environment variable', () => {
+    const config = parseCommandLine(
+      [
+        '--provider',
+        'mock',
+        '--listen-address',
+        '[::1]:0',
+        '--node-ip',
+        'fd00::1',
+        '--nodename',
+        'n.example',
+      ],
+      { KUBELET_PORT: 'abc', VKUBELET_POD_IP: 'x', DEFAULT_NODE_NAME: 'Bad' },
+    );
+    expect(config).toMatchObject({
+      listenHost: '::1',
+      listenPort: 0,
+      nodeIP: 'fd00::1',
+      nodeName: 'n.example',
+    });
   });
 
   it('rejects a bad taint effect from the environment', () => {

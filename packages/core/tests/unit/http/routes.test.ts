@@ -32,6 +32,24 @@ describe('KubeletRoutes', () => {
     });
   });
 
+  it('accepts every valid name length: pods of 253 characters, containers of 63', () => {
+    const pod = `p${'o'.repeat(251)}d`;
+    const container = 'c'.repeat(63);
+    const namespace = 'n'.repeat(63);
+    expect(pod).toHaveLength(253);
+    for (const [method, path] of [
+      ['GET', `/containerLogs/${namespace}/${pod}/${container}`],
+      ['POST', `/exec/${namespace}/${pod}/${container}`],
+      ['POST', `/attach/${namespace}/${pod}/${container}`],
+      ['POST', `/portForward/${namespace}/${pod}`],
+    ] as const) {
+      expect(routes.lookup(method, path), path).toMatchObject({ params: { namespace, pod } });
+    }
+    // Percent-encoded, a name is up to three times as long on the wire.
+    const encoded = [...pod].map(ch => `%${ch.charCodeAt(0).toString(16)}`).join('');
+    expect(routes.lookup('GET', `/portForward/${namespace}/${encoded}`)).toMatchObject({ params: { pod } });
+  });
+
   it('answers 405 for a known path with another method', () => {
     expect(routes.lookup('POST', '/containerLogs/ns/pod/c')).toEqual({ statusCode: 405 });
     expect(routes.lookup('DELETE', '/pods')).toEqual({ statusCode: 405 });

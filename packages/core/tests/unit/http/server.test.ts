@@ -1,5 +1,7 @@
 import type { IncomingMessage } from 'node:http';
+import { once } from 'node:events';
 import { request } from 'node:https';
+import { connect } from 'node:net';
 
 import type { V1Pod } from '@kubernetes/client-node';
 import {
@@ -14,6 +16,7 @@ import {
 } from '@vkubelet/provider-kit';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
+import type { KubeletServerOptions } from '../../../src/http/options.js';
 import { KubeletServer } from '../../../src/http/server.js';
 import type { StreamingProtocols } from '../../../src/http/streaming-contract.js';
 import { get, rawUpgrade } from './helpers.js';
@@ -309,5 +312,113 @@ describe('KubeletServer options', () => {
       /creationTimeoutMs/,
     );
     expect(() => KubeletServer.create({ ...valid, streaming: { idleTimeoutMs: 1000 } })).not.toThrow();
+    expect(() => KubeletServer.create({ ...valid, tlsHandshakeTimeoutMs: -1 })).toThrow(
+      /tlsHandshakeTimeoutMs/,
+    );
+  });
+});
+
+describe('KubeletServer and refused ephemeral containers', () => {
+  it('answers the logs of an ephemeral container core refused with the reason, not the provider', async () => {
+    const refusedPod: V1Pod = {
+      ...pod,
+      status: {
+        ephemeralContainerStatuses: [
+          {
+            name: 'debugger',
+            image: 'busybox',
+            imageID: '',
+            ready: false,
+            restartCount: 0,
+            state: {
+              terminated: {
+                exitCode: 128,
+                reason: 'EphemeralContainersNotSupported',
+                message: "ephemeral containers (kubectl debug) are not supported by this node's provider",
+              },
+            },
+          },
+        ],
+      },
+    };
+    const server = KubeletServer.create({
+      nodeName: 'vk',
+      provider: baseProvider({
+        getContainerLogs: () => Promise.reject(new NotFoundError('no such container')),
+      }),
+      listPods: () => [refusedPod],
+      listen: { host: '127.0.0.1', port: 0 },
+      tls: { selfSigned: true },
+      auth: { anonymous: true },
+      logger: noopLogger,
+    });
+    servers.push(server);
+    const { port } = await server.start();
+    expect(await get(port, '/containerLogs/default/web/debugger')).toMatchObject({
+      status: 200,
+      body: "ephemeral containers (kubectl debug) are not supported by this node's provider\n",
+    });
+    expect((await get(port, '/containerLogs/default/web/other')).status).toBe(404);
+  });
+});
+
+describe('KubeletServer connection lifecycle', () => {
+  function create(extra: Partial<KubeletServerOptions> = {}) {
+    const server = KubeletServer.create({
+      nodeName: 'vk',
+      provider: baseProvider(),
+      listPods: () => [pod],
+      listen: { host: '127.0.0.1', port: 0 },
+      tls: { selfSigned: true },
+      auth: { anonymous: true },
+      logger: noopLogger,
+      ...extra,
+    });
+    servers.push(server);
+    return server;
+  }
+
+  it('closes raw TCP connections that never start TLS after the handshake timeout', async () => {
+    const port = await create({ tlsHandshakeTimeoutMs: 300 })
+      .start()
+      .then(started => started.port);
+    const socket = connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    const opened = Date.now();
+    await once(socket, 'close');
+    expect(Date.now() - opened).toBeLessThan(5_000);
+  });
+
+  it('binds with listen() and answers 503 until start(); the provider may come later', async () => {
+    let provider: Provider | undefined = undefined;
+    const server = create({
+      provider: () => {
+        if (!provider) throw new Error('no provider yet');
+        return provider;
+      },
+    });
+    const port = await server.listen();
+    expect(port).toBeGreaterThan(0);
+    expect(await server.listen()).toBe(port);
+    expect((await get(port, '/pods')).status).toBe(503);
+    provider = baseProvider();
+    expect((await server.start()).port).toBe(port);
+    expect((await get(port, '/pods')).status).toBe(200);
+  });
+
+  it('names the address when the port is busy, and releases what it had opened', async () => {
+    const first = await create().listen();
+    const second = create({ listen: { host: '127.0.0.1', port: first } });
+    await expect(second.listen()).rejects.toThrow(`kubelet API cannot listen on 127.0.0.1:${first}`);
+  });
+
+  it('names the metrics address when that port is busy', async () => {
+    const busy = await create().listen();
+    const registry = {
+      metrics: async () => '',
+      contentType: 'text/plain; version=0.0.4; charset=utf-8' as const,
+    };
+    const server = create({ metrics: { registry, listen: { host: '127.0.0.1', port: busy } } });
+    await expect(server.start()).rejects.toThrow(`metrics server cannot listen on 127.0.0.1:${busy}`);
   });
 });

@@ -357,6 +357,87 @@ describe('PodController (fakes)', () => {
     expect(events.reasons().filter(reason => reason.includes('NotFound'))).toEqual([]);
   });
 
+  it('creates no pod until an optional Secret it refers to was read: a 403 is retried, not skipped', async () => {
+    const provider = new NotifyingProvider();
+    const resources = new FakeResources().secret('ns', 's', { K: 'v' });
+    // The Node authorizer refuses the read until it has seen the pod bound to this node.
+    resources.failing.add('s');
+    const { informer, events } = start(provider, new FakeInformer(), resources);
+    informer.put(
+      pod('opt', 'uid-opt', {
+        spec: {
+          nodeName: 'vk',
+          containers: [
+            {
+              name: 'c',
+              image: 'img',
+              env: [{ name: 'V', valueFrom: { secretKeyRef: { name: 's', key: 'K', optional: true } } }],
+            },
+          ],
+        },
+      }),
+    );
+    await until(() => resources.reads >= 3, 'reads retried');
+    expect(provider.callsFor('opt', 'create')).toHaveLength(0);
+    resources.failing.delete('s');
+    await until(() => provider.callsFor('opt', 'create').length === 1, 'created');
+    expect(provider.callsFor('opt', 'create')[0]?.pod.spec?.containers[0]?.env).toEqual([
+      { name: 'V', value: 'v' },
+    ]);
+    expect(events.reasons()).toContain('FailedToReadOptionalSecret');
+    expect(events.reasons()).not.toContain('OptionalSecretNotFound');
+  });
+
+  it('kubectl debug on a provider without ephemeral containers: no update, an event and a terminated status', async () => {
+    const provider = new NotifyingProvider();
+    const { informer, events, api } = start(provider);
+    informer.put(pod('dbg'));
+    await until(() => provider.callsFor('dbg', 'create').length === 1, 'created');
+    const current = informer.get('ns/dbg')!;
+    informer.put({
+      ...current,
+      spec: {
+        ...current.spec!,
+        ephemeralContainers: [{ name: 'debugger', image: 'busybox', stdin: true, tty: true }],
+      },
+    });
+    await until(() => events.reasons().includes('EphemeralContainersNotSupported'), 'refused');
+    const patch = api
+      .statusPatches()
+      .map(call => (call.body as { status: { ephemeralContainerStatuses?: unknown } }).status)
+      .find(status => status.ephemeralContainerStatuses);
+    expect(patch?.ephemeralContainerStatuses).toMatchObject([
+      {
+        name: 'debugger',
+        ready: false,
+        state: { terminated: { exitCode: 128, reason: 'EphemeralContainersNotSupported' } },
+      },
+    ]);
+    // Another change of the pod neither updates the provider with the container nor repeats the event.
+    const later = informer.get('ns/dbg')!;
+    informer.put({ ...later, metadata: { ...later.metadata, labels: { again: 'yes' } } });
+    await until(() => provider.callsFor('dbg', 'update').length === 1, 'updated');
+    expect(provider.callsFor('dbg', 'update')[0]?.pod.spec?.ephemeralContainers).toBeUndefined();
+    expect(events.reasons().filter(reason => reason === 'EphemeralContainersNotSupported')).toHaveLength(1);
+  });
+
+  it('passes ephemeral containers to a provider that declares it runs them', async () => {
+    const provider = Object.assign(new NotifyingProvider(), { supportsEphemeralContainers: true });
+    const { informer, events } = start(provider);
+    informer.put(pod('dbg2'));
+    await until(() => provider.callsFor('dbg2', 'create').length === 1, 'created');
+    const current = informer.get('ns/dbg2')!;
+    informer.put({
+      ...current,
+      spec: { ...current.spec!, ephemeralContainers: [{ name: 'debugger', image: 'busybox' }] },
+    });
+    await until(() => provider.callsFor('dbg2', 'update').length === 1, 'updated');
+    expect(provider.callsFor('dbg2', 'update')[0]?.pod.spec?.ephemeralContainers).toMatchObject([
+      { name: 'debugger', image: 'busybox' },
+    ]);
+    expect(events.reasons()).not.toContain('EphemeralContainersNotSupported');
+  });
+
   it('polls a provider without notifyPods and reports a lost pod as Failed', async () => {
     const provider = new RecordingProvider();
     const { informer } = start(provider);

@@ -104,19 +104,28 @@ describe('resolvePodEnvironment', () => {
     expect(events.reasons()).toEqual([reason]);
   });
 
-  it('emits FailedToReadOptional* and continues when an optional read errors', async () => {
+  it('fails (to be retried) when an optional reference cannot be read: only NotFound means absent', async () => {
     const resources = new FakeResources();
     resources.failing.add('flaky');
     const { ctx, events } = setup(resources);
-    const pod = podWith({
-      name: 'c',
-      env: [{ name: 'V', valueFrom: { configMapKeyRef: { name: 'flaky', key: 'k', optional: true } } }],
-    });
-    await resolvePodEnvironment(pod, ctx);
-    expect(events.events[0]).toMatchObject({
-      reason: 'FailedToReadOptionalConfigMap',
-      note: 'skipping optional envvar "V": failed to read configmap "flaky"',
-    });
+    for (const fields of [
+      { env: [{ name: 'V', valueFrom: { configMapKeyRef: { name: 'flaky', key: 'k', optional: true } } }] },
+      { env: [{ name: 'V', valueFrom: { secretKeyRef: { name: 'flaky', key: 'k', optional: true } } }] },
+      { envFrom: [{ secretRef: { name: 'flaky', optional: true } }] },
+      { envFrom: [{ configMapRef: { name: 'flaky', optional: true } }] },
+    ]) {
+      const failure = await resolvePodEnvironment(podWith({ name: 'c', ...fields }), ctx).catch(
+        (err: unknown) => err,
+      );
+      expect(failure).toBeInstanceOf(EnvResolutionError);
+      expect((failure as EnvResolutionError).failure).toBe('missing');
+    }
+    expect(events.events.map(e => `${e.reason}: ${e.note}`)).toEqual([
+      'FailedToReadOptionalConfigMap: failed to read configmap "flaky": Error: boom; will retry',
+      'FailedToReadOptionalSecret: failed to read secret "flaky": Error: boom; will retry',
+      'FailedToReadOptionalSecret: failed to read secret "flaky": Error: boom; will retry',
+      'FailedToReadOptionalConfigMap: failed to read configmap "flaky": Error: boom; will retry',
+    ]);
   });
 
   it('resolves downward API fields, including status IPs once reported', async () => {
