@@ -36,6 +36,7 @@ export interface EventRecorderOptions {
    * Warnings are not limited by this (only per object). 0 turns the limit off.
    */
   normalQps?: number;
+  /** How many Normal events may go out at once before `normalQps` paces them (default 50). */
   normalBurst?: number;
   /** Writes waiting beyond this are dropped, oldest first, so a stalled API server cannot grow memory. */
   maxPending?: number;

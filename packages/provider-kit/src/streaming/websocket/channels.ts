@@ -107,8 +107,7 @@ export class ChannelConnection {
 
   close(code = 1000): void {
     this.terminate('closed locally');
-    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING)
-      this.ws.close(code);
+    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) this.ws.close(code);
   }
 
   private sendClose(channel: number, callback: () => void): void {
