@@ -3,6 +3,15 @@ import js from '@eslint/js';
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
+// client-node's generated API code costs the agent ~90 MB of RSS and ~0.85 s of start-up: the
+// runtime code may use its object types, never its values (core's KubeClient sends requests).
+const CLIENT_NODE_TYPES_ONLY = {
+  name: '@kubernetes/client-node',
+  message:
+    'Only `import type` from client-node in runtime code (its API code costs ~90 MB RSS); send requests with KubeClient.',
+  allowTypeImports: true,
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -66,11 +75,42 @@ export default tseslint.config(
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
+          paths: [CLIENT_NODE_TYPES_ONLY],
+        },
+      ],
+    },
+  },
+  {
+    // What an idle agent loads is its memory: these imports cost it megabytes it does not need.
+    // provider-kit's streaming code is part of core's kubelet API server, so it is held to the same.
+    files: ['packages/core/src/**/*.ts', 'packages/provider-kit/src/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
           paths: [
-            {
-              name: '@kubernetes/client-node',
+            CLIENT_NODE_TYPES_ONLY,
+            ...['node:http', 'http'].map(name => ({
+              name,
               message:
-                'Only `import type` from client-node in runtime code (its API code costs ~90 MB RSS); send requests with KubeClient.',
+                "Use process.getBuiltinModule('node:http'): an ESM import of node:http makes Node load its bundled undici (~14 MB RSS).",
+              allowTypeImports: true,
+            })),
+            {
+              name: 'ws',
+              message:
+                'Load ws with import() on first use: an agent nobody streams through never needs it (~13 MB RSS).',
+              allowTypeImports: true,
+            },
+            {
+              name: 'undici',
+              message: "Use kube/undici-parts.js: undici's index loads all of undici (~12 MB RSS more).",
+              allowTypeImports: true,
+            },
+            {
+              name: 'prom-client',
+              message:
+                "Use metrics/prom-client-parts.js: prom-client's index and CPU collector cost ~15 MB RSS more.",
               allowTypeImports: true,
             },
           ],

@@ -9,6 +9,9 @@ export interface AgentPlaceholders {
   ca: string;
   providerConfig: string;
   metricsPort: string;
+  /** A serving certificate and key for the agent's kubelet API (PEM files). */
+  tlsCert: string;
+  tlsKey: string;
 }
 
 /** vkubelet's own command, built from this repository, with the mock provider. */
@@ -20,6 +23,8 @@ export const DEFAULT_AGENT_COMMAND = [
   '--kubeconfig={kubeconfig}',
   '--provider-config={providerConfig}',
   '--client-ca-file={ca}',
+  '--tls-cert-file={tlsCert}',
+  '--tls-private-key-file={tlsKey}',
   '--listen-address=127.0.0.1:0',
   '--metrics-addr=127.0.0.1:{metricsPort}',
   '--node-ip=127.0.0.1',
@@ -44,14 +49,21 @@ export interface AgentProcess {
   /** Resolves with the exit code once the process ends. */
   readonly exited: Promise<number | null>;
   stop(): Promise<void>;
+  kill(): Promise<void>;
 }
 
-/** Starts the agent with its output in `logPath`; stop() sends SIGTERM, then SIGKILL after 10 s. */
-export function startAgent(argv: string[], logPath: string): AgentProcess {
+/**
+ * Starts the agent with its output appended to `logPath`; stop() sends SIGTERM, then SIGKILL after
+ * 10 s; kill() is SIGKILL at once (a crash).
+ */
+export function startAgent(argv: string[], logPath: string, env?: Record<string, string>): AgentProcess {
   const [command, ...args] = argv;
   if (!command) throw new Error('empty agent command');
-  const log = createWriteStream(logPath);
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = createWriteStream(logPath, { flags: 'a' });
+  const child = spawn(command, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: env ? { ...process.env, ...env } : process.env,
+  });
   child.stdout.pipe(log);
   child.stderr.pipe(log);
   const exited = new Promise<number | null>(resolve => child.once('exit', code => resolve(code)));
@@ -66,6 +78,11 @@ export function startAgent(argv: string[], logPath: string): AgentProcess {
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
       clearTimeout(timer);
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await exited;
     },
   };
 }

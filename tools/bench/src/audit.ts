@@ -25,13 +25,42 @@ export function auditFlags(dir: string): { flags: string[]; logPath: string } {
   };
 }
 
-/** Requests in the audit log made by `username`, by verb (watch streams count once). */
-export async function countRequests(logPath: string, username: string): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
+/** Requests by `verb resource[/subresource]`, e.g. `patch pods/status`. */
+export type RequestCounts = Record<string, number>;
+
+/** A stretch of time (epoch ms, inclusive start, exclusive end) to count requests in. */
+export interface TimeWindow {
+  from: number;
+  to: number;
+}
+
+interface AuditEvent {
+  user?: { username?: string };
+  verb?: string;
+  stage?: string;
+  requestReceivedTimestamp?: string;
+  objectRef?: { resource?: string; subresource?: string };
+}
+
+/**
+ * Requests in the audit log made by `username` (watch streams count once), in all and within each
+ * named window (by the time the API server received them).
+ */
+export async function countRequests<W extends string>(
+  logPath: string,
+  username: string,
+  windows: Partial<Record<W, TimeWindow>> = {},
+): Promise<{ total: RequestCounts; windows: Record<W, RequestCounts> }> {
+  const total: RequestCounts = {};
+  const inWindows = Object.fromEntries(Object.keys(windows).map(name => [name, {}])) as Record<
+    W,
+    RequestCounts
+  >;
+  const spans = Object.entries(windows) as [W, TimeWindow][];
   const lines = createInterface({ input: createReadStream(logPath), crlfDelay: Infinity });
   for await (const line of lines) {
     if (!line.includes(username)) continue;
-    const event = JSON.parse(line) as { user?: { username?: string }; verb?: string; stage?: string };
+    const event = JSON.parse(line) as AuditEvent;
     if (
       event.user?.username !== username ||
       (event.stage !== 'ResponseComplete' && event.stage !== 'ResponseStarted')
@@ -39,8 +68,40 @@ export async function countRequests(logPath: string, username: string): Promise<
       continue;
     if (event.stage === 'ResponseStarted' && event.verb !== 'watch') continue;
     if (event.stage === 'ResponseComplete' && event.verb === 'watch') continue;
-    const verb = event.verb ?? 'unknown';
-    counts[verb] = (counts[verb] ?? 0) + 1;
+    const resource = event.objectRef?.resource ?? 'nonresource';
+    const key = `${event.verb ?? 'unknown'} ${resource}${event.objectRef?.subresource ? `/${event.objectRef.subresource}` : ''}`;
+    total[key] = (total[key] ?? 0) + 1;
+    if (spans.length === 0) continue;
+    const at = Date.parse(event.requestReceivedTimestamp ?? '');
+    for (const [name, span] of spans) {
+      const counts: RequestCounts = inWindows[name];
+      if (at >= span.from && at < span.to) counts[key] = (counts[key] ?? 0) + 1;
+    }
   }
-  return counts;
+  return { total, windows: inWindows };
+}
+
+export function sumCounts(counts: RequestCounts): number {
+  return Object.values(counts).reduce((a, b) => a + b, 0);
+}
+
+/** `a + b` key by key. */
+export function addCounts(a: RequestCounts, b: RequestCounts): RequestCounts {
+  const sum = { ...a };
+  for (const [key, n] of Object.entries(b)) sum[key] = (sum[key] ?? 0) + n;
+  return sum;
+}
+
+/**
+ * Requests per pod lifecycle: the create phase's requests over the pods that became Running, plus
+ * the delete phase's over the pods that went away, so an agent that fell behind is divided by what
+ * it did.
+ */
+export function requestsPerPod(
+  createPhase: RequestCounts,
+  deletePhase: RequestCounts,
+  running: number,
+  gone: number,
+): number {
+  return sumCounts(createPhase) / running + sumCounts(deletePhase) / gone;
 }

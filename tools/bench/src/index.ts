@@ -4,5 +4,5 @@ export {
   type BenchmarkReport,
   type ScenarioReport,
 } from './benchmark.js';
-export { renderTable } from './table.js';
+export { renderComparison, renderTable } from './table.js';
 export { summarize, type LatencySummary } from './percentiles.js';

@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 
-import { startBenchCluster } from './harness.js';
+import { DEFAULT_AGENT_COMMAND } from './agent-process.js';
+import { customAgent } from './agents.js';
+import { AgentRunner, startBenchPlane } from './harness.js';
 
 export interface StreamingBenchOptions {
   bytes: number;
@@ -71,22 +73,29 @@ async function directTcp(bytes: number): Promise<StreamingResult> {
  */
 export async function runStreamingBench(options: StreamingBenchOptions): Promise<StreamingResult[]> {
   const log = options.log ?? (() => {});
-  const cluster = await startBenchCluster({
+  const bench = await startBenchPlane({
     outDir: options.outDir,
     nodeName: 'vkubelet-stream',
-    agentCommand: options.agentCommand,
-    mockSettings: { startupDelayMs: 0 },
-    controlPlane: { name: 'bench-streaming', scheduler: false },
+    namespace: 'default',
+    name: 'bench-streaming',
+    controllerManager: true,
     log,
   });
-  const { plane, agent } = cluster;
+  const { plane } = bench;
+  const runner = new AgentRunner(
+    bench,
+    customAgent(options.agentCommand ?? DEFAULT_AGENT_COMMAND, 'agent', 'node'),
+    { startupDelayMs: 0 },
+    log,
+  );
   try {
+    const agent = await runner.start();
     const pod = {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: 'stream', namespace: 'default' },
       spec: {
-        nodeName: cluster.nodeName,
+        nodeName: bench.nodeName,
         automountServiceAccountToken: false,
         tolerations: [{ operator: 'Exists' }],
         containers: [{ name: 'app', image: 'busybox', command: ['sleep', '86400'] }],
@@ -166,6 +175,7 @@ export async function runStreamingBench(options: StreamingBenchOptions): Promise
     });
     return results;
   } finally {
-    await cluster.stop();
+    await runner.stop();
+    await bench.stop();
   }
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { startCollector } from '@vkubelet/otelcol';
 
 import { DEFAULT_AGENT_COMMAND } from './agent-process.js';
+import { customAgent } from './agents.js';
 import { runBenchmark, type BenchmarkOptions, type BenchmarkReport } from './benchmark.js';
 
 /** The flags that turn on tracing at 100 % sampling (to OTEL_EXPORTER_OTLP_ENDPOINT). */
@@ -33,10 +34,19 @@ async function measured(run: () => Promise<BenchmarkReport>): Promise<TracedRun>
  * over OTLP to an OpenTelemetry Collector (tools/otelcol) on this machine, for the agent's CPU and
  * memory with tracing next to without.
  */
-export async function compareTracing(options: BenchmarkOptions): Promise<TracingComparison> {
+export async function compareTracing(
+  options: Omit<BenchmarkOptions, 'agent'> & { agentCommand?: string; agentLabel?: string },
+): Promise<TracingComparison> {
+  const { agentCommand = DEFAULT_AGENT_COMMAND, agentLabel = 'vkubelet', ...benchmark } = options;
   const log = options.log ?? (() => {});
   log('tracing off');
-  const off = await measured(() => runBenchmark({ ...options, outDir: join(options.outDir, 'tracing-off') }));
+  const off = await measured(() =>
+    runBenchmark({
+      ...benchmark,
+      agent: customAgent(agentCommand, agentLabel, 'node'),
+      outDir: join(options.outDir, 'tracing-off'),
+    }),
+  );
   const collector = await startCollector({ name: 'bench' });
   // The agent inherits the bench's environment: the endpoint goes there.
   const previous = process.env['OTEL_EXPORTER_OTLP_ENDPOINT'];
@@ -45,9 +55,8 @@ export async function compareTracing(options: BenchmarkOptions): Promise<Tracing
     log(`tracing on, 100 % sampled, to the collector at ${collector.httpEndpoint}`);
     const on = await measured(() =>
       runBenchmark({
-        ...options,
-        agentCommand: `${options.agentCommand ?? DEFAULT_AGENT_COMMAND} ${TRACING_ARGS}`,
-        agentLabel: `${options.agentLabel ?? 'vkubelet'} + tracing`,
+        ...benchmark,
+        agent: customAgent(`${agentCommand} ${TRACING_ARGS}`, `${agentLabel} + tracing`, 'node'),
         outDir: join(options.outDir, 'tracing-on'),
       }),
     );

@@ -27,6 +27,18 @@ export interface EventRecorderOptions {
   /** New (non-repeat) events per object: burst, then one more per `refillMs` (client-go spam filter: 25 / 5 min). */
   perObjectBurst?: number;
   perObjectRefillMs?: number;
+  /**
+   * New Normal events per second for the whole node (default 20), and the burst above it (default
+   * 50); beyond them Normal events are dropped (counted in `vkubelet_events_dropped_total{why=
+   * "node-rate"}`), so a node starting or stopping hundreds of pods a second spends its API requests
+   * on pods, not on success notes. The kubelet writes at most 50 events a second (`eventRecordQPS`)
+   * and about four Normal ones per pod start (Pulled, Created, Started, Killing), so it documents
+   * about 12 pod starts a second; one Normal event per pod step at 20 a second documents more.
+   * Warnings are not limited by this (only per object). 0 turns the limit off.
+   */
+  normalQps?: number;
+  /** How many Normal events may go out at once before `normalQps` paces them (default 50). */
+  normalBurst?: number;
   /** Writes waiting beyond this are dropped, oldest first, so a stalled API server cannot grow memory. */
   maxPending?: number;
   /**
@@ -84,6 +96,8 @@ export class EventRecorder implements PodEventRecorder {
   readonly #refillMs: number;
   readonly #maxPending: number;
   readonly #maxSeries: number;
+  /** The node-wide bucket of new Normal events (continuous refill). */
+  readonly #normal: { perMs: number; burst: number; tokens: number; updatedAt: number };
   readonly #logger: Logger;
   readonly #written: MetricCounter;
   readonly #dropped: MetricCounter;
@@ -107,6 +121,16 @@ export class EventRecorder implements PodEventRecorder {
     this.#refillMs = options.perObjectRefillMs ?? 5 * 60_000;
     this.#maxPending = options.maxPending ?? 1000;
     this.#maxSeries = options.maxSeries ?? 4096;
+    const normalBurst = options.normalBurst ?? 50;
+    if (!((options.normalQps ?? 0) >= 0) || !Number.isInteger(normalBurst) || normalBurst < 1) {
+      throw new TypeError('EventRecorder: normalQps must be >= 0 and normalBurst an integer >= 1');
+    }
+    this.#normal = {
+      perMs: (options.normalQps ?? 20) / 1000,
+      burst: normalBurst,
+      tokens: normalBurst,
+      updatedAt: Date.now(),
+    };
     this.#logger = (options.logger ?? noopLogger).child({ component: 'event-recorder' });
     const meter = options.metrics ?? noopMeter;
     this.#written = meter.counter('vkubelet_events_written_total', 'Event writes to the API server', [
@@ -131,7 +155,12 @@ export class EventRecorder implements PodEventRecorder {
       this.#scheduleFlush(existing);
       return;
     }
+    if (type === 'Normal' && !this.#takeNormal(now)) {
+      this.#dropped.add(1, { why: 'node-rate' });
+      return;
+    }
     if (!this.#take(uid || `${namespace}/${podName}`, now)) {
+      if (type === 'Normal') this.#normal.tokens += 1;
       this.#dropped.add(1, { why: 'rate' });
       return;
     }
@@ -202,6 +231,16 @@ export class EventRecorder implements PodEventRecorder {
     this.#buckets.set(objectKey, bucket);
     if (bucket.tokens < 1) return false;
     bucket.tokens--;
+    return true;
+  }
+
+  #takeNormal(now: number): boolean {
+    const bucket = this.#normal;
+    if (bucket.perMs <= 0) return true;
+    bucket.tokens = Math.min(bucket.burst, bucket.tokens + (now - bucket.updatedAt) * bucket.perMs);
+    bucket.updatedAt = now;
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
     return true;
   }
 

@@ -13,17 +13,17 @@ export type EventObject = Omit<EventsV1Event, 'eventTime' | 'series'> & {
 
 /** Writes events.k8s.io/v1 Events; the recorder owns naming, aggregation and pacing. */
 export interface EventSink {
-  create(namespace: string, event: EventObject): Promise<EventObject>;
+  create(namespace: string, event: EventObject): Promise<void>;
   /** Replaces an event this recorder created (to advance its series). */
   replace(namespace: string, name: string, event: EventObject): Promise<EventObject>;
 }
 
 /** An EventSink writing through core's KubeClient. */
-export function eventsApiSink(client: Pick<KubeClient, 'requestJson'>): EventSink {
+export function eventsApiSink(client: Pick<KubeClient, 'requestJson' | 'write'>): EventSink {
   const collection = (namespace: string) =>
     `/apis/events.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/events`;
   return {
-    create: (namespace, body) => client.requestJson<EventObject>('POST', collection(namespace), { body }),
+    create: (namespace, body) => client.write('POST', collection(namespace), { body }),
     replace: (namespace, name, body) =>
       client.requestJson<EventObject>('PUT', `${collection(namespace)}/${encodeURIComponent(name)}`, {
         body,

@@ -1,10 +1,11 @@
 import type { Logger, MetricCounter } from '@vkubelet/provider-kit';
 import { createSecureContext } from 'node:tls';
-import { Agent, ProxyAgent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 
 import type { ClusterAccess, TlsMaterial } from './kubeconfig/index.js';
 import { requestLabels } from './request-labels.js';
 import type { TokenBucket } from './token-bucket.js';
+import { Agent, proxyAgent, request as sendRequest } from './undici-parts.js';
 
 export interface TransportRequest {
   method: string;
@@ -58,7 +59,7 @@ export class KubeTransport {
     const { verb, resource } = requestLabels(request.method, request.url.pathname, request.url.searchParams);
     const credentials = await this.#access.credentials();
     try {
-      const response = await this.#dispatcherFor(credentials.tls).request({
+      const response = await sendRequest(this.#dispatcherFor(credentials.tls), {
         origin: request.url.origin,
         path: `${request.url.pathname}${request.url.search}`,
         method: request.method,
@@ -123,7 +124,10 @@ export class KubeTransport {
     // of writes reuse them instead of opening and closing a TLS connection each time.
     const pool = { allowH2, keepAliveTimeout: 30_000 };
     const proxy = this.#access.proxyUrl;
-    if (proxy !== undefined) return new ProxyAgent({ uri: proxy, requestTls: connect, ...pool });
+    if (proxy !== undefined) {
+      const ProxyAgent = proxyAgent();
+      return new ProxyAgent({ uri: proxy, requestTls: connect, ...pool });
+    }
     return new Agent({ connect, ...pool });
   }
 }

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from './prom-client-parts.js';
 
 import type {
   MetricCounter,
@@ -8,7 +8,7 @@ import type {
   MetricMeter,
 } from '@vkubelet/provider-kit';
 
-type Instrument = Counter | Gauge | Histogram;
+type Instrument = InstanceType<typeof Counter> | InstanceType<typeof Gauge> | InstanceType<typeof Histogram>;
 
 /**
  * provider-kit's MetricMeter on a prom-client registry of its own (not the global one, so several
@@ -21,7 +21,7 @@ export class PrometheusMeter implements MetricMeter {
 
   constructor(options: { defaultMetrics?: boolean; prefix?: string } = {}) {
     if (options.defaultMetrics ?? true) {
-      collectDefaultMetrics({ register: this.registry, prefix: options.prefix ?? 'vkubelet_' });
+      collectDefaultMetrics(this.registry, options.prefix ?? 'vkubelet_');
     }
   }
 

@@ -17,18 +17,22 @@ export class PodApiWriter {
 
   constructor(private readonly client: PodApi) {}
 
-  /** Patches pods/status towards `desired` when it differs from what the API server holds. */
-  async writeStatus(pod: V1Pod, desired: V1PodStatus, signal: AbortSignal): Promise<void> {
+  /**
+   * Patches pods/status towards `desired` when it differs from what the API server holds; false when
+   * the API server already holds it (nothing sent).
+   */
+  async writeStatus(pod: V1Pod, desired: V1PodStatus, signal: AbortSignal): Promise<boolean> {
     const patch = statusPatch(pod.status, desired);
-    if (!patch) return;
+    if (!patch) return false;
     const key = podKey(pod);
     const resourceVersion = pod.metadata?.resourceVersion ?? '';
     const digest = createHash('sha256').update(JSON.stringify(patch)).digest('base64');
     const last = this.#lastPatch.get(key);
     // The informer may not show our last write yet; the same patch on the same version is a no-op.
-    if (last && last.resourceVersion === resourceVersion && last.digest === digest) return;
+    if (last && last.resourceVersion === resourceVersion && last.digest === digest) return true;
     await this.patchStatus(pod, patch, signal);
     this.#lastPatch.set(key, { resourceVersion, digest });
+    return true;
   }
 
   /** A strategic-merge patch of pods/status; a pod already gone is not an error. */
@@ -37,12 +41,11 @@ export class PodApiWriter {
     try {
       // The status subresource only: labels and annotations are never touched (upstream PR #976),
       // and the UID in the patch makes the API server reject it for a re-created pod of that name.
-      await this.client.patch(
-        `${podPath(namespace, name)}/status`,
-        { metadata: { uid }, status },
-        'strategic',
+      await this.client.write('PATCH', `${podPath(namespace, name)}/status`, {
+        body: { metadata: { uid }, status },
+        patchType: 'strategic',
         signal,
-      );
+      });
     } catch (err) {
       if (httpCode(err) === 404) return;
       throw err;
@@ -53,7 +56,7 @@ export class PodApiWriter {
   async delete(key: string, uid: string, gracePeriodSeconds: number, signal: AbortSignal): Promise<void> {
     const { namespace, name } = splitPodKey(key);
     try {
-      await this.client.requestJson('DELETE', podPath(namespace, name), {
+      await this.client.write('DELETE', podPath(namespace, name), {
         body: { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds, preconditions: { uid } },
         signal,
       });

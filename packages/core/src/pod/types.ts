@@ -3,6 +3,8 @@ import type { SpanContext } from '@opentelemetry/api';
 
 import type { PodTrace } from './pod-trace.js';
 
+import type { KubeClient } from '../kube/client.js';
+
 /**
  * The pod informer the controller reads (spec.nodeName=<node>, fully synced before use). Structural,
  * so core's `Informer<V1Pod>` fits and tests can pass a fake.
@@ -21,19 +23,7 @@ export interface PodInformer {
 }
 
 /** The API calls the controller makes; core's `KubeClient` provides them. */
-export interface PodApi {
-  patch<T>(
-    path: string,
-    body: unknown,
-    type: 'strategic' | 'merge' | 'json',
-    options?: AbortSignal,
-  ): Promise<T>;
-  requestJson<T>(
-    method: string,
-    path: string,
-    options?: { body?: unknown; signal?: AbortSignal },
-  ): Promise<T>;
-}
+export type PodApi = Pick<KubeClient, 'write'>;
 
 /** What the controller remembers about one pod key between syncs. */
 export interface PodState {

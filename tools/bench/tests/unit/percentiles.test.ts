@@ -25,6 +25,8 @@ describe('expandCommand', () => {
         ca: '/ca',
         providerConfig: '/p',
         metricsPort: '1',
+        tlsCert: '/c',
+        tlsKey: '/k',
       }),
     ).toEqual(['vk', '--kubeconfig=/k', '--nodename', 'n1', '--x={unknown}']);
   });

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 
-import { generateKeyPair, privateKeyPem, SIGNING_ALGORITHM, subjectAltNames, x509 } from './keys.js';
 import type { CertificateSource, ServingCredentials } from './types.js';
 
 /**
@@ -13,6 +12,9 @@ export async function createSelfSignedCredentials(
   hosts: readonly string[],
   validDays = 365,
 ): Promise<ServingCredentials> {
+  // Loaded on first use: @peculiar/x509 costs ~10 MB of RSS that serving from files never needs.
+  const { generateKeyPair, privateKeyPem, SIGNING_ALGORITHM, subjectAltNames, x509 } =
+    await import('./keys.js');
   const keys = await generateKeyPair();
   const notBefore = new Date(Date.now() - 60_000);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({

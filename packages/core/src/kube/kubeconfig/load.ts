@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 
-import { parse as parseYaml } from 'yaml';
+import { load as parseYaml } from 'js-yaml';
 
 import { ConfiguredAccess, type AccessSpec, type Secret } from './configured-access.js';
 import { KubeconfigError } from './errors.js';

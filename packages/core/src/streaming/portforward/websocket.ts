@@ -1,8 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { Duplex } from 'node:stream';
 
-import { createWebSocketStream } from 'ws';
-
 import { reportFailure, type StreamingOptions } from '../options.js';
 import { ChannelConnection } from '@vkubelet/provider-kit/streaming';
 
@@ -38,7 +36,8 @@ export function servePortForwardWebSocket(
   const tunnel = TUNNEL_PROTOCOLS.find(p => offered.includes(p));
   if (tunnel) {
     acceptWebSocket(req, socket, head, tunnel)
-      .then(ws => {
+      .then(async ws => {
+        const { createWebSocketStream } = await import('ws');
         const tunnelStream = createWebSocketStream(ws);
         tunnelStream.on('error', () => tunnelStream.destroy());
         runPortForwardSession(tunnelStream, Buffer.alloc(0), run, options);

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 
 export function isWebSocketUpgrade(req: IncomingMessage): boolean {
   return (req.headers.upgrade ?? '').toLowerCase() === 'websocket';
@@ -15,13 +15,22 @@ export function offeredSubprotocols(req: IncomingMessage): string[] {
 }
 
 const chosenProtocols = new WeakMap<IncomingMessage, string>();
-const server = new WebSocketServer({
-  noServer: true,
-  perMessageDeflate: false,
-  // 16 MiB: a message carries at most one write of a stream; Go and JS clients send far smaller ones.
-  maxPayload: 16 * 1024 * 1024,
-  handleProtocols: (_offered, req) => chosenProtocols.get(req) ?? false,
-});
+let server: Promise<WebSocketServer> | undefined;
+
+/** ws is loaded with the first WebSocket stream: an agent nobody streams through never holds it. */
+function webSocketServer(): Promise<WebSocketServer> {
+  server ??= import('ws').then(
+    ({ WebSocketServer }) =>
+      new WebSocketServer({
+        noServer: true,
+        perMessageDeflate: false,
+        // 16 MiB: a message carries at most one write of a stream; Go and JS clients send far smaller ones.
+        maxPayload: 16 * 1024 * 1024,
+        handleProtocols: (_offered, req) => chosenProtocols.get(req) ?? false,
+      }),
+  );
+  return server;
+}
 
 /** Completes the WebSocket handshake with an already-chosen subprotocol ("" = none). */
 export function acceptWebSocket(
@@ -36,5 +45,7 @@ export function acceptWebSocket(
     chosenProtocols.set(req, protocol);
     req.headers['sec-websocket-protocol'] = 'negotiated';
   } else delete req.headers['sec-websocket-protocol'];
-  return new Promise(resolve => server.handleUpgrade(req, socket, head, ws => resolve(ws)));
+  return webSocketServer().then(
+    wss => new Promise(resolve => wss.handleUpgrade(req, socket, head, ws => resolve(ws))),
+  );
 }

@@ -7,9 +7,8 @@ import type { EventObject, EventSink } from '../../../src/events/sink.js';
 class MemorySink implements EventSink {
   created: EventObject[] = [];
   replaced: EventObject[] = [];
-  async create(_namespace: string, event: EventObject): Promise<EventObject> {
+  async create(_namespace: string, event: EventObject): Promise<void> {
     this.created.push(structuredClone(event));
-    return event;
   }
   async replace(_namespace: string, _name: string, event: EventObject): Promise<EventObject> {
     this.replaced.push(structuredClone(event));
@@ -127,5 +126,44 @@ describe('EventRecorder', () => {
     recorder.event(pod('u1'), 'Normal', 'B', 'second');
     await recorder.close();
     expect(sink.created.map(e => e.reason)).toEqual(['B']);
+  });
+  it('limits new Normal events node-wide, never Warnings', async () => {
+    vi.useFakeTimers();
+    const sink = new MemorySink();
+    const recorder = new EventRecorder({ nodeName: 'vk', sink, normalQps: 10, normalBurst: 5 });
+    const many = (n: number, type: 'Normal' | 'Warning', prefix: string) => {
+      for (let i = 0; i < n; i++) recorder.event(pod(`${prefix}${i}`), type, 'Reason', 'note');
+    };
+    many(8, 'Normal', 'a');
+    many(3, 'Warning', 'w');
+    await vi.advanceTimersByTimeAsync(10);
+    expect(sink.created.filter(e => e.type === 'Normal')).toHaveLength(5);
+    expect(sink.created.filter(e => e.type === 'Warning')).toHaveLength(3);
+    // 10 a second refill: after 300 ms, 3 more.
+    await vi.advanceTimersByTimeAsync(300);
+    many(8, 'Normal', 'b');
+    await vi.advanceTimersByTimeAsync(10);
+    expect(sink.created.filter(e => e.type === 'Normal')).toHaveLength(8);
+    await recorder.close();
+  });
+
+  it('writes a burst of 50 Normal events by default, then 20 a second', async () => {
+    vi.useFakeTimers();
+    const sink = new MemorySink();
+    const recorder = new EventRecorder({ nodeName: 'vk', sink });
+    for (let i = 0; i < 80; i++) recorder.event(pod(`a${i}`), 'Normal', 'Reason', 'note');
+    await vi.advanceTimersByTimeAsync(1000);
+    for (let i = 0; i < 80; i++) recorder.event(pod(`b${i}`), 'Normal', 'Reason', 'note');
+    await vi.advanceTimersByTimeAsync(10);
+    expect(sink.created).toHaveLength(70);
+    await recorder.close();
+  });
+
+  it('writes every Normal event when the node-wide limit is off', async () => {
+    const sink = new MemorySink();
+    const recorder = new EventRecorder({ nodeName: 'vk', sink, normalQps: 0, normalBurst: 1 });
+    for (let i = 0; i < 300; i++) recorder.event(pod(`u${i}`), 'Normal', 'Reason', 'note');
+    await recorder.close();
+    expect(sink.created).toHaveLength(300);
   });
 });

@@ -1,5 +1,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { MetricLabels, MetricMeter } from '@vkubelet/provider-kit';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import {
@@ -11,7 +13,7 @@ import {
   isKubeNotFound,
   type WatchEvent,
 } from '../../../src/kube/client.js';
-import type { ClusterAccess } from '../../../src/kube/index.js';
+import { clusterAccess, type ClusterAccess } from '../../../src/kube/index.js';
 import { FakeApiServer, sendJson, status } from './fake-api-server.js';
 
 const pod = (name: string, rv = '1'): V1Pod => ({
@@ -30,6 +32,59 @@ describe('KubeClient', () => {
   afterEach(async () => {
     await client?.close();
     await server.stop();
+  });
+
+  it('reaches the server through the kubeconfig proxy-url', async () => {
+    // A forward proxy: absolute-form requests for http:// targets (undici tunnels only https ones).
+    const proxied: string[] = [];
+    const proxy = createServer((req, res) => {
+      proxied.push(`${req.method} ${req.url}`);
+      const upstream = httpRequest(req.url ?? '', { method: req.method, headers: req.headers }, answer => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      req.pipe(upstream);
+    });
+    await new Promise<void>(resolve => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      client = KubeClient.create({
+        kubeConfig: clusterAccess({ server: server.url, bearerToken: 't', proxyUrl }),
+      });
+      server.route = (_req, res) => sendJson(res, 200, { via: 'proxy' });
+      expect(await client.requestJson('GET', '/api/v1/pods')).toEqual({ via: 'proxy' });
+      expect(proxied).toEqual([`GET ${server.url}/api/v1/pods`]);
+    } finally {
+      await client.close();
+      proxy.closeAllConnections();
+      await new Promise<void>(resolve => proxy.close(() => resolve()));
+    }
+  });
+
+  it('write: sends the body (a patch of the given type), discards the answer and keeps the connection', async () => {
+    client = KubeClient.create({ kubeConfig: server.kubeConfig() });
+    server.route = (_req, res) => sendJson(res, 200, { kind: 'Pod', spec: { big: 'x'.repeat(200_000) } });
+    for (let i = 0; i < 10; i++) {
+      await client.write('PATCH', '/api/v1/namespaces/ns/pods/p/status', {
+        body: { status: { phase: 'Running' } },
+        patchType: 'strategic',
+      });
+    }
+    await client.write('DELETE', '/api/v1/namespaces/ns/pods/p', { body: { gracePeriodSeconds: 0 } });
+    expect(server.requests.map(r => r.method)).toEqual([...Array<string>(10).fill('PATCH'), 'DELETE']);
+    expect(server.requests[0]?.headers['content-type']).toBe('application/strategic-merge-patch+json');
+    expect(JSON.parse(server.requests[0]!.body)).toEqual({ status: { phase: 'Running' } });
+    expect(server.requests[10]?.headers['content-type']).toBe('application/json');
+    // A discarded answer still frees its connection (undici may open a second one, as above).
+    expect(server.connections).toBeLessThanOrEqual(2);
+  });
+
+  it('write: an error answer is a KubeApiError', async () => {
+    client = KubeClient.create({ kubeConfig: server.kubeConfig() });
+    server.route = (_req, res) => sendJson(res, 409, status(409, 'Conflict', 'precondition failed'));
+    const failed = await client.write('DELETE', '/api/v1/namespaces/ns/pods/p').catch((err: unknown) => err);
+    expect(failed).toBeInstanceOf(KubeApiError);
+    expect(isKubeConflict(failed)).toBe(true);
   });
 
   it('sends raw JSON requests with the kubeconfig credentials and parses the answer', async () => {

@@ -52,8 +52,10 @@ class FakeApi implements PodApi {
   readonly calls: ApiCall[] = [];
   failPatches = 0;
   constructor(private readonly informer: FakeInformer) {}
-  async patch<T>(path: string, body: unknown): Promise<T> {
-    this.calls.push({ method: 'PATCH', path, body });
+  async write(method: string, path: string, options: { body?: unknown } = {}): Promise<void> {
+    const body = options.body;
+    this.calls.push({ method, path, body });
+    if (method !== 'PATCH') return;
     if (this.failPatches > 0) {
       this.failPatches--;
       throw Object.assign(new Error('500 etcd timeout'), { code: 500 });
@@ -70,11 +72,6 @@ class FakeApi implements PodApi {
         status,
       });
     }
-    return undefined as T;
-  }
-  async requestJson<T>(method: string, path: string, options?: { body?: unknown }): Promise<T> {
-    this.calls.push({ method, path, body: options?.body });
-    return undefined as T;
   }
   deletes(): ApiCall[] {
     return this.calls.filter(call => call.method === 'DELETE');
@@ -136,6 +133,38 @@ function start(
   return { api, events, informer, controller, resources };
 }
 
+/** Reports Pending (IP not yet assigned) as soon as it creates a pod, and Running `runAfterMs` later. */
+class SlowStartProvider extends NotifyingProvider {
+  constructor(private readonly runAfterMs: number) {
+    super();
+  }
+  override async createPod(pod: V1Pod, options: { signal: AbortSignal }): Promise<void> {
+    const notify = this.notify;
+    this.notify = undefined;
+    await super.createPod(pod, options);
+    this.notify = notify;
+    const running = this.pods.get(`${pod.metadata?.namespace}/${pod.metadata?.name}`)!;
+    notify?.({
+      ...running,
+      status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'True' }] },
+    });
+    setTimeout(() => notify?.(structuredClone(running)), this.runAfterMs);
+  }
+}
+
+function markDeleted(informer: FakeInformer, key: string, finalizers?: string[]): void {
+  const current = informer.get(key)!;
+  informer.put({
+    ...current,
+    metadata: {
+      ...current.metadata,
+      deletionTimestamp: new Date(Date.now() + 30_000),
+      deletionGracePeriodSeconds: 30,
+      ...(finalizers ? { finalizers } : {}),
+    },
+  });
+}
+
 describe('PodController (fakes)', () => {
   it('start-up: keeps same-UID provider pods, deletes dangling and stale-UID ones, creates the new UID', async () => {
     const provider = new NotifyingProvider();
@@ -163,11 +192,11 @@ describe('PodController (fakes)', () => {
     let release: (() => void) | undefined;
     const allInFlight = new Promise<void>(resolve => (release = resolve));
     let inFlight = 0;
-    const patch = api.patch.bind(api);
-    api.patch = async <T>(path: string, body: unknown): Promise<T> => {
+    const write = api.write.bind(api);
+    api.write = async (method: string, path: string, options?: { body?: unknown }): Promise<void> => {
       if (++inFlight >= 20) release?.();
       await allInFlight;
-      return patch<T>(path, body);
+      return write(method, path, options);
     };
     for (let i = 0; i < 20; i++) informer.put(pod(`p${i}`));
     await until(() => inFlight >= 20, '20 status writes in flight');
@@ -185,6 +214,27 @@ describe('PodController (fakes)', () => {
     await until(() => informer.get('ns/twice')?.status?.phase === 'Succeeded', 'succeeded');
     await new Promise(resolve => setTimeout(resolve, 50));
     expect(api.statusPatches().slice(before)).toHaveLength(1);
+  });
+
+  it('writes one status for the Running transition when Running follows Pending within the delay', async () => {
+    const provider = new SlowStartProvider(30);
+    const { api, informer } = start(provider, undefined, undefined, { pendingStatusDelayMs: 300 });
+    informer.put(pod('quick'));
+    await until(() => informer.get('ns/quick')?.status?.phase === 'Running', 'running');
+    await new Promise(resolve => setTimeout(resolve, 400));
+    expect(api.statusPatches()).toHaveLength(1);
+  });
+
+  it('writes a Pending report that still stands once the delay is over', async () => {
+    const provider = new SlowStartProvider(600);
+    const { api, informer } = start(provider, undefined, undefined, { pendingStatusDelayMs: 100 });
+    informer.put(pod('slow'));
+    await until(() => api.statusPatches().length === 1, 'Pending written');
+    expect(api.statusPatches()[0]?.body).toMatchObject({
+      status: { conditions: [{ type: 'PodScheduled', status: 'True' }] },
+    });
+    await until(() => informer.get('ns/slow')?.status?.phase === 'Running', 'running');
+    expect(api.statusPatches()).toHaveLength(2);
   });
 
   it('start-up: an errored provider list deletes nothing', async () => {
@@ -251,21 +301,39 @@ describe('PodController (fakes)', () => {
     const { api, informer } = start(provider);
     informer.put(pod('bye'));
     await until(() => informer.get('ns/bye')?.status?.phase === 'Running', 'running');
-    const current = informer.get('ns/bye')!;
-    informer.put({
-      ...current,
-      metadata: {
-        ...current.metadata,
-        deletionTimestamp: new Date(Date.now() + 30_000),
-        deletionGracePeriodSeconds: 30,
-      },
-    });
+    markDeleted(informer, 'ns/bye');
     await until(() => api.deletes().length > 0, 'force delete');
     expect(provider.callsFor('bye', 'delete')).toHaveLength(1);
     expect(api.deletes()[0]?.body).toMatchObject({
       gracePeriodSeconds: 0,
       preconditions: { uid: 'uid-bye' },
     });
+  });
+
+  it('deleting a pod without finalizers: the force delete only, no terminal status before it', async () => {
+    const provider = new NotifyingProvider();
+    const { api, informer } = start(provider);
+    informer.put(pod('plain'));
+    await until(() => informer.get('ns/plain')?.status?.phase === 'Running', 'running');
+    const writes = api.statusPatches().length;
+    markDeleted(informer, 'ns/plain');
+    await until(() => api.deletes().length > 0, 'force delete');
+    await new Promise(resolve => setTimeout(resolve, 50));
+    expect(api.statusPatches()).toHaveLength(writes);
+    expect(api.deletes()).toHaveLength(1);
+  });
+
+  it('deleting a pod with a finalizer: its terminal status is written, and the force delete sent', async () => {
+    const provider = new NotifyingProvider();
+    const { api, informer } = start(provider);
+    informer.put(pod('tracked'));
+    await until(() => informer.get('ns/tracked')?.status?.phase === 'Running', 'running');
+    const writes = api.statusPatches().length;
+    markDeleted(informer, 'ns/tracked', ['batch.kubernetes.io/job-tracking']);
+    // The finalizer keeps the pod after the force delete: whoever holds it sees its terminal phase.
+    await until(() => api.deletes().length > 0 && api.statusPatches().length > writes, 'status and delete');
+    expect(api.statusPatches().slice(writes)).toHaveLength(1);
+    expect(api.statusPatches()[writes]?.body).toMatchObject({ status: { phase: 'Succeeded' } });
   });
 
   it('keeps the resolved env of a running pod: a ConfigMap deleted later does not block updates (#649)', async () => {

@@ -1,5 +1,4 @@
-import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { IncomingMessage, RequestOptions } from 'node:http';
 import type { Socket } from 'node:net';
 
 import type { Logger } from '../../logger.js';
@@ -33,7 +32,9 @@ export interface SpdySession {
  */
 export function dialSpdy(url: string, options: SpdyDialOptions): Promise<SpdySession> {
   const target = new URL(url);
-  const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  // Not an ESM import: node:http's ESM namespace makes Node load its bundled undici (~14 MB RSS),
+  // which an agent whose kubelet API server imports this module would carry for nothing.
+  const { request } = process.getBuiltinModule(target.protocol === 'https:' ? 'node:https' : 'node:http');
   return new Promise<SpdySession>((resolve, reject) => {
     const req = request(target, {
       ...options.requestOptions,

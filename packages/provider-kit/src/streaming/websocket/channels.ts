@@ -1,6 +1,6 @@
 import { Readable, Writable } from 'node:stream';
 
-import { WebSocket, type RawData } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 
 import { noopLogger, type Logger } from '../../logger.js';
 
@@ -75,7 +75,7 @@ export class ChannelConnection {
       highWaterMark: 64 * 1024,
       read: () => {
         this.paused.delete(channel);
-        if (this.paused.size === 0 && this.ws.readyState === WebSocket.OPEN) this.ws.resume();
+        if (this.paused.size === 0 && this.ws.readyState === this.ws.OPEN) this.ws.resume();
       },
     });
     readable.on('error', () => {});
@@ -99,7 +99,7 @@ export class ChannelConnection {
   }
 
   send(channel: number, data: Buffer, callback: (error?: Error | null) => void = () => {}): void {
-    if (this.ws.readyState !== WebSocket.OPEN) return callback();
+    if (this.ws.readyState !== this.ws.OPEN) return callback();
     this.idleTimer?.refresh();
     const message = this.options.base64
       ? String(channel) + data.toString('base64')
@@ -109,12 +109,11 @@ export class ChannelConnection {
 
   close(code = 1000): void {
     this.terminate('closed locally');
-    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING)
-      this.ws.close(code);
+    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) this.ws.close(code);
   }
 
   private sendClose(channel: number, callback: () => void): void {
-    if (this.ws.readyState !== WebSocket.OPEN) return callback();
+    if (this.ws.readyState !== this.ws.OPEN) return callback();
     this.ws.send(Buffer.from([CLOSE_SIGNAL, channel]), { binary: true }, () => callback());
   }
 

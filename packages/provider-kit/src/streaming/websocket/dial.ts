@@ -1,4 +1,4 @@
-import WebSocket, { type ClientOptions } from 'ws';
+import type { ClientOptions, WebSocket } from 'ws';
 
 import { abortError } from '../stream-util.js';
 
@@ -20,8 +20,10 @@ export interface WebSocketDialOptions {
  * `bridgeWebSocket` and `ChannelConnection` resume it once they listen; other callers call
  * `ws.resume()` themselves.
  */
-export function dialWebSocket(url: string, options: WebSocketDialOptions): Promise<WebSocket> {
+export async function dialWebSocket(url: string, options: WebSocketDialOptions): Promise<WebSocket> {
   const target = url.replace(/^http(s?):/, 'ws$1:');
+  // ws is loaded with the first dial: an agent nobody streams through never holds it.
+  const { WebSocket } = await import('ws');
   return new Promise<WebSocket>((resolve, reject) => {
     if (options.signal.aborted) return reject(abortError(options.signal));
     const ws = new WebSocket(target, [...(options.protocols ?? [])], {
