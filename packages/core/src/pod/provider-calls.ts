@@ -43,6 +43,8 @@ export class ProviderCalls {
     signal: AbortSignal,
     run: (signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
+    // A stopping agent (or a standby that lost the leader lease) starts no provider call at all.
+    signal.throwIfAborted();
     const started = performance.now();
     try {
       return await withDeadline(signal, this.timeoutMs, run);

@@ -211,6 +211,51 @@ describe('PodController (fakes)', () => {
     expect(events.reasons()).toEqual(['ProviderCreateFailed']);
   });
 
+  it('a failed update of a running pod is an event: the status stays Running (soak: Running then Pending)', async () => {
+    const provider = new NotifyingProvider();
+    const { api, events, informer } = start(provider);
+    informer.put(pod('busy', 'uid-busy', { spec: { ...pod('busy').spec!, restartPolicy: 'Never' } }));
+    await until(() => informer.get('ns/busy')?.status?.phase === 'Running', 'running');
+    const writes = api.statusPatches().length;
+    provider.failNext.update = [new Error('backend 503'), new Error('backend 503 again')];
+    const running = informer.get('ns/busy')!;
+    informer.put({ ...running, metadata: { ...running.metadata, labels: { revision: '2' } } });
+    await until(
+      () => provider.callsFor('busy', 'update').length === 1,
+      'the update retried until it went through',
+    );
+    expect(events.reasons().filter(reason => reason === 'ProviderUpdateFailed')).toHaveLength(2);
+    expect(api.statusPatches().slice(writes)).toEqual([]);
+    expect(informer.get('ns/busy')?.status?.phase).toBe('Running');
+  });
+
+  it('start-up: a started pod the provider no longer has is marked Failed, not created again (soak, #762)', async () => {
+    const provider = new NotifyingProvider();
+    const informer = new FakeInformer();
+    informer.store.set('ns/gone', pod('gone', 'uid-gone', { status: { phase: 'Running' } }));
+    informer.store.set('ns/fresh', pod('fresh'));
+    const { api } = start(provider, informer);
+    await until(() => informer.get('ns/gone')?.status?.phase === 'Failed', 'the lost pod Failed');
+    await until(() => informer.get('ns/fresh')?.status?.phase === 'Running', 'the new pod Running');
+    expect(informer.get('ns/gone')?.status).toMatchObject({ phase: 'Failed', reason: 'NotFound' });
+    expect(provider.callsFor('gone', 'create')).toEqual([]);
+    expect(api.statusPatches().filter(call => call.path.includes('/gone/'))).toHaveLength(1);
+  });
+
+  it('resync: a pod lost while the agent runs is marked Failed; a dangling provider pod is deleted', async () => {
+    const provider = new NotifyingProvider();
+    const { informer } = start(provider, undefined, undefined, { inventoryResyncIntervalMs: 30 });
+    informer.put(pod('vanishing'));
+    await until(() => informer.get('ns/vanishing')?.status?.phase === 'Running', 'running');
+    // Out of band, without a notification: the backend forgets one pod and runs one nobody asked for.
+    provider.pods.delete('ns/vanishing');
+    await provider.createPod(pod('late'), { signal: AbortSignal.timeout(1000) });
+    await until(() => informer.get('ns/vanishing')?.status?.phase === 'Failed', 'the lost pod Failed');
+    await until(() => provider.callsFor('late', 'delete').length === 1, 'the dangling pod deleted');
+    expect(informer.get('ns/vanishing')?.status?.reason).toBe('NotFound');
+    expect(provider.callsFor('vanishing', 'create')).toHaveLength(1);
+  });
+
   it('writes a terminal status once, then leaves the pod alone', async () => {
     const provider = new NotifyingProvider();
     const { api, informer } = start(provider);
