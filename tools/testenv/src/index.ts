@@ -4,6 +4,7 @@ export {
   type ControlPlaneOptions,
   type KubectlOptions,
   type KubectlResult,
+  type RestartOptions,
 } from './control-plane.js';
 export {
   binaryDir,
