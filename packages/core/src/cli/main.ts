@@ -147,6 +147,9 @@ export async function runAgent(
       kubeApiBurst: config.kubeApiBurst,
       startupTimeoutMs: config.startupTimeoutMs,
       shutdownGraceMs: config.shutdownGracePeriodMs,
+      providerCallTimeoutMs: config.providerCallTimeoutMs,
+      resyncPeriodMs: config.fullResyncPeriodMs,
+      leaderElection: config.leaderElection,
       logger,
     });
   } catch (err) {

@@ -1,5 +1,6 @@
 import { noopLogger, noopMeter, type Logger, type MetricMeter } from '@vkubelet/provider-kit';
 
+import type { WriteFence } from '../leader/write-fence.js';
 import { KubeApiError, parseStatus } from './errors.js';
 import type { ClusterAccess } from './kubeconfig/index.js';
 import { TokenBucket } from './token-bucket.js';
@@ -57,6 +58,9 @@ function isSuccess(status: number): boolean {
   return status >= 200 && status < 300;
 }
 
+/** Reads; everything else changes state on the server and goes through the write fence. */
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /**
  * The Kubernetes client of a process: raw JSON requests, patches and watches (object types come from
  * `@kubernetes/client-node`, as types only: its generated API code costs ~90 MB of RSS), all sent
@@ -66,10 +70,12 @@ function isSuccess(status: number): boolean {
 export class KubeClient {
   readonly kubeConfig: ClusterAccess;
   readonly #transport: KubeTransport;
+  readonly #fence: WriteFence | undefined;
 
-  private constructor(kubeConfig: ClusterAccess, transport: KubeTransport) {
+  private constructor(kubeConfig: ClusterAccess, transport: KubeTransport, fence?: WriteFence) {
     this.kubeConfig = kubeConfig;
     this.#transport = transport;
+    this.#fence = fence;
   }
 
   static create(options: KubeClientOptions): KubeClient {
@@ -93,8 +99,43 @@ export class KubeClient {
     return new KubeClient(kubeConfig, transport);
   }
 
+  /**
+   * The same client (one connection pool and rate) whose writes pass `fence`: refused while it is
+   * closed, aborted in flight when it closes. Reads and watches are never fenced. Closing the
+   * fenced client closes nothing; close the original.
+   */
+  withWriteFence(fence: WriteFence): KubeClient {
+    return new KubeClient(this.kubeConfig, this.#transport, fence);
+  }
+
   /** Send a request to `path` (e.g. `/api/v1/namespaces/x/pods`) and parse the JSON answer. */
   async requestJson<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const fence = this.#fence;
+    if (!fence || READ_METHODS.has(method))
+      return this.#requestJson<T>(method, path, options, options.signal);
+    fence.check(`${method} ${path}`);
+    // Aborted by the caller or by the fence closing, whichever comes first; the listeners go with
+    // the request (AbortSignal.any would keep them as long as the fence lives).
+    const controller = new AbortController();
+    const sources = options.signal ? [options.signal, fence.signal] : [fence.signal];
+    const onAbort = (event: Event): void => controller.abort((event.target as AbortSignal).reason);
+    for (const source of sources) {
+      if (source.aborted) controller.abort(source.reason);
+      else source.addEventListener('abort', onAbort, { once: true });
+    }
+    try {
+      return await this.#requestJson<T>(method, path, options, controller.signal);
+    } finally {
+      for (const source of sources) source.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async #requestJson<T>(
+    method: string,
+    path: string,
+    options: RequestOptions,
+    signal: AbortSignal | undefined,
+  ): Promise<T> {
     const headers: Record<string, string> = {};
     let body: string | undefined;
     if (options.body !== undefined) {
@@ -102,7 +143,7 @@ export class KubeClient {
       headers['content-type'] = options.contentType ?? 'application/json';
     }
     const url = this.#url(path, options.query);
-    const response = await this.#transport.send({ method, url, headers, body, signal: options.signal });
+    const response = await this.#transport.send({ method, url, headers, body, signal });
     const text = await response.body.text();
     if (!isSuccess(response.statusCode)) {
       throw new KubeApiError(
@@ -157,8 +198,9 @@ export class KubeClient {
     }
   }
 
-  /** Close the connection pool; requests in flight finish first. */
+  /** Close the connection pool; requests in flight finish first. A fenced copy closes nothing. */
   close(): Promise<void> {
+    if (this.#fence) return Promise.resolve();
     return this.#transport.close();
   }
 

@@ -82,9 +82,9 @@ export class NodeController {
    * Registers the Node (or adopts and reconciles an existing one). Resolves once it exists. While
    * the API server cannot be reached or answers 429/5xx (restarting, etcd down) it retries with
    * backoff until `signal` aborts (the start-up timeout); an answer that will not change (403, 400)
-   * fails at once.
+   * fails at once. `retrying` hears of each failure that is retried.
    */
-  async register(signal: AbortSignal): Promise<V1Node> {
+  async register(signal: AbortSignal, retrying?: (err: unknown) => void): Promise<V1Node> {
     this.options.provider.notifyNodeStatus?.(node => this.applyProviderStatus(node));
     await this.pingOnce(signal);
     for (
@@ -96,6 +96,7 @@ export class NodeController {
         return await this.ensureNode(signal);
       } catch (err) {
         if (signal.aborted || !isRetryable(err)) throw err;
+        retrying?.(err);
         this.options.logger.warn('registering the node failed; retrying', { err, retryInMs: backoffMs });
         await abortableSleep(backoffMs, signal);
       }

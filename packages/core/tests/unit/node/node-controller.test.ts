@@ -29,10 +29,9 @@ describe('NodeController.register', () => {
     let unavailable = 3;
     const node: V1Node = { metadata: { name: 'vk-1', uid: 'node-uid' } };
     api.route = (req, res) => {
-      if (unavailable-- > 0) return res.writeHead(503, { 'content-type': 'application/json' }).end('{}');
-      if (req.method === 'GET') return res.writeHead(404, { 'content-type': 'application/json' }).end('{}');
-      res.writeHead(req.method === 'POST' ? 201 : 200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(node));
+      const status = unavailable-- > 0 ? 503 : req.method === 'GET' ? 404 : req.method === 'POST' ? 201 : 200;
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(status >= 400 ? '{}' : JSON.stringify(node));
     };
     const registered = await controller(api).register(AbortSignal.timeout(10_000));
     expect(registered.metadata?.uid).toBe('node-uid');
