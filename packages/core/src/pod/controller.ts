@@ -332,6 +332,12 @@ export class PodController {
       if (uidOf(existing) === '' || uidOf(existing) === state.uid) {
         state.inProvider = true;
         state.applied = withoutStatus(existing);
+        // Its status too: the provider's reports of it came before the controller knew the pod
+        // (the notifier replays at start-up) and were dropped; a newer report since then wins.
+        if (!state.reported && existing.status) {
+          state.reported = reportedStatus(existing);
+          this.#enqueueStatusSoon(podKey(pod));
+        }
       }
     } catch (err) {
       if (!isNotFound(err)) throw err;
@@ -366,7 +372,7 @@ export class PodController {
         throw err;
       }
       events.event(pod, 'Warning', EnvEventReason.InvalidDownwardAPIField, err.message);
-      await this.#api.writeStatus(pod, providerFailedStatus(pod, err.message, true), signal);
+      await this.#api.writeStatus(pod, providerFailedStatus(err.message, true), signal);
       return undefined;
     }
   }
@@ -395,7 +401,7 @@ export class PodController {
         // provider lost the pod) is an event, never a step back to Pending or a Running pod Failed.
         if (!hasStarted(pod.status?.phase)) {
           try {
-            await this.#api.writeStatus(pod, providerFailedStatus(pod, message, permanent), signal);
+            await this.#api.writeStatus(pod, providerFailedStatus(message, permanent), signal);
             state.failureWritten = true;
           } catch (statusErr) {
             this.#logger.warn('writing ProviderFailed status failed', {

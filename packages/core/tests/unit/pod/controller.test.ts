@@ -256,6 +256,34 @@ describe('PodController (fakes)', () => {
     expect(provider.callsFor('vanishing', 'create')).toHaveLength(1);
   });
 
+  it('start-up without a provider listing: a pod that finished meanwhile gets its status from the lookup (soak)', async () => {
+    const provider = new NotifyingProvider();
+    // Created by the agent before this one (which died before writing its status), done since.
+    await provider.createPod(pod('done'), { signal: AbortSignal.timeout(1000) });
+    provider.pods.get('ns/done')!.status = { phase: 'Succeeded', reason: 'Completed' };
+    provider.getPods = () => Promise.reject(new Error('backend throttled'));
+    const informer = new FakeInformer();
+    informer.store.set('ns/done', pod('done', 'uid-done', { status: { phase: 'Pending' } }));
+    start(provider, informer);
+    await until(
+      () => informer.get('ns/done')?.status?.phase === 'Succeeded',
+      'the status the provider holds',
+    );
+    expect(provider.callsFor('done', 'create')).toHaveLength(1);
+  });
+
+  it('retries a restartPolicy Never pod after a transient create error; Pending meanwhile (soak)', async () => {
+    const provider = new NotifyingProvider();
+    provider.failNext.create = [new Error('throttled')];
+    const { api, informer } = start(provider);
+    informer.put(pod('never', 'uid-never', { spec: { ...pod('never').spec!, restartPolicy: 'Never' } }));
+    await until(() => informer.get('ns/never')?.status?.phase === 'Running', 'running after the retry');
+    // The pod was Pending already: the failure adds its reason, the phase stays.
+    const failure = api.statusPatches()[0]?.body as { status: { phase?: string; reason?: string } };
+    expect(failure.status).toMatchObject({ reason: 'ProviderFailed' });
+    expect(failure.status.phase).toBeUndefined();
+  });
+
   it('writes a terminal status once, then leaves the pod alone', async () => {
     const provider = new NotifyingProvider();
     const { api, informer } = start(provider);
