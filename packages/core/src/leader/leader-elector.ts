@@ -9,6 +9,7 @@ import {
   isKubeNotFound,
   type KubeClient,
 } from '../kube/client.js';
+import { leaseObject } from '../node/lease-object.js';
 import { microTime } from '../node/micro-time.js';
 import { abortableSleep } from '../util/abortable-sleep.js';
 import { errorMessage } from '../util/error-message.js';
@@ -306,25 +307,18 @@ export class LeaderElector {
     const spec = lease.spec ?? {};
     const owner = this.options.owner?.();
     const transitions = spec.leaseTransitions ?? 0;
-    return {
-      apiVersion: 'coordination.k8s.io/v1',
-      kind: 'Lease',
-      ...lease,
-      metadata: {
-        ...lease.metadata,
-        name: this.options.name,
-        namespace: this.options.namespace,
-        ...(owner ? { ownerReferences: [owner] } : {}),
-      },
-      spec: {
-        ...spec,
-        holderIdentity: this.options.identity,
+    const { namespace, name, identity } = this.options;
+    return leaseObject(
+      lease,
+      { namespace, name, ownerReferences: owner ? [owner] : undefined },
+      {
+        holderIdentity: identity,
         leaseDurationSeconds: this.leaseDurationMs / 1000,
         renewTime: now,
         acquireTime: how === 'renew' ? (spec.acquireTime ?? now) : now,
         leaseTransitions: how === 'take over' ? transitions + 1 : transitions,
       },
-    };
+    );
   }
 
   private async write(method: 'PUT' | 'POST', lease: V1Lease, signal: AbortSignal): Promise<V1Lease> {

@@ -11,6 +11,15 @@ import { runSoak } from '../../src/soak.js';
 const outDir = mkdtempSync(join(tmpdir(), 'vkubelet-soak-'));
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
+const NO_VIOLATIONS = {
+  doubleCreated: [],
+  orphans: [],
+  unrequestedDeletes: [],
+  statusRegressions: [],
+  notConverged: [],
+  twoWriters: [],
+};
+
 const log = (line: string): void => {
   if (process.env.VK_SOAK_LOG) process.stderr.write(`[soak] ${line}\n`);
 };
@@ -29,14 +38,7 @@ describe('chaos soak', () => {
       log,
     });
     process.stdout.write(`${report.summary}\n`);
-    expect(report.violations).toEqual({
-      doubleCreated: [],
-      orphans: [],
-      unrequestedDeletes: [],
-      statusRegressions: [],
-      notConverged: [],
-      twoWriters: [],
-    });
+    expect(report.violations).toEqual(NO_VIOLATIONS);
     expect(report.pods.created).toBeGreaterThan(150);
     expect(report.faults['crash-after-create']).toBeGreaterThanOrEqual(1);
   });
@@ -54,14 +56,7 @@ describe('chaos soak', () => {
       log,
     });
     process.stdout.write(`${report.summary}\n`);
-    expect(report.violations).toEqual({
-      doubleCreated: [],
-      orphans: [],
-      unrequestedDeletes: [],
-      statusRegressions: [],
-      notConverged: [],
-      twoWriters: [],
-    });
+    expect(report.violations).toEqual(NO_VIOLATIONS);
     expect(report.faults['holder-kill']).toBeGreaterThanOrEqual(2);
     expect(report.faults['holder-partition']).toBeGreaterThanOrEqual(1);
   });

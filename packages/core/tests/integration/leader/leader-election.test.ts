@@ -15,7 +15,7 @@ import { VirtualKubelet } from '../../../src/agent/virtual-kubelet.js';
 import { KubeClient } from '../../../src/kube/client.js';
 import { clusterAccess, loadKubeconfig } from '../../../src/kube/kubeconfig/index.js';
 import { LeaderElector } from '../../../src/leader/leader-elector.js';
-import { clientFrom, eventually } from '../support.js';
+import { clientFrom, eventually, loopbackKubeletApi } from '../support.js';
 
 const TIMINGS = { leaseDurationMs: 4_000, renewDeadlineMs: 3_000, retryPeriodMs: 1_000 };
 const NODE = 'vk-ha';
@@ -130,12 +130,7 @@ async function startAgent(
     provider,
     providerName: 'mock',
     nodeIP: '127.0.0.1',
-    kubeletApi: {
-      host: '127.0.0.1',
-      port: 0,
-      tls: { selfSigned: true },
-      auth: { clientCaFile: plane.ca.certPath },
-    },
+    kubeletApi: loopbackKubeletApi(plane.ca.certPath),
     nodeStatusIntervalMs: 1_000,
     shutdownGraceMs: 3_000,
     leaderElection: { identity, ...TIMINGS },
