@@ -30,6 +30,24 @@ export interface ChaosOptions {
   log: (line: string) => void;
 }
 
+/** The soak's own fault kinds (the backend adds its own); the holder-* ones need leader election. */
+export const FAULT_KINDS = {
+  common: [
+    'apiserver-restart',
+    'apiserver-kill',
+    'etcd-pause',
+    'etcd-restart',
+    'watch-cut',
+    'status-409',
+    'status-429',
+    'status-5xx',
+    'status-applied-then-500',
+    'agent-kill',
+  ],
+  oneAgent: ['agent-partition'],
+  leaderElection: ['holder-kill', 'holder-partition'],
+} as const;
+
 /** Every fault the soak knows, as they apply to this run. */
 export function faultCatalogue(options: ChaosOptions): Fault[] {
   const { plane, agents, rng } = options;

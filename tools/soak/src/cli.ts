@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { runHandovers } from './handover.js';
-import { runSoak } from './soak.js';
+import { runSoak, UnknownFaultError } from './soak.js';
 
 const usage = `usage: vkubelet-soak [--duration 2m] [--rate 2] [--fault-gap 4s] [--bound 90s] [--agents 1]
                      [--faults kind,kind] [--seed N] [--out DIR]
@@ -90,6 +90,9 @@ if (values.handovers !== undefined) {
     seed,
     outDir,
     log,
+  }).catch((err: unknown) => {
+    if (err instanceof UnknownFaultError) fail(`--faults: ${err.message}`);
+    throw err;
   });
   process.stdout.write(`${report.summary}\n`);
   process.exitCode = report.passed ? 0 : 1;

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AgentSlot } from './agents.js';
 import { MockSoakBackend } from './backend/mock/adapter.js';
 import type { SoakBackend } from './backend/types.js';
-import { Chaos, faultCatalogue } from './chaos.js';
+import { Chaos, FAULT_KINDS, faultCatalogue } from './chaos.js';
 import { startSoakCluster, type LeaderElectionTimings } from './cluster.js';
 import { unconverged, type Unconverged } from './converge.js';
 import { checkInvariants, countViolations, type InvariantCounts, type Violations } from './invariants.js';
@@ -45,10 +45,17 @@ export interface SoakReport {
   faults: Record<string, number>;
   pods: { created: number; updated: number; deleted: number };
   agentRestarts: number;
+  /** How agent processes ended, by cause (`signal SIGKILL`, `code 1`: the lease lost, or a failure). */
+  agentExits: Record<string, number>;
   /** Time from the last fault to convergence, or undefined when the bound ran out. */
   convergedAfterMs: number | undefined;
   durationMs: number;
   loadAverage: number[];
+}
+
+/** A fault kind that does not exist in the run asked for (a bad `--faults`). */
+export class UnknownFaultError extends Error {
+  override readonly name = 'UnknownFaultError';
 }
 
 const NODE_NAME = 'vk-soak';
@@ -89,6 +96,19 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     new MockSoakBackend({ nodeName: NODE_NAME, callTimeoutMs: CALL_TIMEOUT_MS });
   if (backend instanceof MockSoakBackend) backend.server.useRandom(rng);
   const withElection = options.agents > 1;
+  const known = new Set<string>([
+    ...FAULT_KINDS.common,
+    ...(withElection ? FAULT_KINDS.leaderElection : FAULT_KINDS.oneAgent),
+    ...backend.faults().map(fault => fault.kind),
+  ]);
+  const unknown = [...(options.faults ?? []), ...(options.mustInclude ?? [])].filter(
+    kind => !known.has(kind),
+  );
+  if (unknown.length > 0) {
+    throw new UnknownFaultError(
+      `no fault ${unknown.join(', ')} in this run (known: ${[...known].join(', ')})`,
+    );
+  }
   const cluster = await startSoakCluster({
     outDir: options.outDir,
     nodeName: NODE_NAME,
@@ -192,6 +212,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const counts = countViolations(violations);
     const faults = Object.fromEntries([...chaos.injected.entries()].sort());
     const agentRestarts = cluster.agents.reduce((sum, agent) => sum + agent.incarnations - 1, 0);
+    const agentExits: Record<string, number> = {};
+    for (const agent of cluster.agents) {
+      for (const [how, count] of agent.exits) agentExits[how] = (agentExits[how] ?? 0) + count;
+    }
     const passed = Object.values(counts).every(count => count === 0);
     const report: SoakReport = {
       passed,
@@ -205,6 +229,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         deleted: workload.counts.deleted,
       },
       agentRestarts,
+      agentExits,
       convergedAfterMs,
       durationMs: Date.now() - started,
       loadAverage: loadavg().map(value => Math.round(value * 10) / 10),
@@ -250,6 +275,10 @@ export function summaryLine(
   const faultList = Object.entries(report.faults)
     .map(([kind, count]) => `${kind}=${count}`)
     .join(' ');
+  const exits = Object.entries(report.agentExits)
+    .sort()
+    .map(([how, count]) => `${how.replace(' ', ':')}=${count}`)
+    .join(' ');
   const invariants = (Object.keys(INVARIANT_NAMES) as (keyof InvariantCounts)[])
     .filter(key => key !== 'twoWriters' || options.agents > 1)
     .map(key => `${INVARIANT_NAMES[key]}=${report.counts[key]}`)
@@ -262,7 +291,7 @@ export function summaryLine(
     `soak ${report.passed ? 'PASS' : 'FAIL'}: ${Math.round(report.durationMs / 1000)}s, seed ${options.seed}, ` +
     `${options.agents} agent${options.agents > 1 ? 's (leader election)' : ''}, ` +
     `pods created=${report.pods.created} updated=${report.pods.updated} deleted=${report.pods.deleted}, ` +
-    `faults ${faultTotal} (${faultList}), agent restarts ${report.agentRestarts}, ${converged}; ` +
+    `faults ${faultTotal} (${faultList}), agent restarts ${report.agentRestarts}${exits ? ` (${exits})` : ''}, ${converged}; ` +
     `${invariants}; load ${report.loadAverage.join(' ')}`
   );
 }
