@@ -7,7 +7,7 @@ import { runHandovers } from './handover.js';
 import { runSoak, UnknownFaultError } from './soak.js';
 
 const usage = `usage: vkubelet-soak [--duration 2m] [--rate 2] [--fault-gap 4s] [--bound 90s] [--agents 1]
-                     [--faults kind,kind] [--seed N] [--out DIR]
+                     [--faults kind,kind] [--agent-arg=--flag=value ...] [--seed N] [--out DIR]
        vkubelet-soak --handovers 20 [--lease 15s/10s/2s] [--pods 20] [--out DIR]
   The soak: a control plane, the agent(s) with the mock provider behind fault proxies, pod churn at
   --rate pods/s and faults every --fault-gap on average for --duration; then every pod must converge
@@ -23,6 +23,7 @@ const { values } = parseArgs({
     bound: { type: 'string', default: '90s' },
     agents: { type: 'string', default: '1' },
     faults: { type: 'string' },
+    'agent-arg': { type: 'string', multiple: true },
     seed: { type: 'string' },
     out: { type: 'string', default: 'soak-results' },
     handovers: { type: 'string' },
@@ -87,6 +88,7 @@ if (values.handovers !== undefined) {
     convergeBoundMs: duration('bound', values.bound),
     agents,
     faults: values.faults?.split(',').filter(Boolean),
+    agentArgs: values['agent-arg'],
     seed,
     outDir,
     log,

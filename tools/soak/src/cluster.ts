@@ -26,6 +26,8 @@ export interface SoakClusterOptions {
   backend: SoakBackend;
   /** The agents' --provider-call-timeout. */
   callTimeoutMs: number;
+  /** More agent flags (an experiment: `--full-resync-period=0`). */
+  agentArgs?: readonly string[];
   maxRestartDelayMs: number;
   rng: Rng;
   log: (line: string) => void;
@@ -107,7 +109,11 @@ export async function startSoakCluster(options: SoakClusterOptions): Promise<Soa
       };
       const kubeconfigPath = join(outDir, `kubeconfig-${name}.json`);
       writeFileSync(kubeconfigPath, JSON.stringify(kubeconfig), { mode: 0o600 });
-      const extraArgs = [`--provider-call-timeout=${options.callTimeoutMs}ms`, '--shutdown-grace-period=5s'];
+      const extraArgs = [
+        `--provider-call-timeout=${options.callTimeoutMs}ms`,
+        '--shutdown-grace-period=5s',
+        ...(options.agentArgs ?? []),
+      ];
       if (election) {
         extraArgs.push(
           '--leader-elect',

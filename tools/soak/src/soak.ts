@@ -32,6 +32,8 @@ export interface SoakOptions {
   mustInclude?: readonly string[];
   seed: number;
   outDir: string;
+  /** More flags for every agent, after the soak's own. */
+  agentArgs?: readonly string[];
   /** The backend under the provider (default the mock). */
   backend?: (options: { nodeName: string; callTimeoutMs: number }) => SoakBackend;
   log: (line: string) => void;
@@ -116,6 +118,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     leaderElection: withElection ? (options.leaderElection ?? SOAK_ELECTION) : undefined,
     backend,
     callTimeoutMs: CALL_TIMEOUT_MS,
+    agentArgs: options.agentArgs,
     maxRestartDelayMs: 3_000,
     rng,
     log,

@@ -318,7 +318,8 @@ export class VirtualKubelet {
         const elector = new LeaderElector({
           client,
           fence,
-          ...lease,
+          namespace: lease.namespace,
+          name: lease.name,
           identity: options.leaderElection?.identity ?? leaderIdentity(),
           leaseDurationMs: options.leaderElection?.leaseDurationMs,
           renewDeadlineMs: options.leaderElection?.renewDeadlineMs,
@@ -348,7 +349,7 @@ export class VirtualKubelet {
           await elector.acquire(signal);
           return true;
         });
-        if (!acquired) return;
+        if (!acquired || signal.aborted) return;
         this.#state = 'STARTING';
         running.push(this.#supervise('leader election', elector.hold(signal)));
       }
