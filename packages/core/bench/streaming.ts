@@ -65,8 +65,7 @@ async function tcp(): Promise<void> {
 async function loadSources() {
   return {
     ...(await import('../src/streaming/index.js')),
-    ...(await import('../src/streaming/spdy/codec.js')),
-    ...(await import('../src/streaming/spdy/frames.js')),
+    ...(await import('@vkubelet/provider-kit/streaming')),
   };
 }
 let sources: Awaited<ReturnType<typeof loadSources>> | undefined;

@@ -30,3 +30,7 @@ export type * from './stats.js';
 export { applyLogOptions, formatRfc3339Nano, logsSince } from './logs.js';
 export { parseQuantity } from './quantity.js';
 export { copyApiObject } from './copy.js';
+export { jsonAtSeconds, jsonEqual, jsonEqualAsStored, jsonEqualAtSeconds } from './json-equal.js';
+export * from './status/index.js';
+export * from './plugin/index.js';
+export * from './runtime/index.js';

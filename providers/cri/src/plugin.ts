@@ -1,13 +1,11 @@
-import type { ProviderPlugin } from '@vkubelet/provider-kit';
+import { definePlugin } from '@vkubelet/provider-kit';
 
-import { loadCriConfig } from './config.js';
+import { criConfigSchema } from './config.js';
 import { CriProvider } from './provider.js';
 
-/** `virtual-kubelet --provider cri [--provider-config cri.json]`. */
-export const plugin: ProviderPlugin = {
+/** `virtual-kubelet --provider cri [--provider-config cri.yaml]`. */
+export const plugin = definePlugin({
   name: 'cri',
-  async create(context) {
-    const config = await loadCriConfig(context.configPath);
-    return CriProvider.create(context, config);
-  },
-};
+  configSchema: criConfigSchema,
+  create: (context, config) => CriProvider.create(context, config),
+});

@@ -7,7 +7,7 @@ import type {
 import type { ContainerStats, NetworkInterfaceStats, PodStats, StatsSummary } from '@vkubelet/provider-kit';
 
 import { LABEL_CONTAINER_NAME, LABEL_POD_UID } from './labels.js';
-import type { PodRecord } from './pod/record.js';
+import type { CriPod } from './pod/record.js';
 import { nsToDate } from './pod/time.js';
 import { hostCpuNanos, hostMemoryUsage } from './node.js';
 
@@ -64,7 +64,7 @@ const sum = (values: (number | undefined)[]): number | undefined =>
 export async function statsSummary(
   nodeName: string,
   startedAt: Date,
-  pods: PodRecord[],
+  pods: readonly CriPod[],
   stats: CriContainerStats[],
   cpuSampler: CpuSampler,
   sandboxStats: PodSandboxStats[] = [],
@@ -79,13 +79,14 @@ export async function statsSummary(
   const now = new Date().toISOString();
   const podStats: PodStats[] = [];
   for (const pod of pods) {
-    const currentIds = new Set([...pod.init, ...pod.app].map(c => c.id).filter(Boolean));
-    const containers = (byPod.get(pod.id.uid) ?? [])
+    const { state } = pod;
+    const currentIds = new Set([...state.init, ...state.app].map(c => c.id).filter(Boolean));
+    const containers = (byPod.get(pod.uid) ?? [])
       .filter(s => currentIds.has(s.attributes.id))
-      .map(s => containerStats(s, pod.createdAt));
+      .map(s => containerStats(s, state.createdAt));
     podStats.push({
-      podRef: { name: pod.id.name, namespace: pod.id.namespace, uid: pod.id.uid },
-      startTime: pod.createdAt.toISOString(),
+      podRef: { name: pod.name, namespace: pod.namespace, uid: pod.uid },
+      startTime: state.createdAt.toISOString(),
       containers,
       cpu: {
         time: now,
@@ -98,7 +99,7 @@ export async function statsSummary(
         usageBytes: sum(containers.map(c => c.memory?.usageBytes)),
         rssBytes: sum(containers.map(c => c.memory?.rssBytes)),
       },
-      ...networkStats(networkBySandbox.get(pod.sandboxId)),
+      ...networkStats(networkBySandbox.get(state.sandboxId)),
     });
   }
   const memory = await hostMemoryUsage();

@@ -7,16 +7,23 @@ import {
   type TaskDefinition,
 } from '@aws-sdk/client-ecs';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import type { BackendCaller, PodIdentity } from '@vkubelet/provider-kit';
 
-import { identityFromTags, type PodIdentity } from './identity.js';
+import { identityFromTags } from './identity.js';
 
 /** ECS accepts at most this many tasks per DescribeTasks call. */
 export const DESCRIBE_BATCH = 100;
 
+/** The ECS client of a cluster, with the provider's door for every request. */
+export interface EcsAccess {
+  ecs: ECSClient;
+  cluster: string;
+  call: BackendCaller;
+}
+
 /** DescribeTasks for any number of tasks, 100 per call; returns the tasks found and the ARNs missing. */
 export async function describeTasks(
-  ecs: ECSClient,
-  cluster: string,
+  { ecs, cluster, call }: EcsAccess,
   arns: readonly string[],
   signal?: AbortSignal,
 ): Promise<{ tasks: Task[]; missing: string[] }> {
@@ -24,9 +31,11 @@ export async function describeTasks(
   const missing: string[] = [];
   for (let i = 0; i < arns.length; i += DESCRIBE_BATCH) {
     const batch = arns.slice(i, i + DESCRIBE_BATCH);
-    const out = await ecs.send(new DescribeTasksCommand({ cluster, tasks: batch, include: ['TAGS'] }), {
-      abortSignal: signal,
-    });
+    const out = await call('DescribeTasks', () =>
+      ecs.send(new DescribeTasksCommand({ cluster, tasks: batch, include: ['TAGS'] }), {
+        abortSignal: signal,
+      }),
+    );
     tasks.push(...(out.tasks ?? []));
     for (const failure of out.failures ?? []) if (failure.arn) missing.push(failure.arn);
   }
@@ -35,27 +44,26 @@ export async function describeTasks(
 
 /** ARNs of the cluster's tasks with a desired status, all pages. */
 export async function listTaskArns(
-  ecs: ECSClient,
-  cluster: string,
+  { ecs, cluster, call }: EcsAccess,
   desiredStatus: 'RUNNING' | 'STOPPED',
   startedBy?: string,
+  signal?: AbortSignal,
 ): Promise<string[]> {
-  const arns: string[] = [];
   const input = {
     cluster,
     desiredStatus,
     launchType: 'FARGATE' as const,
     ...(startedBy ? { startedBy } : {}),
   };
-  for await (const page of paginateListTasks({ client: ecs }, input)) arns.push(...(page.taskArns ?? []));
-  return arns;
-}
-
-/** A task this node started, with the pod it belongs to, found at start-up. */
-export interface AdoptedTask {
-  identity: PodIdentity;
-  task: Task;
-  pod: V1Pod;
+  return call('ListTasks', async () => {
+    const arns: string[] = [];
+    for await (const page of paginateListTasks(
+      { client: ecs, ...(signal ? { abortSignal: signal } : {}) },
+      input,
+    ))
+      arns.push(...(page.taskArns ?? []));
+    return arns;
+  });
 }
 
 /**
@@ -90,32 +98,33 @@ export function podFromTask(
 }
 
 /**
- * Every task of this node still worth knowing about: running ones, and stopped ones whose task
- * definition is still registered (a pod that ended while the agent was away; a pod this provider
- * deleted has its definition deregistered, so it is not brought back).
+ * Every task of this node still worth knowing about, with its pod: running ones, and stopped ones
+ * whose task definition is still registered (a pod that ended while the agent was away; a pod this
+ * provider deleted has its definition deregistered, so it is not brought back).
  */
 export async function findNodeTasks(
-  ecs: ECSClient,
-  cluster: string,
+  access: EcsAccess,
   nodeName: string,
-): Promise<AdoptedTask[]> {
-  const running = await listTaskArns(ecs, cluster, 'RUNNING');
-  const stopped = await listTaskArns(ecs, cluster, 'STOPPED');
-  const { tasks } = await describeTasks(ecs, cluster, [...new Set([...running, ...stopped])]);
-  const adopted: AdoptedTask[] = [];
+  signal?: AbortSignal,
+): Promise<Array<{ task: Task; pod: V1Pod }>> {
+  const running = await listTaskArns(access, 'RUNNING', undefined, signal);
+  const stopped = await listTaskArns(access, 'STOPPED', undefined, signal);
+  const { tasks } = await describeTasks(access, [...new Set([...running, ...stopped])], signal);
+  const adopted: Array<{ task: Task; pod: V1Pod }> = [];
   const definitions = new Map<string, TaskDefinition | undefined>();
   for (const task of tasks) {
     const identity = identityFromTags(task.tags, nodeName);
-    if (!identity || !task.taskDefinitionArn) continue;
-    if (!definitions.has(task.taskDefinitionArn)) {
-      const out = await ecs.send(
-        new DescribeTaskDefinitionCommand({ taskDefinition: task.taskDefinitionArn }),
+    const arn = task.taskDefinitionArn;
+    if (!identity || !arn) continue;
+    if (!definitions.has(arn)) {
+      const out = await access.call('DescribeTaskDefinition', () =>
+        access.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }), { abortSignal: signal }),
       );
-      definitions.set(task.taskDefinitionArn, out.taskDefinition);
+      definitions.set(arn, out.taskDefinition);
     }
-    const definition = definitions.get(task.taskDefinitionArn);
+    const definition = definitions.get(arn);
     if (task.desiredStatus === 'STOPPED' && definition?.status !== 'ACTIVE') continue;
-    adopted.push({ identity, task, pod: podFromTask(identity, nodeName, definition) });
+    adopted.push({ task, pod: podFromTask(identity, nodeName, definition) });
   }
   return adopted;
 }

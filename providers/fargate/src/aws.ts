@@ -1,6 +1,6 @@
 import { CloudWatchLogsClient, type CloudWatchLogsClientConfig } from '@aws-sdk/client-cloudwatch-logs';
 import { ECSClient, type ECSClientConfig } from '@aws-sdk/client-ecs';
-import { InvalidInputError, NotFoundError, TransientError } from '@vkubelet/provider-kit';
+import { backendCaller, InvalidInputError, NotFoundError, TransientError } from '@vkubelet/provider-kit';
 
 import type { FargateConfig } from './config.js';
 
@@ -56,3 +56,8 @@ export function toProviderError(err: unknown, what: string): Error {
   if (INVALID_INPUT.has(name)) return new InvalidInputError(message, { cause: err });
   return new TransientError(message, { cause: err });
 }
+
+/** The door of every ECS request the provider makes. */
+export const callEcs = backendCaller({ system: 'aws.ecs', toError: toProviderError });
+/** The door of every CloudWatch Logs request the provider makes. */
+export const callLogs = backendCaller({ system: 'aws.logs', toError: toProviderError });

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 
 import type { Tag } from '@aws-sdk/client-ecs';
-import type { V1Pod } from '@kubernetes/client-node';
-import { InvalidInputError } from '@vkubelet/provider-kit';
+import type { PodIdentity } from '@vkubelet/provider-kit';
 
 /**
  * Tags on every task and task definition this provider creates. They are the only record of which
@@ -14,26 +13,6 @@ export const TAG = {
   name: 'vkubelet.io/pod-name',
   node: 'vkubelet.io/node',
 } as const;
-
-/** The identity of a pod as tasks carry it. */
-export interface PodIdentity {
-  namespace: string;
-  name: string;
-  uid: string;
-}
-
-export function podKey(namespace: string, name: string): string {
-  return `${namespace}/${name}`;
-}
-
-/** Namespace, name and UID of a pod; a pod without them cannot be tracked, so it is refused. */
-export function identityOf(pod: V1Pod): PodIdentity {
-  const { namespace, name, uid } = pod.metadata ?? {};
-  if (!namespace) throw new InvalidInputError('metadata.namespace is required');
-  if (!name) throw new InvalidInputError('metadata.name is required');
-  if (!uid) throw new InvalidInputError('metadata.uid is required (the task is keyed by it)');
-  return { namespace, name, uid };
-}
 
 const MAX_FAMILY = 255;
 

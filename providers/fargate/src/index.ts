@@ -5,17 +5,12 @@ export {
   type AwsClientOverrides,
   type AwsClients,
 } from './aws.js';
-export {
-  fargateConfigSchema,
-  loadFargateConfig,
-  parseFargateConfig,
-  type FargateConfig,
-  type FargateConfigInput,
-} from './config.js';
+export { EcsBackend, type EcsBackendOptions } from './backend.js';
+export { fargateConfigSchema, type FargateConfig, type FargateConfigInput } from './config.js';
 export { taskFamily, TAG } from './identity.js';
 export { createFargateProvider, plugin, type CreateFargateProviderOptions } from './plugin.js';
 export { FargateProvider, type FargateProviderOptions } from './provider.js';
-export { podStatusFromTask } from './status.js';
+export { observeTask, podStatusFromTask, type TaskState } from './status.js';
 export {
   buildTaskDefinition,
   containerSize,

@@ -6,16 +6,18 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import {
   END_OF_HISTORY,
+  isNotFound,
+  type BackendCaller,
   type CallOptions,
   type ContainerLogOptions,
   type LogItem,
 } from '@vkubelet/provider-kit';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { toProviderError } from './aws.js';
-
 export interface ContainerLogSource {
   client: CloudWatchLogsClient;
+  /** The provider's door for CloudWatch Logs requests. */
+  call: BackendCaller;
   logGroup: string;
   /** awslogs names streams `<prefix>/<container>/<task-id>`. */
   logStream: string;
@@ -102,21 +104,22 @@ async function readPage(
   startTime: number | undefined,
 ): Promise<Page> {
   try {
-    const out = await source.client.send(
-      new GetLogEventsCommand({
-        logGroupName: source.logGroup,
-        logStreamName: source.logStream,
-        ...position,
-        ...('nextToken' in position ? {} : startTime !== undefined ? { startTime } : {}),
-      }),
-      { abortSignal: source.options.signal },
+    const out = await source.call('GetLogEvents', () =>
+      source.client.send(
+        new GetLogEventsCommand({
+          logGroupName: source.logGroup,
+          logStreamName: source.logStream,
+          ...position,
+          ...('nextToken' in position ? {} : startTime !== undefined ? { startTime } : {}),
+        }),
+        { abortSignal: source.options.signal },
+      ),
     );
     return { events: out.events ?? [], nextToken: out.nextForwardToken };
   } catch (err) {
-    if ((err as Error).name === 'ResourceNotFoundException' && (await logGroupExists(source))) {
-      return { events: [], nextToken: undefined };
-    }
-    throw toProviderError(err, `GetLogEvents ${source.logGroup}/${source.logStream}`);
+    // No stream yet in an existing group: the container has written nothing.
+    if (isNotFound(err) && (await logGroupExists(source))) return { events: [], nextToken: undefined };
+    throw err;
   }
 }
 
@@ -126,11 +129,10 @@ async function readPage(
  * moto answers "log group does not exist" for a missing stream too.
  */
 async function logGroupExists(source: ContainerLogSource): Promise<boolean> {
-  const out = await source.client.send(
-    new DescribeLogGroupsCommand({ logGroupNamePrefix: source.logGroup, limit: 50 }),
-    {
+  const out = await source.call('DescribeLogGroups', () =>
+    source.client.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: source.logGroup, limit: 50 }), {
       abortSignal: source.options.signal,
-    },
+    }),
   );
   return (out.logGroups ?? []).some(group => group.logGroupName === source.logGroup);
 }

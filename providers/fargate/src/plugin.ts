@@ -1,17 +1,7 @@
-import {
-  InvalidInputError,
-  type Provider,
-  type ProviderContext,
-  type ProviderPlugin,
-} from '@vkubelet/provider-kit';
+import { definePlugin, InvalidInputError, type ProviderContext } from '@vkubelet/provider-kit';
 
 import { createAwsClients, type AwsClientOverrides } from './aws.js';
-import {
-  loadFargateConfig,
-  parseFargateConfig,
-  type FargateConfig,
-  type FargateConfigInput,
-} from './config.js';
+import { fargateConfigSchema, type FargateConfig, type FargateConfigInput } from './config.js';
 import { FargateProvider } from './provider.js';
 
 export interface CreateFargateProviderOptions {
@@ -21,24 +11,19 @@ export interface CreateFargateProviderOptions {
   clientOverrides?: AwsClientOverrides;
 }
 
-/** A Fargate provider for the node in `context`, configured from `--provider-config` unless given a config. */
-export async function createFargateProvider(
-  context: Pick<ProviderContext, 'nodeName' | 'configPath' | 'logger'>,
-  options: CreateFargateProviderOptions = {},
+/** A Fargate provider for the node in `context` with a validated config. */
+async function startProvider(
+  context: Pick<ProviderContext, 'nodeName' | 'logger'>,
+  config: FargateConfig,
+  clientOverrides?: AwsClientOverrides,
 ): Promise<FargateProvider> {
-  let config: FargateConfig;
-  if (options.config) config = parseFargateConfig(options.config);
-  else if (context.configPath) config = await loadFargateConfig(context.configPath);
-  else
-    throw new InvalidInputError(
-      'the fargate provider needs a config file (--provider-config): at least subnets must be set',
-    );
-
-  const clients = createAwsClients(config, options.clientOverrides);
+  const clients = createAwsClients(config, clientOverrides);
   let region: string;
   try {
     region = await clients.ecs.config.region();
   } catch (err) {
+    clients.ecs.destroy();
+    clients.logs.destroy();
     throw new InvalidInputError(
       'no AWS region: set region in the fargate config, or AWS_REGION, or a region in ~/.aws/config',
       {
@@ -46,23 +31,32 @@ export async function createFargateProvider(
       },
     );
   }
-  try {
-    return await FargateProvider.start({
-      config,
-      clients,
-      nodeName: context.nodeName,
-      region,
-      logger: context.logger,
-    });
-  } catch (err) {
-    clients.ecs.destroy();
-    clients.logs.destroy();
-    throw err;
-  }
+  return FargateProvider.create({
+    config,
+    clients,
+    nodeName: context.nodeName,
+    region,
+    logger: context.logger,
+  });
 }
 
 /** What `virtual-kubelet --provider fargate` loads. */
-export const plugin: ProviderPlugin = {
+export const plugin = definePlugin({
   name: 'fargate',
-  create: (context: ProviderContext): Promise<Provider> => createFargateProvider(context),
-};
+  configSchema: fargateConfigSchema,
+  create: (context, config) => startProvider(context, config),
+});
+
+/**
+ * A Fargate provider for the node in `context`, configured from `--provider-config` unless given a
+ * config (validated the same way).
+ */
+export async function createFargateProvider(
+  context: Pick<ProviderContext, 'nodeName' | 'configPath' | 'logger'>,
+  options: CreateFargateProviderOptions = {},
+): Promise<FargateProvider> {
+  const config = options.config
+    ? plugin.parseConfig(options.config)
+    : await plugin.loadConfig({ configPath: context.configPath });
+  return startProvider(context, config, options.clientOverrides);
+}

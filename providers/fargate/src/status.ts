@@ -1,10 +1,18 @@
 import type { Container as EcsContainer, Task } from '@aws-sdk/client-ecs';
-import type { V1ContainerStatus, V1Pod, V1PodCondition, V1PodStatus } from '@kubernetes/client-node';
+import type { V1Container, V1ContainerState, V1Pod, V1PodStatus } from '@kubernetes/client-node';
+import { buildPodStatus, type ContainerObservation, type PodObservation } from '@vkubelet/provider-kit';
 
-/** ECS task states before the containers run. */
-const STARTING = new Set(['PROVISIONING', 'PENDING', 'ACTIVATING']);
 /** ECS task states on the way to STOPPED: the containers may still be running (pod terminating). */
 const STOPPING = new Set(['DEACTIVATING', 'STOPPING', 'DEPROVISIONING']);
+
+/** What the provider keeps per pod: the task as ECS last described it, and when it saw it. */
+export interface TaskState {
+  task: Task;
+  /** When this process first saw the task: the start time when ECS reports none. */
+  firstSeen: Date;
+  /** When this process first saw the task STOPPED: the finish time when ECS reports none. */
+  stoppedSeen?: Date | undefined;
+}
 
 /** The task's private IPv4 address, from its ENI attachment (awsvpc). */
 export function taskIp(task: Task): string | undefined {
@@ -16,83 +24,13 @@ export function taskIp(task: Task): string | undefined {
   return undefined;
 }
 
-/** When the provider saw the task first, and first saw it stopped: stand-ins for times ECS omits. */
-export interface TaskObservation {
-  firstSeen: Date;
-  stoppedSeen?: Date | undefined;
-}
-
-/**
- * Kubernetes status of a pod from its ECS task. Unlike the Go provider (STOPPED was always
- * Succeeded), a stopped task is Failed unless every essential container exited with 0.
- */
-export function podStatusFromTask(
-  pod: V1Pod,
-  task: Task,
-  observed: TaskObservation = { firstSeen: new Date() },
-): V1PodStatus {
-  const lastStatus = task.lastStatus ?? 'PROVISIONING';
-  const stopped = lastStatus === 'STOPPED';
-  const running = lastStatus === 'RUNNING' || STOPPING.has(lastStatus);
-  const byName = new Map((task.containers ?? []).map(c => [c.name, c]));
-
-  const initContainerStatuses = (pod.spec?.initContainers ?? []).map(c =>
-    containerStatus(c.name, c.image ?? '', byName.get(c.name), task, observed, true),
-  );
-  const containerStatuses = (pod.spec?.containers ?? []).map(c =>
-    containerStatus(c.name, c.image ?? '', byName.get(c.name), task, observed, false),
-  );
-
-  let phase: string;
-  if (stopped)
-    phase = containerStatuses.every(s => s.state?.terminated?.exitCode === 0) ? 'Succeeded' : 'Failed';
-  else if (running) phase = 'Running';
-  else phase = 'Pending';
-
-  const initialized =
-    running || stopped || initContainerStatuses.every(s => s.state?.terminated?.exitCode === 0);
-  const containersReady = running && !STOPPING.has(lastStatus) && containerStatuses.every(s => s.ready);
-  // Fallbacks are fixed times, never `now`, so an unchanged task yields an identical status (no notification).
-  const since = task.startedAt ?? task.createdAt ?? observed.firstSeen;
-  const condition = (type: string, status: boolean): V1PodCondition => ({
-    type,
-    status: status ? 'True' : 'False',
-    lastTransitionTime: since,
-  });
-
-  const ip = taskIp(task);
-  const status: V1PodStatus = {
-    phase,
-    conditions: [
-      condition('PodScheduled', true),
-      condition('Initialized', initialized),
-      condition('ContainersReady', containersReady),
-      condition('Ready', containersReady),
-    ],
-    containerStatuses,
-    qosClass: pod.status?.qosClass ?? 'BestEffort',
-  };
-  if (initContainerStatuses.length > 0) status.initContainerStatuses = initContainerStatuses;
-  // ECS always reports createdAt; the time the provider first saw the task stands in when it does not.
-  status.startTime = task.createdAt ?? observed.firstSeen;
-  if (ip) {
-    status.podIP = ip;
-    status.podIPs = [{ ip }];
-  }
-  if (stopped && task.stoppedReason) {
-    status.reason = task.stopCode ?? 'TaskStopped';
-    status.message = task.stoppedReason;
-  }
-  return status;
-}
-
 /**
  * The container's state as ECS last reported it, corrected by the task's: a stopped task stops every
  * container, and ECS marks a task RUNNING only once its essential (app) containers have started,
  * while the per-container status can lag behind (moto never advances it at all). Init containers
  * keep their own status: they may still be waiting or have exited.
  */
-function effectiveContainerStatus(container: EcsContainer | undefined, task: Task, init: boolean): string {
+function effectiveStatus(container: EcsContainer | undefined, task: Task, init: boolean): string {
   if (task.lastStatus === 'STOPPED') return 'STOPPED';
   const own = container?.lastStatus ?? 'PENDING';
   if (!init && task.lastStatus === 'RUNNING' && (own === 'PENDING' || own === 'PROVISIONING'))
@@ -100,55 +38,76 @@ function effectiveContainerStatus(container: EcsContainer | undefined, task: Tas
   return own;
 }
 
-function containerStatus(
-  name: string,
-  image: string,
+/** ECS's reason for a stop, in the kubelet's words where they have one. */
+function endReason(container: EcsContainer | undefined): string | undefined {
+  const reason = container?.reason;
+  return reason?.startsWith('OutOfMemoryError') ? 'OOMKilled' : reason;
+}
+
+function observeContainer(
+  spec: V1Container,
   container: EcsContainer | undefined,
-  task: Task,
-  observed: TaskObservation,
+  state: TaskState,
   init: boolean,
-): V1ContainerStatus {
-  const lastStatus = effectiveContainerStatus(container, task, init);
-  const base: V1ContainerStatus = {
-    name,
-    image: container?.image ?? image,
-    imageID: container?.imageDigest ?? '',
-    ready: false,
-    restartCount: 0,
-    started: false,
-    ...(container?.runtimeId ? { containerID: `ecs://${container.runtimeId}` } : {}),
-  };
-  if (lastStatus === 'STOPPED') {
+): ContainerObservation {
+  const { task } = state;
+  const started = task.startedAt ?? task.createdAt ?? state.firstSeen;
+  const status = effectiveStatus(container, task, init);
+  const base: ContainerObservation = { name: spec.name };
+  if (container?.image) base.image = container.image;
+  if (container?.imageDigest) base.imageID = container.imageDigest;
+  if (container?.runtimeId) base.containerID = `ecs://${container.runtimeId}`;
+  let current: V1ContainerState | undefined;
+  if (status === 'STOPPED') {
     // A task stopped before ECS recorded an exit code (StopTask, a failed pull) is reported as
     // killed, so the pod does not look like it succeeded.
-    const exitCode = container?.exitCode ?? 137;
-    return {
-      ...base,
-      state: {
-        terminated: {
-          exitCode,
-          reason: container?.reason ?? (exitCode === 0 ? 'Completed' : 'Error'),
-          ...(container?.reason || task.stoppedReason
-            ? { message: container?.reason ?? task.stoppedReason }
-            : {}),
-          startedAt: task.startedAt ?? task.createdAt ?? observed.firstSeen,
-          finishedAt: task.stoppedAt ?? task.executionStoppedAt ?? observed.stoppedSeen ?? observed.firstSeen,
-        },
+    const message = container?.reason ?? task.stoppedReason;
+    const reason = endReason(container);
+    current = {
+      terminated: {
+        exitCode: container?.exitCode ?? 137,
+        ...(reason ? { reason } : {}),
+        ...(message ? { message } : {}),
+        startedAt: started,
+        finishedAt: task.stoppedAt ?? task.executionStoppedAt ?? state.stoppedSeen ?? state.firstSeen,
       },
     };
+  } else if (status === 'RUNNING') {
+    current = { running: { startedAt: started } };
+    base.ready = container?.healthStatus !== 'UNHEALTHY' && !STOPPING.has(task.lastStatus ?? '');
   }
-  if (lastStatus === 'RUNNING') {
-    return {
-      ...base,
-      ready: !init && container?.healthStatus !== 'UNHEALTHY',
-      started: true,
-      state: { running: { startedAt: task.startedAt ?? task.createdAt ?? observed.firstSeen } },
-    };
-  }
+  return current ? { ...base, state: current } : base;
+}
+
+/** A pod's ECS task in Kubernetes terms (ECS tasks never restart a container). */
+export function observeTask(pod: V1Pod, state: TaskState): PodObservation {
+  const { task } = state;
+  const byName = new Map((task.containers ?? []).map(c => [c.name, c]));
+  const ip = taskIp(task);
+  const stopped = task.lastStatus === 'STOPPED';
   return {
-    ...base,
-    state: {
-      waiting: { reason: STARTING.has(task.lastStatus ?? '') ? 'ContainerCreating' : 'PodInitializing' },
-    },
+    initContainers: (pod.spec?.initContainers ?? []).map(c =>
+      observeContainer(c, byName.get(c.name), state, true),
+    ),
+    containers: (pod.spec?.containers ?? []).map(c => observeContainer(c, byName.get(c.name), state, false)),
+    ...(ip ? { podIPs: [ip] } : {}),
+    startTime: task.createdAt ?? state.firstSeen,
+    stopped,
+    ...(stopped && task.stoppedReason
+      ? { reason: task.stopCode ?? 'TaskStopped', message: task.stoppedReason }
+      : {}),
   };
+}
+
+/**
+ * Kubernetes status of a pod from its ECS task, by the kubelet's rules. Unlike the Go provider
+ * (STOPPED was always Succeeded), a stopped task is Failed unless every essential container exited 0.
+ */
+export function podStatusFromTask(
+  pod: V1Pod,
+  task: Task,
+  seen: Omit<TaskState, 'task'> = { firstSeen: new Date() },
+  previous?: V1PodStatus,
+): V1PodStatus {
+  return buildPodStatus(pod, observeTask(pod, { ...seen, task }), { previous });
 }

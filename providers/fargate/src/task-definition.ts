@@ -6,9 +6,9 @@ import type {
   Volume,
 } from '@aws-sdk/client-ecs';
 import type { V1Container, V1Pod, V1ResourceRequirements } from '@kubernetes/client-node';
-import { InvalidInputError, parseQuantity } from '@vkubelet/provider-kit';
+import { InvalidInputError, parseQuantity, podIdentity } from '@vkubelet/provider-kit';
 
-import { identityOf, podTags, taskFamily } from './identity.js';
+import { podTags, taskFamily } from './identity.js';
 import { fargateTaskSize, MAX_TASK_SIZE, type TaskSize } from './task-size.js';
 
 /** What the mapping needs from the provider config. */
@@ -49,7 +49,7 @@ export function buildTaskDefinition(
   pod: V1Pod,
   settings: TaskDefinitionSettings,
 ): RegisterTaskDefinitionCommandInput {
-  const identity = identityOf(pod);
+  const identity = podIdentity(pod);
   const spec = pod.spec;
   if (!spec || spec.containers.length === 0)
     throw new InvalidInputError('spec.containers: at least one container is required');

@@ -45,7 +45,7 @@ export function workspaceDirs(lock: {
   return dirs;
 }
 
-/** The workspace packages `name` needs at run time: itself and, recursively, its workspace dependencies. */
+/** The workspace packages the image of `name` needs at run time: itself, core, and their workspace dependencies. */
 export async function runtimeWorkspaces(
   repoRoot: string,
   name: string,
@@ -60,6 +60,8 @@ export async function runtimeWorkspaces(
     for (const dep of Object.keys(manifest.dependencies ?? {})) await visit(dep);
   };
   await visit(name);
+  // Every image runs core's `virtual-kubelet`, even for a provider that needs only provider-kit.
+  await visit('@vkubelet/core');
   if (needed.length === 0) throw new Error(`${name} is not a workspace package of ${repoRoot}`);
   return needed;
 }

@@ -31,6 +31,8 @@ export interface MotoServer {
    * read with EC2 DescribeSubnets so tests need no EC2 SDK.
    */
   defaultSubnets(region: string): Promise<string[]>;
+  /** Creates a CloudWatch Logs group in `region` (what a Fargate task's awslogs driver writes to). */
+  createLogGroup(region: string, name: string): Promise<void>;
   /** Forget every resource (moto's `/moto-api/reset`). */
   reset(): Promise<void>;
   stop(): Promise<void>;
@@ -122,6 +124,7 @@ export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> 
     setTransition: (modelName, transition) =>
       postJson(`${endpoint}/moto-api/state-manager/set-transition`, { model_name: modelName, transition }),
     defaultSubnets: region => defaultSubnets(endpoint, region),
+    createLogGroup: (region, name) => createLogGroup(endpoint, region, name),
     reset: () => postJson(`${endpoint}/moto-api/reset`, {}),
     stop,
     [Symbol.asyncDispose]: stop,
@@ -177,4 +180,19 @@ async function defaultSubnets(endpoint: string, region: string): Promise<string[
   const xml = await response.text();
   if (!response.ok) throw new Error(`moto DescribeSubnets answered ${response.status}: ${xml}`);
   return [...xml.matchAll(/<subnetId>([^<]+)<\/subnetId>/g)].map(match => match[1] ?? '');
+}
+
+async function createLogGroup(endpoint: string, region: string, name: string): Promise<void> {
+  const response = await fetch(endpoint, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': 'Logs_20140328.CreateLogGroup',
+      authorization: fakeAuthorization(region, 'logs'),
+    },
+    body: JSON.stringify({ logGroupName: name }),
+  });
+  if (!response.ok)
+    throw new Error(`moto CreateLogGroup answered ${response.status}: ${await response.text()}`);
+  await response.body?.cancel();
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // vkubelet-testenv up: starts a local control plane, prints KUBECONFIG=<path> once it is ready and
 // keeps it up until SIGINT/SIGTERM, then tears it down. Progress goes to stderr, the result to stdout.
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalControlPlane } from './local.js';
@@ -45,8 +45,9 @@ async function up(argv: string[]): Promise<void> {
   process.stderr.write(
     `[testenv] ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${local.controlPlane.server} (logs in ${local.controlPlane.dir}/logs)\n`,
   );
+  let nodeKubeconfig: string | undefined;
   if (values.node) {
-    const nodeKubeconfig = join(dirname(local.kubeconfigPath), `${values.node}.kubeconfig`);
+    nodeKubeconfig = join(dirname(local.kubeconfigPath), `${values.node}.kubeconfig`);
     copyFileSync(await local.controlPlane.nodeKubeconfig(values.node), nodeKubeconfig);
     process.stdout.write(`NODE_KUBECONFIG=${nodeKubeconfig}\nCA_FILE=${local.controlPlane.caCertPath}\n`);
   }
@@ -61,6 +62,8 @@ async function up(argv: string[]): Promise<void> {
     process.once('SIGTERM', onSignal);
   });
   await local.stop();
+  // It holds the node's client key: nothing of a stopped control plane stays behind.
+  if (nodeKubeconfig) rmSync(nodeKubeconfig, { force: true });
   process.stderr.write('[testenv] stopped\n');
 }
 

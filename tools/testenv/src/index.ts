@@ -1,3 +1,7 @@
+// Building blocks the local stack (tools/stack) reuses: managed process groups, readiness polling.
+export { startProcess, tailFile, type ManagedProcess } from './process.js';
+export { probe, waitUntilReady } from './health.js';
+export { startWatchdog, type Watchdog } from './watchdog.js';
 export {
   startControlPlane,
   type ControlPlane,

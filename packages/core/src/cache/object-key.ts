@@ -1,6 +1,6 @@
 import type { V1ObjectMeta } from '@kubernetes/client-node';
 
-import { jsonEqual } from '../util/json-equal.js';
+import { jsonEqual } from '@vkubelet/provider-kit';
 
 /** What every cached object has: metadata with a name (and a namespace unless cluster-scoped). */
 export interface KubeObject {

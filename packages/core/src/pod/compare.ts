@@ -1,6 +1,6 @@
 import type { V1EnvVar, V1Pod, V1PodStatus } from '@kubernetes/client-node';
 
-import { jsonEqualAtSeconds } from '../util/json-equal.js';
+import { jsonEqualAtSeconds } from '@vkubelet/provider-kit';
 
 /** `namespace/name`, the key of a pod in the informer and the queues. */
 export function podKey(pod: V1Pod): string {

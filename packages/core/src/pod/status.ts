@@ -1,5 +1,5 @@
 import type { V1Pod, V1PodCondition, V1PodStatus } from '@kubernetes/client-node';
-import { jsonAtSeconds, jsonEqualAsStored } from '../util/json-equal.js';
+import { jsonAtSeconds, jsonEqualAsStored } from '@vkubelet/provider-kit';
 
 /** Reason written into a pod's status when the provider rejects it (upstream's value). */
 export const PROVIDER_FAILED_REASON = 'ProviderFailed';

@@ -19,7 +19,7 @@ import {
   type RemoteCommandRunner,
 } from './remotecommand/index.js';
 import { isSpdyUpgrade, rejectUpgrade } from './spdy/upgrade.js';
-import { isWebSocketUpgrade } from './websocket/channels.js';
+import { isWebSocketUpgrade } from './websocket/accept.js';
 
 export {
   DEFAULT_IDLE_TIMEOUT_MS,

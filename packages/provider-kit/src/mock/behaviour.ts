@@ -3,6 +3,7 @@ import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { InvalidInputError } from '../errdefs/index.js';
 import type { MockSettings } from './options.js';
 import { parseCommand, type Statement } from './script.js';
+import { containerUsage, type ContainerUsage } from './usage.js';
 
 /**
  * Pod annotation that overrides what the mock's containers do: `fail` (exit 1 at once), `flap` (run
@@ -22,6 +23,8 @@ export interface ContainerProgram {
    * with one plain timer instead of running the script, the usual workload of a large node.
    */
   sleepsForMs?: number;
+  /** Stats figures the pod's usage annotations set (see usage.ts). */
+  usage: ContainerUsage;
 }
 
 const RUN_FOREVER: Statement[] = [{ argv: ['sleep', 'infinity'], toStderr: false }];
@@ -30,15 +33,15 @@ function statement(...argv: string[]): Statement {
   return { argv, toStderr: false };
 }
 
-function program(statements: Statement[], announceStart: boolean): ContainerProgram {
+function program(statements: Statement[], announceStart: boolean, usage: ContainerUsage): ContainerProgram {
   const [only, ...rest] = statements;
   if (rest.length > 0 || only?.argv.length !== 2 || only.argv[0] !== 'sleep') {
-    return { statements, announceStart };
+    return { statements, announceStart, usage };
   }
   const seconds = only.argv[1] === 'infinity' ? Infinity : Number(only.argv[1]);
   // A malformed duration stays a script, so `sleep` reports it as a shell would.
-  if (!(seconds >= 0)) return { statements, announceStart };
-  return { statements, announceStart, sleepsForMs: seconds * 1000 };
+  if (!(seconds >= 0)) return { statements, announceStart, usage };
+  return { statements, announceStart, usage, sleepsForMs: seconds * 1000 };
 }
 
 function programFor(behaviour: string, settings: MockSettings): Statement[] {
@@ -54,7 +57,7 @@ function programFor(behaviour: string, settings: MockSettings): Statement[] {
   );
 }
 
-/** The program of a container; throws InvalidInputError for an unknown behaviour annotation. */
+/** The program of a container; throws InvalidInputError for an unknown behaviour or a bad usage annotation. */
 export function containerProgram(
   pod: V1Pod,
   container: V1Container,
@@ -65,11 +68,12 @@ export function containerProgram(
   const behaviour =
     annotations[`${BEHAVIOUR_ANNOTATION}.${container.name}`] ??
     (init ? undefined : annotations[BEHAVIOUR_ANNOTATION]);
-  if (behaviour !== undefined) return program(programFor(behaviour, settings), false);
+  const usage = containerUsage(pod, container.name);
+  if (behaviour !== undefined) return program(programFor(behaviour, settings), false, usage);
   const command = [...(container.command ?? []), ...(container.args ?? [])];
-  if (command.length === 0) return program(RUN_FOREVER, true);
+  if (command.length === 0) return program(RUN_FOREVER, true, usage);
   try {
-    return program(parseCommand(command), false);
+    return program(parseCommand(command), false, usage);
   } catch (err) {
     throw new InvalidInputError(`container ${container.name}: ${(err as Error).message}`, { cause: err });
   }

@@ -4,6 +4,7 @@
  */
 export { MockBackend, type PodListener } from './backend.js';
 export { BEHAVIOUR_ANNOTATION } from './behaviour.js';
+export { CPU_USAGE_ANNOTATION, MEMORY_USAGE_ANNOTATION } from './usage.js';
 export {
   MOCK_OPERATIONS,
   mockConfigFileSchema,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
-import { InvalidInputError } from '../errdefs/index.js';
+import { validateConfig } from '../plugin/load-config.js';
+import { quantitySchema } from '../plugin/quantity-schema.js';
 
 /** Provider operations the mock can slow down or fail on purpose. */
 export const MOCK_OPERATIONS = [
@@ -19,7 +20,7 @@ export const MOCK_OPERATIONS = [
 ] as const;
 export type MockOperation = (typeof MOCK_OPERATIONS)[number];
 
-const quantity = z.union([z.string().min(1), z.number().nonnegative()]).transform(String);
+const quantity = quantitySchema();
 
 const latencySchema = z.union([
   z.number().nonnegative(),
@@ -48,30 +49,50 @@ export type PortBehaviour = z.infer<typeof portBehaviourSchema>;
  */
 export const mockSettingsSchema = z
   .object({
-    cpu: quantity.default('20'),
-    memory: quantity.default('100Gi'),
-    pods: quantity.default('20'),
-    /** Extra extended resources, e.g. `{"nvidia.com/gpu": "4"}`. */
-    others: z.record(z.string(), quantity).default({}),
-    providerID: z.string().optional(),
-    /** Time a pod stays Pending before its containers start. */
-    startupDelayMs: z.number().nonnegative().default(20),
-    /** Time before a container that exited is started again (restart policies). */
-    restartDelayMs: z.number().nonnegative().default(50),
-    /** How long a `flap` container runs before it fails again. */
-    flapMs: z.number().positive().default(200),
-    /** Added to every provider call: a fixed delay or a random one in [min, max]. */
-    latencyMs: latencySchema.default(0),
-    errors: z.array(injectedErrorSchema).default([]),
-    /** With `false` the provider has no `notifyPods`, so core polls it. */
-    notifier: z.boolean().default(true),
-    /** Seed of the random numbers behind latency and injected errors (runs are repeatable). */
-    seed: z.number().int().default(1),
-    architecture: z.string().min(1).default('amd64'),
-    /** Append a JSON line per createPod/deletePod call and first Running status to this file (benchmarks). */
-    callLog: z.string().min(1).optional(),
-    /** Per-port port-forward behaviour; other ports echo. */
-    ports: z.record(z.string().regex(/^\d+$/, 'port keys must be numbers'), portBehaviourSchema).default({}),
+    cpu: quantity.default('20').meta({ description: 'node capacity (= allocatable)' }),
+    memory: quantity.default('100Gi').meta({ description: 'node capacity (= allocatable)' }),
+    pods: quantity.default('20').meta({ description: 'node capacity (= allocatable)' }),
+    others: z
+      .record(z.string(), quantity)
+      .default({})
+      .meta({ description: 'extended resources, e.g. `{"nvidia.com/gpu": "4"}`' }),
+    providerID: z.string().optional().meta({ description: '`spec.providerID` of the node' }),
+    startupDelayMs: z
+      .number()
+      .nonnegative()
+      .default(20)
+      .meta({ description: 'time a pod stays Pending before its containers start' }),
+    restartDelayMs: z
+      .number()
+      .nonnegative()
+      .default(50)
+      .meta({ description: 'back-off before a container that exited is started again' }),
+    flapMs: z.number().positive().default(200).meta({ description: 'run time of a `flap` container' }),
+    latencyMs: latencySchema
+      .default(0)
+      .meta({ description: 'added to every call: a number of ms or `{min, max}`' }),
+    errors: z.array(injectedErrorSchema).default([]).meta({
+      description:
+        "injected failures: `{operation: 'createPod'…'ping' or '*', rate: 0..1, kind: NotFound, Transient, InvalidInput or plain}`",
+    }),
+    notifier: z.boolean().default(true).meta({ description: '`false` removes `notifyPods`, so core polls' }),
+    seed: z
+      .number()
+      .int()
+      .default(1)
+      .meta({ description: 'seeds latency and error injection (repeatable runs)' }),
+    architecture: z
+      .string()
+      .min(1)
+      .default('amd64')
+      .meta({ description: 'node info and `kubernetes.io/arch`' }),
+    callLog: z.string().min(1).optional().meta({
+      description: 'append a JSON line per createPod/deletePod call and first Running status to this file',
+    }),
+    ports: z
+      .record(z.string().regex(/^\d+$/, 'port keys must be numbers'), portBehaviourSchema)
+      .default({})
+      .meta({ description: 'per-port port-forward behaviour (`echo`, `http`, `close`); other ports echo' }),
   })
   .strict();
 
@@ -81,12 +102,11 @@ export type InjectedError = z.output<typeof injectedErrorSchema>;
 
 /** Validates mock settings, turning schema violations into one readable InvalidInputError. */
 export function parseMockSettings(input: unknown, source = 'mock provider options'): MockSettings {
-  const result = mockSettingsSchema.safeParse(input ?? {});
-  if (!result.success) {
-    throw new InvalidInputError(`invalid ${source}:\n${z.prettifyError(result.error)}`);
-  }
-  return result.data;
+  return validateConfig(mockSettingsSchema, input ?? {}, source);
 }
 
-/** A provider-config file: `{"<nodeName>": {…settings}}`, as upstream's mock reads it. */
+/**
+ * A provider-config file: `{"<nodeName>": {…settings}}`, as upstream's mock reads it. A file without
+ * an entry for the node means the defaults.
+ */
 export const mockConfigFileSchema = z.record(z.string().min(1), mockSettingsSchema);

@@ -1,13 +1,18 @@
 import type {
   V1Container,
   V1ContainerState,
-  V1ContainerStatus,
   V1Pod,
   V1PodCondition,
   V1PodStatus,
 } from '@kubernetes/client-node';
 
 import { copyApiObject } from '../copy.js';
+import {
+  buildPodStatus,
+  KUBELET_CONDITIONS,
+  type ContainerObservation,
+  type PodObservation,
+} from '../status/index.js';
 import { containerProgram, type ContainerProgram } from './behaviour.js';
 import { ContainerLog } from './container-log.js';
 import type { MockSettings } from './options.js';
@@ -40,7 +45,8 @@ export interface PodRuntimeHooks {
   /**
    * Decides whether a container that exited starts again: the delay in milliseconds, or undefined to
    * let it rest. Without it the pod's restartPolicy decides, with `settings.restartDelayMs`. Backends
-   * with their own restart rules (Nomad's attempts per interval) plug them in here.
+   * with their own restart rules (Nomad's attempts per interval) plug them in here; give such pods
+   * restartPolicy Always, so their phase turns terminal only once the hook lets every container rest.
    */
   restartDelayMs?(run: ContainerRun, exitCode: number): number | undefined;
   /**
@@ -56,7 +62,14 @@ function withoutStatus(pod: V1Pod): V1Pod {
   return rest;
 }
 
-type ConditionType = 'PodScheduled' | 'Initialized' | 'ContainersReady' | 'Ready';
+/** A pod-level end the containers cannot express: deleted, deadline exceeded, a runtime error. */
+interface Verdict {
+  phase?: 'Succeeded' | 'Failed';
+  reason: string;
+  message?: string;
+}
+
+const DEADLINE_MESSAGE = 'Pod was active on the node longer than the specified deadline';
 
 /**
  * A pod running in the mock backend: init containers one by one, then the app containers side by
@@ -66,11 +79,19 @@ export class PodRuntime {
   pod: V1Pod;
   readonly uid: string;
   readonly containers = new Map<string, ContainerRun>();
-  private phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed' = 'Pending';
-  private reason: string | undefined;
+  private verdict: Verdict | undefined;
+  /** Every container has stopped for good: none will run again, whatever the restart policy says. */
+  private done = false;
   private startTime: Date | undefined;
   private ipAssigned = false;
-  private readonly conditions = new Map<ConditionType, V1PodCondition>();
+  /**
+   * What the next status starts from: the last phase, and its conditions (bit i: the i-th of
+   * KUBELET_CONDITIONS is True) with their transition times in ms. Kept as numbers rather than
+   * condition objects and Dates: that is several hundred bytes a pod on a 10,000-pod node.
+   */
+  private phase: string | undefined;
+  private conditionBits = 0;
+  private conditionTimes: number[] | undefined;
   private readonly stopper = new AbortController();
   private deadline: NodeJS.Timeout | undefined;
   private startup: NodeJS.Timeout | undefined;
@@ -102,14 +123,11 @@ export class PodRuntime {
         });
       }
     }
-    this.setCondition('PodScheduled', true);
-    this.setCondition('Initialized', this.initContainers().length === 0);
-    this.setCondition('ContainersReady', false);
-    this.setCondition('Ready', false);
   }
 
   get terminal(): boolean {
-    return this.phase === 'Succeeded' || this.phase === 'Failed';
+    const phase = this.status().phase;
+    return phase === 'Succeeded' || phase === 'Failed';
   }
 
   get signal(): AbortSignal {
@@ -140,12 +158,7 @@ export class PodRuntime {
       this.hooks.changed(this);
       return;
     }
-    this.terminate(
-      this.phase === 'Failed' ? 'Failed' : 'Succeeded',
-      'MockProviderPodDeleted',
-      'MockProviderPodContainerDeleted',
-      0,
-    );
+    this.terminate({ reason: 'MockProviderPodDeleted' }, 'MockProviderPodContainerDeleted', 0);
   }
 
   /**
@@ -164,15 +177,15 @@ export class PodRuntime {
   /** Kills what still runs, as the kubelet does when activeDeadlineSeconds passes. */
   private exceedDeadline(): void {
     if (this.stopper.signal.aborted || this.terminal) return;
-    this.terminate('Failed', 'DeadlineExceeded', 'DeadlineExceeded', 137);
+    this.terminate(
+      { phase: 'Failed', reason: 'DeadlineExceeded', message: DEADLINE_MESSAGE },
+      'DeadlineExceeded',
+      137,
+    );
   }
 
-  private terminate(
-    phase: 'Succeeded' | 'Failed',
-    podReason: string,
-    containerReason: string,
-    exitCode: number,
-  ): void {
+  /** Stops every container for good; the phase follows from their exit codes unless `verdict` sets it. */
+  private terminate(verdict: Verdict, containerReason: string, exitCode: number): void {
     this.stopper.abort();
     this.exits?.clear();
     clearTimeout(this.startup);
@@ -192,10 +205,7 @@ export class PodRuntime {
       };
       run.ready = false;
     }
-    this.phase = phase;
-    this.reason = podReason;
-    this.setCondition('ContainersReady', false);
-    this.setCondition('Ready', false);
+    this.verdict = verdict;
     this.hooks.changed(this);
   }
 
@@ -221,31 +231,64 @@ export class PodRuntime {
     return pod;
   }
 
+  /** The pod's status, built by the kubelet's rules from the containers' states. */
   status(): V1PodStatus {
-    const toStatus = (run: ContainerRun): V1ContainerStatus => ({
-      name: run.spec.name,
-      image: run.image,
-      imageID: `mock://${run.image}`,
-      containerID: `mock://${this.uid}/${run.spec.name}`,
-      ready: run.ready,
-      started: run.state.running !== undefined,
-      restartCount: run.restartCount,
-      state: copyApiObject(run.state),
-      ...(run.lastState ? { lastState: copyApiObject(run.lastState) } : {}),
-    });
-    const inits = this.initContainers().map(toStatus);
-    return {
-      phase: this.phase,
-      ...(this.reason ? { reason: this.reason } : {}),
-      conditions: [...this.conditions.values()].map(condition => ({ ...condition })),
-      ...(this.ipAssigned
-        ? { hostIP: this.hooks.hostIP, podIP: this.hooks.podIP, podIPs: [{ ip: this.hooks.podIP }] }
-        : {}),
-      ...(this.ipAssigned ? { hostIPs: [{ ip: this.hooks.hostIP }] } : {}),
-      ...(this.startTime ? { startTime: this.startTime } : {}),
-      ...(inits.length > 0 ? { initContainerStatuses: inits } : {}),
-      containerStatuses: this.appContainers().map(toStatus),
+    const apps: ContainerObservation[] = [];
+    const inits: ContainerObservation[] = [];
+    for (const run of this.containers.values()) {
+      const observed: ContainerObservation = {
+        name: run.spec.name,
+        image: run.image,
+        imageID: `mock://${run.image}`,
+        containerID: `mock://${this.uid}/${run.spec.name}`,
+        ready: run.ready,
+        restartCount: run.restartCount,
+        // Copies: a snapshot handed out must not change with the run.
+        state: copyApiObject(run.state),
+      };
+      if (run.lastState) observed.lastState = copyApiObject(run.lastState);
+      (run.init ? inits : apps).push(observed);
+    }
+    const stopped = this.stopper.signal.aborted || this.done;
+    const observation: PodObservation = {
+      containers: apps,
+      initContainers: inits,
+      podIPs: this.ipAssigned ? [this.hooks.podIP] : [],
+      sandboxReady: this.ipAssigned && !stopped,
+      stopped,
     };
+    if (this.startTime) observation.startTime = this.startTime;
+    const verdict = this.verdict;
+    if (verdict) {
+      if (verdict.phase) observation.phase = verdict.phase;
+      observation.reason = verdict.reason;
+      if (verdict.message) observation.message = verdict.message;
+    }
+    const status = buildPodStatus(this.pod, observation, {
+      previous: this.phase ? { phase: this.phase, conditions: this.previousConditions() } : undefined,
+      hostIP: this.ipAssigned ? this.hooks.hostIP : undefined,
+    });
+    this.phase = status.phase;
+    const conditions = status.conditions ?? [];
+    let bits = 0;
+    for (let i = 0; i < conditions.length; i++) if (conditions[i]!.status === 'True') bits |= 1 << i;
+    this.conditionBits = bits;
+    // An array of exactly five numbers, however the conditions' times are typed.
+    this.conditionTimes = conditions.map(({ lastTransitionTime: time }) =>
+      time instanceof Date ? time.getTime() : new Date(time ?? 0).getTime(),
+    );
+    return status;
+  }
+
+  private previousConditions(): V1PodCondition[] | undefined {
+    const times = this.conditionTimes;
+    return times
+      ? KUBELET_CONDITIONS.map((type, i) => ({
+          type,
+          status: this.conditionBits & (1 << i) ? 'True' : 'False',
+          lastTransitionTime: new Date(times[i] ?? 0),
+        }))
+      : undefined;
   }
 
   initContainers(): ContainerRun[] {
@@ -283,7 +326,7 @@ export class PodRuntime {
     try {
       step();
     } catch (err) {
-      this.finish('Failed', `MockRuntimeError: ${(err as Error).message}`);
+      this.fail(err);
     }
   }
 
@@ -299,18 +342,14 @@ export class PodRuntime {
   private runInit(index: number): void {
     const run = this.initContainers()[index];
     if (run) {
-      this.runWithRestarts(run, succeeded => (succeeded ? this.runInit(index + 1) : this.finish('Failed')));
+      this.runWithRestarts(run, succeeded => (succeeded ? this.runInit(index + 1) : this.finish()));
       return;
     }
-    this.setCondition('Initialized', true);
     const apps = this.appContainers();
     let running = apps.length;
-    let allSucceeded = true;
-    if (running === 0) this.finish('Succeeded');
     for (const app of apps) {
-      this.runWithRestarts(app, succeeded => {
-        allSucceeded &&= succeeded;
-        if (--running === 0) this.finish(allSucceeded ? 'Succeeded' : 'Failed');
+      this.runWithRestarts(app, () => {
+        if (--running === 0) this.finish();
       });
     }
   }
@@ -347,8 +386,6 @@ export class PodRuntime {
     const startedAt = new Date();
     run.state = { running: { startedAt } };
     run.ready = !run.init;
-    if (!run.init && this.phase === 'Pending') this.phase = 'Running';
-    this.refreshReadiness();
     this.hooks.changed(this);
     if (run.program.announceStart)
       log.write(`mock: container ${run.spec.name} started (restart ${run.restartCount})\n`);
@@ -373,7 +410,6 @@ export class PodRuntime {
         },
       };
       run.ready = false;
-      this.refreshReadiness();
       this.hooks.changed(this);
       exited(exitCode);
     };
@@ -384,7 +420,7 @@ export class PodRuntime {
         exitCode => this.guard(() => exit(exitCode)),
         (err: unknown) =>
           this.guard(() => {
-            if (!ended) this.finish('Failed', `MockRuntimeError: ${(err as Error).message}`);
+            if (!ended) this.fail(err);
           }),
       );
     } else if (sleepsForMs !== Infinity) {
@@ -416,25 +452,18 @@ export class PodRuntime {
     this.after(Math.min(left, MAX_TIMER_MS), run, () => this.sleepFor(run, end, over));
   }
 
-  private finish(phase: 'Succeeded' | 'Failed', reason?: string): void {
+  /** Every container has stopped for good (the phase follows from their exit codes). */
+  private finish(): void {
     if (this.stopper.signal.aborted) return;
+    this.done = true;
     this.clearDeadline();
-    this.phase = phase;
-    if (reason) this.reason = reason;
-    this.refreshReadiness();
     this.hooks.changed(this);
   }
 
-  private refreshReadiness(): void {
-    const apps = this.appContainers();
-    const ready = apps.length > 0 && apps.every(run => run.ready);
-    this.setCondition('ContainersReady', ready);
-    this.setCondition('Ready', ready);
-  }
-
-  private setCondition(type: ConditionType, value: boolean): void {
-    const status = value ? 'True' : 'False';
-    if (this.conditions.get(type)?.status === status) return;
-    this.conditions.set(type, { type, status, lastTransitionTime: new Date() });
+  /** The mock itself failed running the pod: Failed, whatever the containers did. */
+  private fail(err: unknown): void {
+    if (this.stopper.signal.aborted) return;
+    this.verdict = { phase: 'Failed', reason: `MockRuntimeError: ${(err as Error).message}` };
+    this.finish();
   }
 }

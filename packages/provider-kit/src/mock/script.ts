@@ -4,8 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * A tiny shell the mock "runs" in its containers, so the workloads conformance uses on real backends
  * (busybox `sh -c 'echo a; sleep 1; exit 3'`) behave the same in the mock. It understands a sequence
  * of commands separated by `;`, `&&`, `||` or newlines: `echo [-n] ARGS [>&2]`, `exit N`, `sleep SECONDS`,
- * `env`, `cat`, `yes [WORD]`, `true`, `false`, `mock-stream BYTES`. Anything else fails with 127, as a
- * shell reports a missing command.
+ * `env`, `cat`, `yes [WORD]`, `true`, `false`, `mock-stream BYTES`, with `$?` and `$VAR` expanded.
+ * Anything else fails with 127, as a shell reports a missing command.
  */
 export interface Statement {
   argv: string[];
@@ -128,7 +128,7 @@ async function runStatements(
   for (const { argv, toStderr, when = 'always' } of statements) {
     io.signal.throwIfAborted();
     if ((when === 'ifOk' && status !== 0) || (when === 'ifFailed' && status === 0)) continue;
-    const [name = '', ...args] = argv;
+    const [name = '', ...args] = argv.map(word => expandParameters(word, status, io.env));
     const out = toStderr ? 'stderr' : 'stdout';
     switch (name) {
       case 'echo': {
@@ -182,6 +182,23 @@ async function runStatements(
     }
   }
   return { status, exited: false };
+}
+
+/**
+ * Expands `$?` (the last command's status) and `$NAME` / `${NAME}` (the container's environment, empty
+ * when unset) in a word, as sh does for unquoted and double-quoted words. Quotes are gone by now, so
+ * single-quoted text is expanded too: the mock's workloads never rely on the difference.
+ */
+function expandParameters(word: string, status: number, env: ScriptIO['env']): string {
+  if (!word.includes('$')) return word;
+  return word.replace(
+    /\$(\?|\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g,
+    (_, all, braced, bare) => {
+      if (all === '?') return String(status);
+      const name = (braced ?? bare) as string;
+      return env.findLast(([key]) => key === name)?.[1] ?? '';
+    },
+  );
 }
 
 function parseExitCode(text: string): number {

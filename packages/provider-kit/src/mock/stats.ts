@@ -6,8 +6,8 @@ const MiB = 1024 * 1024;
 
 /**
  * Deterministic usage figures: each running container uses 1–50 millicores and 8–72 MiB, derived
- * from its pod and name, and its CPU time grows with its uptime, so successive samples are
- * consistent (metrics-server computes rates from them).
+ * from its pod and name, unless the pod's usage annotations set them (see usage.ts); its CPU time
+ * grows with its uptime, so successive samples are consistent (metrics-server computes rates from them).
  */
 export function buildStatsSummary(backend: MockBackend, nodeName: string, now = new Date()): StatsSummary {
   const time = now.toISOString();
@@ -22,9 +22,10 @@ export function buildStatsSummary(backend: MockBackend, nodeName: string, now = 
       const startedAt = run.state.running?.startedAt;
       if (!startedAt) continue;
       const hash = stableHash(`${metadata?.namespace}/${metadata?.name}/${run.spec.name}`);
-      const nanoCores = (1 + (hash % 50)) * 1_000_000;
+      const { usage } = run.program;
+      const nanoCores = usage.nanoCores ?? (1 + (hash % 50)) * 1_000_000;
       const uptimeSeconds = Math.max(0, (now.getTime() - new Date(startedAt).getTime()) / 1000);
-      const memory = 8 * MiB + (hash % 64) * MiB;
+      const memory = usage.memoryBytes ?? 8 * MiB + (hash % 64) * MiB;
       containers.push({
         name: run.spec.name,
         startTime: new Date(startedAt).toISOString(),

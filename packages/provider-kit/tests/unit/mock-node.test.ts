@@ -1,33 +1,31 @@
 import type { V1Node } from '@kubernetes/client-node';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { isInvalidInput, isTransient, noopLogger, noopMeter, type ProviderContext } from '../../src/index.js';
+import { isInvalidInput, isTransient, type ProviderContext } from '../../src/index.js';
 import { MockProvider, mockPlugin, parseMockSettings } from '../../src/mock/index.js';
+import { fakeProviderContext } from '../../src/testing/index.js';
 import { call, makePod, sh, waitForStatus } from './helpers.js';
 
 function context(configPath?: string): ProviderContext {
-  return {
+  return fakeProviderContext({
     nodeName: 'node-a',
-    operatingSystem: 'linux',
     internalIP: '192.0.2.10',
-    daemonPort: 10250,
-    clusterDomain: 'cluster.local',
     ...(configPath ? { configPath } : {}),
-    resources: {
-      getConfigMap: async () => undefined,
-      getSecret: async () => undefined,
-      listServices: async () => [],
-    },
-    logger: noopLogger,
-    metrics: noopMeter,
-  };
+  });
 }
 
-async function configFile(content: string): Promise<string> {
-  const path = join(await mkdtemp(join(tmpdir(), 'mock-config-')), 'config.json');
+let dir: string;
+let files = 0;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'mock-config-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+async function configFile(content: string, extension = 'json'): Promise<string> {
+  const path = join(dir, `config-${files++}.${extension}`);
   await writeFile(path, content);
   return path;
 }
@@ -57,15 +55,34 @@ describe('mock node and plugin', () => {
     expect(((await mockPlugin.create(context())) as MockProvider).settings.cpu).toBe('20');
   });
 
-  it('rejects bad config with an error naming the file and the field', async () => {
-    const bad = await configFile(JSON.stringify({ 'node-a': { cpu: '2', latencyMs: -1 } }));
+  it('documents its options in the README, generated from the schema', async () => {
+    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain(mockPlugin.configReference());
+  });
+
+  it('reads YAML as well as JSON', async () => {
+    const path = await configFile('node-a:\n  cpu: 3\n  notifier: false\n', 'yaml');
+    const provider = (await mockPlugin.create(context(path))) as MockProvider;
+    expect(provider.settings).toMatchObject({ cpu: '3', notifier: false });
+  });
+
+  it('rejects bad config with one line naming the file, the field and the problem', async () => {
+    const bad = await configFile(JSON.stringify({ 'node-a': { cpu: 'lots', latencyMs: -1 } }));
     await expect(mockPlugin.create(context(bad))).rejects.toSatisfy(isInvalidInput);
-    await expect(mockPlugin.create(context(bad))).rejects.toThrow(/latencyMs/);
+    await expect(mockPlugin.create(context(bad))).rejects.toThrow(
+      `--provider-config ${bad}: node-a.cpu: expected a quantity, got "lots"; node-a.latencyMs:`,
+    );
     const notJson = await configFile('{');
-    await expect(mockPlugin.create(context(notJson))).rejects.toThrow(/is not JSON/);
-    await expect(mockPlugin.create(context('/nonexistent/mock.json'))).rejects.toThrow(/nonexistent/);
-    expect(() => parseMockSettings({ unknownKey: 1 })).toThrow(/unknownKey/);
-    expect(() => parseMockSettings({ errors: [{ rate: 2 }] })).toThrow(/rate/);
+    await expect(mockPlugin.create(context(notJson))).rejects.toThrow(
+      new RegExp(`^--provider-config ${notJson}: not valid YAML or JSON: [^\\n]+$`),
+    );
+    await expect(mockPlugin.create(context('/nonexistent/mock.json'))).rejects.toThrow(
+      /^--provider-config \/nonexistent\/mock.json: cannot read it: ENOENT/,
+    );
+    expect(() => parseMockSettings({ unknownKey: 1 })).toThrow(
+      'mock provider options: unknownKey: unknown field',
+    );
+    expect(() => parseMockSettings({ errors: [{ rate: 2 }] })).toThrow(/errors.0.rate/);
   });
 
   it('ping fails and the node turns NotReady when the backend is set unhealthy', async () => {

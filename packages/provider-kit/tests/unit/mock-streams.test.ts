@@ -49,6 +49,8 @@ describe('MockProvider exec', () => {
     [['sh', '-c', 'false || echo recovered'], 0, 'recovered\n', ''],
     [['sh', '-c', "echo 'quoted  text' >&2"], 0, '', 'quoted  text\n'],
     [['env'], 0, 'A=1\n', ''],
+    // `$?` is the last status and `$A` / `${A}` the environment: a sentinel such as exec wrappers print.
+    [['sh', '-c', 'false; echo "status $?"; echo $A${A}$UNSET.'], 0, 'status 1\n11.\n', ''],
     [['nonexistent'], 127, '', 'sh: nonexistent: not found\n'],
     [['mock-stream', '100000'], 0, 'x'.repeat(100_000), ''],
   ])('%j exits %i', async (command, code, stdout, stderr) => {

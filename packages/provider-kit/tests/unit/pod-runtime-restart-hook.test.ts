@@ -9,9 +9,9 @@ describe('PodRuntimeHooks.restartDelayMs', () => {
     const settings = parseMockSettings({ startupDelayMs: 0, restartDelayMs: 60_000 });
     let done!: () => void;
     const finished = new Promise<void>(resolve => (done = resolve));
-    // restartPolicy Never would not restart at all, and restartDelayMs would wait a minute.
+    // The pod's policy would restart for ever after a minute: the hook restarts twice, 5 ms apart.
     const runtime = new PodRuntime(
-      makePod('p', [sh('app', 'echo run; exit 3')], { restartPolicy: 'Never' }),
+      makePod('p', [sh('app', 'echo run; exit 3')], { restartPolicy: 'Always' }),
       {
         settings,
         podIP: '10.0.0.2',

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { NotFoundError, TransientError } from '@vkubelet/provider-kit';
+import { backendCaller, NotFoundError, TransientError } from '@vkubelet/provider-kit';
 
 import type {
   Container,
@@ -47,6 +47,15 @@ export interface RpcOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
 }
+
+/** The door of every CRI request. */
+const callRuntime = backendCaller({
+  system: 'cri',
+  toError: (error, method) =>
+    typeof (error as Partial<grpc.ServiceError>).code === 'number'
+      ? toProviderError(method, error as grpc.ServiceError)
+      : error,
+});
 
 /** A typed client of the CRI RuntimeService and ImageService subset this provider uses. */
 export class CriClient {
@@ -264,6 +273,10 @@ export class CriClient {
   }
 
   private call<T>(client: ServiceClient, method: string, request: object, o: RpcOptions = {}): Promise<T> {
+    return callRuntime(method, () => this.rpc<T>(client, method, request, o));
+  }
+
+  private rpc<T>(client: ServiceClient, method: string, request: object, o: RpcOptions): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       if (o.signal?.aborted) {
         reject(o.signal.reason instanceof Error ? o.signal.reason : new Error('aborted'));
@@ -278,7 +291,7 @@ export class CriClient {
       const onAbort = (): void => call.cancel();
       const call = fn.call(client, request, new grpc.Metadata(), { deadline }, (error, response) => {
         o.signal?.removeEventListener('abort', onAbort);
-        if (error) reject(toProviderError(method, error));
+        if (error) reject(error);
         else resolve(response as T);
       });
       o.signal?.addEventListener('abort', onAbort, { once: true });

@@ -1,19 +1,19 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import type { Logger } from '@vkubelet/provider-kit';
+import { podIdentity, type Logger } from '@vkubelet/provider-kit';
 
 import type { CriClient } from '../cri/client.js';
 import type { Container } from '../cri/types.js';
 import { ANNOTATION_POD, LABEL_NODE } from '../labels.js';
-import { newContainerRecord, type ContainerRecord, type PodRecord } from './record.js';
-import { podIdentity, sandboxConfig, type SandboxContext } from './sandbox-config.js';
+import { newContainerRecord, type ContainerRecord, type SandboxRecord } from './record.js';
+import { sandboxConfig, type SandboxContext } from './sandbox-config.js';
 import { terminated } from './status.js';
 import { nsToDate } from './time.js';
 import { join } from 'node:path';
 
 /**
- * Rebuilds the records of pods an earlier process started on this node: sandboxes carry the node label
- * and the pod as created; containers their name and attempt. The newest attempt per container is the
- * current instance, the one before it the previous; older ones are removed.
+ * Rebuilds the pods an earlier process started on this node: sandboxes carry the node label and the
+ * pod as created; containers their name and attempt. The newest attempt per container is the current
+ * instance, the one before it the previous; older ones are removed.
  */
 export async function adoptPods(
   cri: CriClient,
@@ -23,9 +23,9 @@ export async function adoptPods(
   hostPathsFor: (pod: V1Pod, podDir: string) => Promise<Map<string, string>>,
   logger: Logger,
   signal: AbortSignal,
-): Promise<PodRecord[]> {
+): Promise<Array<{ pod: V1Pod; state: SandboxRecord }>> {
   const o = { signal };
-  const records: PodRecord[] = [];
+  const records: Array<{ pod: V1Pod; state: SandboxRecord }> = [];
   for (const sandbox of await cri.listPodSandbox({ [LABEL_NODE]: nodeName }, o)) {
     const json = sandbox.annotations[ANNOTATION_POD];
     if (!json) {
@@ -69,16 +69,16 @@ export async function adoptPods(
     for (const spec of pod.spec?.containers ?? []) app.push(await build('app', spec));
     records.push({
       pod,
-      id,
-      podDir,
-      sandboxConfig: sandboxConfig(pod, context(pod, podDir), sandbox.metadata.attempt),
-      sandboxId: sandbox.id,
-      sandboxReady: sandbox.state === 'SANDBOX_READY',
-      createdAt: nsToDate(sandbox.created_at) ?? new Date(),
-      hostPaths: await hostPathsFor(pod, podDir),
-      init,
-      app,
-      deleting: false,
+      state: {
+        podDir,
+        sandboxConfig: sandboxConfig(pod, context(pod, podDir), sandbox.metadata.attempt),
+        sandboxId: sandbox.id,
+        sandboxReady: sandbox.state === 'SANDBOX_READY',
+        createdAt: nsToDate(sandbox.created_at) ?? new Date(),
+        hostPaths: await hostPathsFor(pod, podDir),
+        init,
+        app,
+      },
     });
   }
   return records;

@@ -9,8 +9,7 @@ import {
   LABEL_POD_NAMESPACE,
   LABEL_POD_UID,
 } from '../labels.js';
-import { parseQuantity } from '@vkubelet/provider-kit';
-import type { PodIdentity } from './sandbox-config.js';
+import { parseQuantity, type PodIdentity } from '@vkubelet/provider-kit';
 
 export type ContainerKind = 'init' | 'app';
 

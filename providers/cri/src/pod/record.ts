@@ -1,8 +1,8 @@
-import type { V1Container, V1ContainerStateTerminated, V1Pod } from '@kubernetes/client-node';
+import type { V1Container, V1ContainerStateTerminated } from '@kubernetes/client-node';
+import type { TrackedPod } from '@vkubelet/provider-kit';
 
 import type { ContainerStatus, PodSandboxConfig } from '../cri/types.js';
 import type { ContainerKind } from './container-config.js';
-import type { PodIdentity } from './sandbox-config.js';
 
 /** Why a container is not running yet, as kubelet words it (ErrImagePull, CrashLoopBackOff, ...). */
 export interface WaitingReason {
@@ -36,9 +36,8 @@ export interface ContainerRecord {
   imageRef?: string;
 }
 
-export interface PodRecord {
-  pod: V1Pod;
-  id: PodIdentity;
+/** What the provider keeps per pod (the runtime's state): its sandbox and containers in the runtime. */
+export interface SandboxRecord {
   podDir: string;
   sandboxConfig: PodSandboxConfig;
   sandboxId: string;
@@ -51,11 +50,10 @@ export interface PodRecord {
   app: ContainerRecord[];
   /** activeDeadlineSeconds passed: containers stopped, the pod Failed for good. */
   deadlineExceeded?: boolean;
-  /** Set once deletion begins; the sync loop leaves the pod alone from then on. */
-  deleting: boolean;
-  /** The status last pushed to core, as JSON, to notify on change only. */
-  lastNotified?: string;
 }
+
+/** A pod as the provider runtime tracks it, with its sandbox record. */
+export type CriPod = TrackedPod<SandboxRecord>;
 
 export function newContainerRecord(kind: ContainerKind, spec: V1Container): ContainerRecord {
   return { kind, spec, attempt: 0, notBefore: 0, backoffMs: 0 };

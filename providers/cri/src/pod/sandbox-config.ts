@@ -1,4 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node';
+import { podIdentity } from '@vkubelet/provider-kit';
 
 import type { PodSandboxConfig, PortMapping } from '../cri/types.js';
 import { ANNOTATION_POD, LABEL_NODE, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID } from '../labels.js';
@@ -9,19 +10,6 @@ export interface SandboxContext {
   logDirectory: string;
   clusterDomain: string;
   clusterDNS: string[];
-}
-
-/** The identity every pod handed to this provider must have. */
-export interface PodIdentity {
-  namespace: string;
-  name: string;
-  uid: string;
-}
-
-export function podIdentity(pod: V1Pod): PodIdentity {
-  const { namespace, name, uid } = pod.metadata ?? {};
-  if (!namespace || !name || !uid) throw new TypeError('pod needs metadata.namespace, name and uid');
-  return { namespace, name, uid };
 }
 
 /** Maps a pod onto the CRI sandbox config (kubelet's generatePodSandboxConfig, reduced). */

@@ -1,51 +1,50 @@
-import type {
-  V1ContainerState,
-  V1ContainerStatus,
-  V1Pod,
-  V1PodCondition,
-  V1PodStatus,
-} from '@kubernetes/client-node';
+import type { V1ContainerState } from '@kubernetes/client-node';
+import type { ContainerObservation, PodObservation } from '@vkubelet/provider-kit';
 
-import type { ContainerRecord, PodRecord } from './record.js';
+import type { ContainerRecord, CriPod } from './record.js';
 import { nsToDate } from './time.js';
 
 export const CONTAINER_ID_PREFIX = 'containerd://';
 
-/** The Kubernetes view of one container record (kubelet's convertToAPIContainerStatuses, reduced). */
-export function containerStatus(record: ContainerRecord): V1ContainerStatus {
+const DEADLINE_MESSAGE = 'Pod was active on the node longer than the specified deadline';
+
+/** The state of a container record in Kubernetes terms (kubelet's convertToAPIContainerStatuses). */
+function containerState(record: ContainerRecord): V1ContainerState | undefined {
   const cri = record.status;
-  let state: V1ContainerState;
   if (record.waiting && (!cri || cri.state === 'CONTAINER_EXITED')) {
-    state = {
-      waiting: {
-        reason: record.waiting.reason,
-        ...(record.waiting.message ? { message: record.waiting.message } : {}),
-      },
-    };
-  } else if (!cri || cri.state === 'CONTAINER_CREATED') {
-    state = { waiting: { reason: 'ContainerCreating' } };
-  } else if (cri.state === 'CONTAINER_RUNNING') {
-    state = { running: { startedAt: nsToDate(cri.started_at) ?? new Date() } };
-  } else if (cri.state === 'CONTAINER_EXITED') {
-    state = { terminated: terminated(record)! };
-  } else {
-    state = {
-      waiting: {
-        reason: 'Unknown',
-        message: cri.message || 'the runtime reports the container state as unknown',
-      },
-    };
+    const { reason, message } = record.waiting;
+    return { waiting: { reason, ...(message ? { message } : {}) } };
   }
+  if (!cri) return undefined;
+  switch (cri.state) {
+    case 'CONTAINER_CREATED':
+      return { waiting: { reason: 'ContainerCreating' } };
+    case 'CONTAINER_RUNNING':
+      return { running: { startedAt: nsToDate(cri.started_at) ?? new Date() } };
+    case 'CONTAINER_EXITED':
+      return { terminated: terminated(record)! };
+    default:
+      return {
+        waiting: {
+          reason: 'Unknown',
+          message: cri.message || 'the runtime reports the container state as unknown',
+        },
+      };
+  }
+}
+
+/** What containerd says about one container, for the status builder. */
+export function observeContainer(record: ContainerRecord): ContainerObservation {
+  const state = containerState(record);
+  const imageID = record.imageRef ?? record.status?.image_ref;
   return {
     name: record.spec.name,
     image: record.spec.image ?? '',
-    imageID: record.imageRef ?? cri?.image_ref ?? '',
+    ...(imageID ? { imageID } : {}),
     ...(record.id ? { containerID: `${CONTAINER_ID_PREFIX}${record.id}` } : {}),
-    ready: cri?.state === 'CONTAINER_RUNNING' && record.kind === 'app',
-    started: cri?.state === 'CONTAINER_RUNNING',
     restartCount: record.attempt,
-    state,
-    lastState: record.lastTermination ? { terminated: record.lastTermination } : {},
+    ...(state ? { state } : {}),
+    ...(record.lastTermination ? { lastState: { terminated: record.lastTermination } } : {}),
   };
 }
 
@@ -74,111 +73,24 @@ export function initSucceeded(record: ContainerRecord): boolean {
 }
 
 /** Init containers failed for good: restartPolicy Never and one exited non-zero. */
-export function initFailedForGood(pod: PodRecord): boolean {
+export function initFailedForGood(pod: CriPod): boolean {
   if ((pod.pod.spec?.restartPolicy ?? 'Always') !== 'Never') return false;
-  return pod.init.some(c => c.status?.state === 'CONTAINER_EXITED' && c.status.exit_code !== 0);
+  return pod.state.init.some(c => c.status?.state === 'CONTAINER_EXITED' && c.status.exit_code !== 0);
 }
 
-/** kubelet's getPhase: from the app containers' states and the restart policy. */
-export function podPhase(pod: PodRecord, statuses: V1ContainerStatus[]): NonNullable<V1PodStatus['phase']> {
-  if (initFailedForGood(pod) || pod.deadlineExceeded) return 'Failed';
-  if (pod.deleting && !pod.sandboxReady) {
-    // Deleted: every container has been stopped; the pod ends like kubelet ends it (terminal phase).
-    const exits = statuses.map(s => s.state?.terminated?.exitCode);
-    return exits.every(code => code === 0) ? 'Succeeded' : 'Failed';
-  }
-  if (!pod.init.every(initSucceeded)) return 'Pending';
-  const policy = pod.pod.spec?.restartPolicy ?? 'Always';
-  let waiting = 0;
-  let running = 0;
-  let stopped = 0;
-  let succeeded = 0;
-  for (const status of statuses) {
-    if (status.state?.running) running++;
-    else if (status.state?.terminated) {
-      stopped++;
-      if (status.state.terminated.exitCode === 0) succeeded++;
-    } else if (status.lastState?.terminated) {
-      stopped++;
-      if (status.lastState.terminated.exitCode === 0) succeeded++;
-    } else waiting++;
-  }
-  if (waiting > 0) return 'Pending';
-  if (running > 0) return 'Running';
-  if (stopped === 0) return 'Pending';
-  if (policy === 'Always') return 'Running';
-  if (stopped === succeeded) return 'Succeeded';
-  return policy === 'OnFailure' ? 'Running' : 'Failed';
-}
-
-function condition(type: string, ok: boolean, since: Date, reason?: string): V1PodCondition {
+/** The pod as containerd runs it, for the status builder (which applies the kubelet's rules). */
+export function observePod(pod: CriPod): PodObservation {
+  const { state } = pod;
   return {
-    type,
-    status: ok ? 'True' : 'False',
-    lastTransitionTime: since,
-    ...(ok || !reason ? {} : { reason }),
-  };
-}
-
-export function qosClass(pod: V1Pod): string {
-  const containers = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
-  let any = false;
-  let guaranteed = true;
-  for (const c of containers) {
-    const requests = c.resources?.requests ?? {};
-    const limits = c.resources?.limits ?? {};
-    if (Object.keys(requests).length || Object.keys(limits).length) any = true;
-    for (const resource of ['cpu', 'memory']) {
-      const limit = limits[resource];
-      const request = requests[resource] ?? limit;
-      if (limit === undefined || request !== limit) guaranteed = false;
-    }
-  }
-  if (!any) return 'BestEffort';
-  return guaranteed ? 'Guaranteed' : 'Burstable';
-}
-
-/** The pod status the provider reports (kubelet's generateAPIPodStatus, reduced: no probes). */
-export function podStatus(pod: PodRecord, hostIP: string): V1PodStatus {
-  const initStatuses = pod.init.map(containerStatus);
-  const appStatuses = pod.app.map(containerStatus);
-  const phase = podPhase(pod, appStatuses);
-  const initialized = pod.init.every(initSucceeded);
-  const containersReady = appStatuses.every(s => s.ready);
-  const terminal = phase === 'Succeeded' || phase === 'Failed';
-  const since = pod.createdAt;
-  const ip = pod.podIP;
-  return {
-    phase,
-    ...(pod.deadlineExceeded
-      ? {
-          reason: 'DeadlineExceeded',
-          message: 'Pod was active on the node longer than the specified deadline',
-        }
+    initContainers: state.init.map(observeContainer),
+    containers: state.app.map(observeContainer),
+    podIPs: state.podIP ? [state.podIP] : [],
+    sandboxReady: state.sandboxReady,
+    startTime: state.createdAt,
+    // Deleted (every container stopped, sandbox gone) or past its deadline: over for good.
+    stopped: (pod.deleting && !state.sandboxReady) || state.deadlineExceeded === true,
+    ...(state.deadlineExceeded
+      ? { phase: 'Failed' as const, reason: 'DeadlineExceeded', message: DEADLINE_MESSAGE }
       : {}),
-    hostIP,
-    hostIPs: [{ ip: hostIP }],
-    ...(ip ? { podIP: ip, podIPs: [{ ip }] } : {}),
-    startTime: pod.createdAt,
-    qosClass: qosClass(pod.pod),
-    conditions: [
-      condition('PodReadyToStartContainers', pod.sandboxReady, since),
-      condition('Initialized', initialized, since, 'ContainersNotInitialized'),
-      condition(
-        'Ready',
-        containersReady && !terminal,
-        since,
-        terminal ? 'PodCompleted' : 'ContainersNotReady',
-      ),
-      condition(
-        'ContainersReady',
-        containersReady && !terminal,
-        since,
-        terminal ? 'PodCompleted' : 'ContainersNotReady',
-      ),
-      condition('PodScheduled', true, since),
-    ],
-    ...(initStatuses.length ? { initContainerStatuses: initStatuses } : {}),
-    containerStatuses: appStatuses,
   };
 }

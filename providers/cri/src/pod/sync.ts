@@ -3,7 +3,7 @@ import type { Logger } from '@vkubelet/provider-kit';
 import { grpcCode, type CriClient } from '../cri/client.js';
 import { containerConfig } from './container-config.js';
 import { nextBackoff, shouldResetBackoff, type BackoffPolicy } from './backoff.js';
-import type { ContainerRecord, PodRecord } from './record.js';
+import type { ContainerRecord, CriPod } from './record.js';
 import { initFailedForGood, initSucceeded, terminated } from './status.js';
 import { nsToDate } from './time.js';
 import { containerMounts } from './volumes.js';
@@ -21,19 +21,21 @@ export interface SyncContext {
 /**
  * One reconcile pass over a pod: read sandbox and container state from the runtime, then start what
  * should run next (init containers one at a time, in order; then every app container) and restart
- * exited containers per restartPolicy once their back-off has passed.
+ * exited containers per restartPolicy once their back-off has passed. A pod being deleted is only
+ * read. The provider runtime runs it (never twice at once for a pod) after create and update, on
+ * every status interval, and on container events.
  */
-export async function syncPod(pod: PodRecord, ctx: SyncContext): Promise<void> {
+export async function syncPod(pod: CriPod, ctx: SyncContext): Promise<void> {
   await refresh(pod, ctx);
-  if (pod.deleting || !pod.sandboxReady) return;
-  if (pod.deadlineExceeded || deadlinePassed(pod)) {
+  if (pod.deleting || !pod.state.sandboxReady) return;
+  if (pod.state.deadlineExceeded || deadlinePassed(pod)) {
     await stopForDeadline(pod, ctx);
     return;
   }
   const policy = pod.pod.spec?.restartPolicy ?? 'Always';
 
   if (initFailedForGood(pod)) return;
-  for (const init of pod.init) {
+  for (const init of pod.state.init) {
     if (initSucceeded(init)) continue;
     const state = init.status?.state;
     if (state === 'CONTAINER_RUNNING' || state === 'CONTAINER_CREATED') return;
@@ -41,7 +43,7 @@ export async function syncPod(pod: PodRecord, ctx: SyncContext): Promise<void> {
     await startContainer(pod, init, ctx);
     return;
   }
-  for (const app of pod.app) {
+  for (const app of pod.state.app) {
     if (app.replaceWith) {
       await replaceContainer(pod, app, ctx);
       continue;
@@ -56,16 +58,16 @@ export async function syncPod(pod: PodRecord, ctx: SyncContext): Promise<void> {
   }
 }
 
-function deadlinePassed(pod: PodRecord): boolean {
+function deadlinePassed(pod: CriPod): boolean {
   const deadline = pod.pod.spec?.activeDeadlineSeconds;
-  return deadline !== undefined && Date.now() - pod.createdAt.getTime() > deadline * 1000;
+  return deadline !== undefined && Date.now() - pod.state.createdAt.getTime() > deadline * 1000;
 }
 
 /** activeDeadlineSeconds passed: kubelet kills the containers and fails the pod for good. */
-async function stopForDeadline(pod: PodRecord, ctx: SyncContext): Promise<void> {
-  pod.deadlineExceeded = true;
+async function stopForDeadline(pod: CriPod, ctx: SyncContext): Promise<void> {
+  pod.state.deadlineExceeded = true;
   const grace = pod.pod.spec?.terminationGracePeriodSeconds ?? 30;
-  for (const record of [...pod.init, ...pod.app]) {
+  for (const record of [...pod.state.init, ...pod.state.app]) {
     record.waiting = undefined;
     record.replaceWith = undefined;
     if (!record.id || record.status?.state === 'CONTAINER_EXITED') continue;
@@ -74,12 +76,12 @@ async function stopForDeadline(pod: PodRecord, ctx: SyncContext): Promise<void> 
   }
 }
 
-async function refresh(pod: PodRecord, ctx: SyncContext): Promise<void> {
+async function refresh(pod: CriPod, ctx: SyncContext): Promise<void> {
   const o = { signal: ctx.signal };
-  const sandbox = await ctx.cri.podSandboxStatus(pod.sandboxId, o);
-  pod.sandboxReady = sandbox.state === 'SANDBOX_READY';
-  pod.podIP = sandbox.network?.ip || pod.podIP;
-  for (const record of [...pod.init, ...pod.app]) {
+  const sandbox = await ctx.cri.podSandboxStatus(pod.state.sandboxId, o);
+  pod.state.sandboxReady = sandbox.state === 'SANDBOX_READY';
+  pod.state.podIP = sandbox.network?.ip || pod.state.podIP;
+  for (const record of [...pod.state.init, ...pod.state.app]) {
     if (!record.id) continue;
     try {
       record.status = await ctx.cri.containerStatus(record.id, o);
@@ -98,7 +100,7 @@ async function refresh(pod: PodRecord, ctx: SyncContext): Promise<void> {
  * A container whose spec changed (a new image through updatePod) is stopped and started again from
  * the new spec at once, whatever the restart policy, as kubelet does; it counts as a restart.
  */
-async function replaceContainer(pod: PodRecord, record: ContainerRecord, ctx: SyncContext): Promise<void> {
+async function replaceContainer(pod: CriPod, record: ContainerRecord, ctx: SyncContext): Promise<void> {
   const o = { signal: ctx.signal };
   if (record.id && record.status?.state !== 'CONTAINER_EXITED') {
     const grace = pod.pod.spec?.terminationGracePeriodSeconds ?? 30;
@@ -114,7 +116,7 @@ async function replaceContainer(pod: PodRecord, record: ContainerRecord, ctx: Sy
 }
 
 async function startContainer(
-  pod: PodRecord,
+  pod: CriPod,
   record: ContainerRecord,
   ctx: SyncContext,
   immediate = false,
@@ -138,7 +140,7 @@ async function startContainer(
     } else if (exited) {
       record.waiting = {
         reason: 'CrashLoopBackOff',
-        message: `back-off ${Math.round(record.backoffMs / 1000)}s restarting failed container=${record.spec.name} pod=${pod.id.name}_${pod.id.namespace}(${pod.id.uid})`,
+        message: `back-off ${Math.round(record.backoffMs / 1000)}s restarting failed container=${record.spec.name} pod=${pod.name}_${pod.namespace}(${pod.uid})`,
       };
     }
     return;
@@ -155,13 +157,13 @@ async function startContainer(
   const config = containerConfig(
     record.spec,
     record.kind,
-    { ...pod.id, nodeName: ctx.nodeName },
+    { namespace: pod.namespace, name: pod.name, uid: pod.uid, nodeName: ctx.nodeName },
     attempt,
-    containerMounts(record.spec, pod.hostPaths),
+    containerMounts(record.spec, pod.state.hostPaths),
     image,
   );
   const o = { signal: ctx.signal };
-  const id = await ctx.cri.createContainer(pod.sandboxId, config, pod.sandboxConfig, o);
+  const id = await ctx.cri.createContainer(pod.state.sandboxId, config, pod.state.sandboxConfig, o);
   // Keep one previous instance for `logs --previous`; older ones go.
   if (record.id) {
     if (record.previousId) await ctx.cri.removeContainer(record.previousId, o).catch(() => undefined);
@@ -178,7 +180,7 @@ async function startContainer(
     // A start failure (bad command, missing binary) surfaces as an exited container with a reason;
     // the next pass reads it and backs off like a crash.
     ctx.logger.warn('container start failed', {
-      pod: `${pod.id.namespace}/${pod.id.name}`,
+      pod: `${pod.namespace}/${pod.name}`,
       container: record.spec.name,
       error: String(error),
     });
@@ -194,7 +196,7 @@ async function startContainer(
  * with ErrImagePull, then ImagePullBackOff until the back-off allows another try.
  */
 async function ensureImage(
-  pod: PodRecord,
+  pod: CriPod,
   record: ContainerRecord,
   image: string,
   ctx: SyncContext,
@@ -213,7 +215,7 @@ async function ensureImage(
     return false;
   }
   try {
-    record.imageRef = await ctx.cri.pullImage(image, pod.sandboxConfig, o);
+    record.imageRef = await ctx.cri.pullImage(image, pod.state.sandboxConfig, o);
     return true;
   } catch (error) {
     // With policy Always and the image present, kubelet would fail too; offline nodes should use IfNotPresent.

@@ -1,14 +1,15 @@
 import { fileURLToPath } from 'node:url';
 
 import { startContainerd, type Containerd } from '@vkubelet/containerd';
-import { noopLogger, noopMeter, type Provider } from '@vkubelet/provider-kit';
+import type { Provider } from '@vkubelet/provider-kit';
 import { ALL_CAPABILITIES, runConformance } from '@vkubelet/provider-kit/conformance';
+import { fakeProviderContext } from '@vkubelet/provider-kit/testing';
 import { afterAll, beforeAll } from 'vitest';
 
-import { parseCriConfig } from '../../src/config.js';
 import { CriClient } from '../../src/cri/client.js';
 import { LABEL_NODE } from '../../src/labels.js';
 import { CriProvider } from '../../src/provider.js';
+import { testConfig } from '../integration/harness.js';
 
 const nodeName = 'vk-cri-conformance';
 const image = 'vkubelet.test/busybox:1';
@@ -26,29 +27,9 @@ afterAll(async () => {
 });
 
 async function criProvider(): Promise<Provider> {
-  const config = parseCriConfig({
-    runtimeEndpoint: containerd.endpoint,
-    podRoot: containerd.podRoot,
-    cgroupParent: containerd.cgroupParent,
-    statusIntervalMs: 200,
-    backoff: { initialMs: 500, maxMs: 2_000 },
-  });
   return CriProvider.create(
-    {
-      nodeName,
-      operatingSystem: 'linux',
-      internalIP: '127.0.0.1',
-      daemonPort: 10250,
-      clusterDomain: 'cluster.local',
-      resources: {
-        getConfigMap: async () => undefined,
-        getSecret: async () => undefined,
-        listServices: async () => [],
-      },
-      logger: noopLogger,
-      metrics: noopMeter,
-    },
-    config,
+    fakeProviderContext({ nodeName, internalIP: '127.0.0.1' }),
+    testConfig(containerd),
   );
 }
 

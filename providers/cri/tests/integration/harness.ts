@@ -4,9 +4,10 @@ import { join } from 'node:path';
 
 import type { V1ConfigMap, V1Pod, V1Secret } from '@kubernetes/client-node';
 import { startContainerd, type Containerd } from '@vkubelet/containerd';
-import { noopLogger, noopMeter, type ProviderContext } from '@vkubelet/provider-kit';
+import { fakeProviderContext } from '@vkubelet/provider-kit/testing';
 
-import { parseCriConfig } from '../../src/config.js';
+import type { CriConfig } from '../../src/config.js';
+import { plugin } from '../../src/plugin.js';
 import { CriProvider } from '../../src/provider.js';
 
 export interface Harness {
@@ -20,34 +21,25 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-/** A private containerd plus a provider on it, with an in-memory ResourceLister. */
-export async function startHarness(): Promise<Harness> {
-  const containerd = await startContainerd();
-  const nodeName = 'cri-test-node';
-  const configMaps = new Map<string, V1ConfigMap>();
-  const secrets = new Map<string, V1Secret>();
-  const updates: V1Pod[] = [];
-  const context: ProviderContext = {
-    nodeName,
-    operatingSystem: 'linux',
-    internalIP: '127.0.0.1',
-    daemonPort: 10250,
-    clusterDomain: 'cluster.local',
-    resources: {
-      getConfigMap: async (ns, name) => configMaps.get(`${ns}/${name}`),
-      getSecret: async (ns, name) => secrets.get(`${ns}/${name}`),
-      listServices: async () => [],
-    },
-    logger: noopLogger,
-    metrics: noopMeter,
-  };
-  const config = parseCriConfig({
+/** The provider's config for a private containerd, with a short sync interval and back-off. */
+export function testConfig(containerd: Containerd): CriConfig {
+  return plugin.parseConfig({
     runtimeEndpoint: containerd.endpoint,
     podRoot: containerd.podRoot,
     cgroupParent: containerd.cgroupParent,
     statusIntervalMs: 200,
     backoff: { initialMs: 500, maxMs: 2_000 },
   });
+}
+
+/** A private containerd plus a provider on it, with an in-memory ResourceLister. */
+export async function startHarness(): Promise<Harness> {
+  const containerd = await startContainerd();
+  const nodeName = 'cri-test-node';
+  const updates: V1Pod[] = [];
+  const context = fakeProviderContext({ nodeName, internalIP: '127.0.0.1' });
+  const { configMaps, secrets } = context;
+  const config = testConfig(containerd);
   const newProvider = async (): Promise<CriProvider> => {
     const provider = await CriProvider.create(context, config);
     provider.notifyPods(pod => updates.push(pod));

@@ -1,11 +1,12 @@
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1Pod, V1PodStatus } from '@kubernetes/client-node';
+import { buildPodStatus } from '@vkubelet/provider-kit';
 import { describe, expect, it } from 'vitest';
 
 import { linuxResources } from '../../src/pod/container-config.js';
 import { nextBackoff } from '../../src/pod/backoff.js';
-import { newContainerRecord, type PodRecord } from '../../src/pod/record.js';
+import { newContainerRecord, type CriPod, type SandboxRecord } from '../../src/pod/record.js';
 import { sandboxConfig } from '../../src/pod/sandbox-config.js';
-import { podPhase, podStatus } from '../../src/pod/status.js';
+import { observePod } from '../../src/pod/status.js';
 
 const ctx = {
   nodeName: 'n1',
@@ -73,7 +74,9 @@ describe('container resources', () => {
   });
 });
 
-function record(restartPolicy: 'Always' | 'OnFailure' | 'Never', exitCode?: number): PodRecord {
+type MutablePod = Omit<CriPod, 'state' | 'deleting'> & { state: SandboxRecord; deleting: boolean };
+
+function record(restartPolicy: 'Always' | 'OnFailure' | 'Never', exitCode?: number): MutablePod {
   const pod = basePod({ restartPolicy });
   const app = newContainerRecord('app', pod.spec!.containers[0]!);
   app.id = 'abc';
@@ -95,19 +98,28 @@ function record(restartPolicy: 'Always' | 'OnFailure' | 'Never', exitCode?: numb
   };
   return {
     pod,
-    id: { namespace: 'ns', name: 'p', uid: 'u' },
-    podDir: '/x',
-    sandboxConfig: sandboxConfig(pod, ctx),
-    sandboxId: 's',
-    sandboxReady: true,
-    podIP: '10.0.0.2',
-    createdAt: new Date(0),
-    hostPaths: new Map(),
-    init: [],
-    app: [app],
+    namespace: 'ns',
+    name: 'p',
+    uid: 'u',
+    status: {},
+    gone: false,
     deleting: false,
+    state: {
+      podDir: '/x',
+      sandboxConfig: sandboxConfig(pod, ctx),
+      sandboxId: 's',
+      sandboxReady: true,
+      podIP: '10.0.0.2',
+      createdAt: new Date(0),
+      hostPaths: new Map(),
+      init: [],
+      app: [app],
+    },
   };
 }
+
+/** The status the provider reports for a record (through the provider-kit status builder). */
+const podStatus = (r: MutablePod): V1PodStatus => buildPodStatus(r.pod, observePod(r), { hostIP: '1.2.3.4' });
 
 describe('pod status', () => {
   it.each([
@@ -118,12 +130,11 @@ describe('pod status', () => {
     ['OnFailure', 0, 'Succeeded'],
     ['OnFailure', 1, 'Running'],
   ] as const)('restartPolicy %s, exit %s → %s', (policy, exit, phase) => {
-    const r = record(policy, exit);
-    expect(podPhase(r, podStatus(r, '1.2.3.4').containerStatuses ?? [])).toBe(phase);
+    expect(podStatus(record(policy, exit)).phase).toBe(phase);
   });
 
   it('reports a running container ready with its containerd ID and the sandbox IP', () => {
-    const status = podStatus(record('Always'), '1.2.3.4');
+    const status = podStatus(record('Always'));
     expect(status.podIP).toBe('10.0.0.2');
     expect(status.containerStatuses?.[0]).toMatchObject({
       ready: true,
@@ -136,16 +147,16 @@ describe('pod status', () => {
 
   it('shows CrashLoopBackOff while waiting to restart an exited container', () => {
     const r = record('Always', 2);
-    r.app[0]!.waiting = { reason: 'CrashLoopBackOff', message: 'back-off 10s' };
-    const status = podStatus(r, '1.2.3.4').containerStatuses?.[0];
+    r.state.app[0]!.waiting = { reason: 'CrashLoopBackOff', message: 'back-off 10s' };
+    const status = podStatus(r).containerStatuses?.[0];
     expect(status?.state?.waiting?.reason).toBe('CrashLoopBackOff');
   });
 
   it('never reports a finish before the start (containerd stamps them from different events)', () => {
     const r = record('Never', 0);
-    r.app[0]!.status!.started_at = '2005000000';
-    r.app[0]!.status!.finished_at = '2001000000';
-    const terminated = podStatus(r, '1.2.3.4').containerStatuses?.[0]?.state?.terminated;
+    r.state.app[0]!.status!.started_at = '2005000000';
+    r.state.app[0]!.status!.finished_at = '2001000000';
+    const terminated = podStatus(r).containerStatuses?.[0]?.state?.terminated;
     expect(terminated?.finishedAt?.getTime()).toBeGreaterThanOrEqual(
       terminated?.startedAt?.getTime() ?? Infinity,
     );
@@ -154,7 +165,7 @@ describe('pod status', () => {
   it('ends a deleted pod in a terminal phase', () => {
     const r = record('Always', 137);
     r.deleting = true;
-    r.sandboxReady = false;
-    expect(podStatus(r, '1.2.3.4').phase).toBe('Failed');
+    r.state.sandboxReady = false;
+    expect(podStatus(r).phase).toBe('Failed');
   });
 });

@@ -2,33 +2,22 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 
-import { isInvalidInput, noopLogger, noopMeter } from '@vkubelet/provider-kit';
+import { isInvalidInput } from '@vkubelet/provider-kit';
+import { fakeProviderContext } from '@vkubelet/provider-kit/testing';
 import { describe, expect, it } from 'vitest';
 
 import { plugin } from '../../src/index.js';
-import { parseCriConfig } from '../../src/config.js';
 import { nodeResources } from '../../src/node.js';
 
-const context = {
-  nodeName: 'n',
-  operatingSystem: 'linux',
-  internalIP: '127.0.0.1',
-  daemonPort: 10250,
-  clusterDomain: 'cluster.local',
-  resources: {
-    getConfigMap: async () => undefined,
-    getSecret: async () => undefined,
-    listServices: async () => [],
-  },
-  logger: noopLogger,
-  metrics: noopMeter,
-};
-
 describe('plugin', () => {
-  it('is named cri and refuses a missing config file clearly', async () => {
+  it('is named cri and refuses a missing config file in one line', async () => {
     expect(plugin.name).toBe('cri');
-    await expect(plugin.create({ ...context, configPath: '/nonexistent/cri.json' })).rejects.toSatisfy(
-      isInvalidInput,
+    const error = await plugin
+      .create(fakeProviderContext({ configPath: '/nonexistent/cri.json' }))
+      .catch((err: unknown) => err);
+    expect(isInvalidInput(error)).toBe(true);
+    expect((error as Error).message).toMatch(
+      /^--provider-config \/nonexistent\/cri\.json: cannot read it: ENOENT/,
     );
   });
 
@@ -37,7 +26,7 @@ describe('plugin', () => {
     try {
       const config = { runtimeEndpoint: `${dir}/absent.sock`, podRoot: `${dir}/pods` };
       await writeFile(join(dir, 'cri.json'), JSON.stringify(config));
-      await expect(plugin.create({ ...context, configPath: join(dir, 'cri.json') })).rejects.toThrow(
+      await expect(plugin.create(fakeProviderContext({ configPath: join(dir, 'cri.json') }))).rejects.toThrow(
         `cannot reach the CRI runtime at ${dir}/absent.sock`,
       );
     } finally {
@@ -49,7 +38,7 @@ describe('plugin', () => {
 describe('node resources', () => {
   it('publishes host capacity and subtracts reservations from allocatable', () => {
     const { capacity, allocatable } = nodeResources(
-      parseCriConfig({ reserved: { cpu: '500m', memory: '1Gi' }, maxPods: 42 }),
+      plugin.parseConfig({ reserved: { cpu: '500m', memory: '1Gi' }, maxPods: 42 }),
     );
     expect(capacity).toEqual({
       cpu: String(cpus().length),

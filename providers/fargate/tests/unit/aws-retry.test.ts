@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 
 import { awsClientConfig, toProviderError, type AwsClientOverrides } from '../../src/aws.js';
-import { parseFargateConfig } from '../../src/config.js';
+import { plugin } from '../../src/plugin.js';
 
 /** A request handler that answers with ECS throttling errors `throttled` times, then succeeds. */
 function throttlingHandler(throttled: number) {
@@ -32,7 +32,7 @@ function throttlingHandler(throttled: number) {
 }
 
 function client(maxAttempts: number, handler: AwsClientOverrides['requestHandler']) {
-  const config = parseFargateConfig({ subnets: ['subnet-1'], region: 'eu-west-1', maxAttempts });
+  const config = plugin.parseConfig({ subnets: ['subnet-1'], region: 'eu-west-1', maxAttempts });
   return new ECSClient(
     awsClientConfig(config, {
       requestHandler: handler,
@@ -43,7 +43,7 @@ function client(maxAttempts: number, handler: AwsClientOverrides['requestHandler
 
 describe('AWS client retries', () => {
   it('uses adaptive retries with the configured attempts', () => {
-    const config = parseFargateConfig({
+    const config = plugin.parseConfig({
       subnets: ['subnet-1'],
       maxAttempts: 7,
       endpoint: 'http://127.0.0.1:5000',

@@ -1,13 +1,15 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+import { isInvalidInput } from '@vkubelet/provider-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { loadFargateConfig, parseFargateConfig } from '../../src/config.js';
+import { plugin } from '../../src/plugin.js';
 
-describe('parseFargateConfig', () => {
+describe('fargate config', () => {
   it('fills defaults around the required subnets', () => {
-    expect(parseFargateConfig({ subnets: ['subnet-1'] })).toEqual({
+    expect(plugin.parseConfig({ subnets: ['subnet-1'] })).toEqual({
       cluster: 'default',
       createCluster: false,
       subnets: ['subnet-1'],
@@ -21,10 +23,10 @@ describe('parseFargateConfig', () => {
     });
   });
 
-  it('lists every problem with its field path', () => {
-    let message = '';
+  it('lists every problem with its field path, on one line', () => {
+    let error: unknown;
     try {
-      parseFargateConfig({
+      plugin.parseConfig({
         cluster: 'bad name',
         subnets: [],
         endpoint: 'ftp://x',
@@ -33,30 +35,33 @@ describe('parseFargateConfig', () => {
         surprise: true,
       });
     } catch (err) {
-      message = (err as Error).message;
+      error = err;
     }
-    expect(message.split('\n')).toEqual([
-      'invalid fargate config:',
-      '  cluster: must be 1-255 letters, digits, hyphens or underscores',
-      '  endpoint: Invalid URL',
-      '  subnets: needs at least one subnet',
-      '  capacity.cpu: capacity.cpu is not a Kubernetes quantity: "lots"',
-      '  statusIntervalMs: Too small: expected number to be >=100',
-      '  (root): Unrecognized key: "surprise"',
-    ]);
+    expect(isInvalidInput(error)).toBe(true);
+    expect((error as Error).message).toBe(
+      'fargate provider config: cluster: must be 1-255 letters, digits, hyphens or underscores; ' +
+        'endpoint: Invalid URL; subnets: needs at least one subnet; ' +
+        'capacity.cpu: expected a quantity, got "lots"; statusIntervalMs: Too small: expected number to be >=100; ' +
+        'surprise: unknown field',
+    );
   });
 
   it('requires an execution role with a log group', () => {
-    expect(() => parseFargateConfig({ subnets: ['s'], logGroup: '/vk' })).toThrow(
-      /executionRoleArn: executionRoleArn is required when logGroup/,
+    expect(() => plugin.parseConfig({ subnets: ['s'], logGroup: '/vk' })).toThrow(
+      /executionRoleArn: required when logGroup is set/,
     );
-    expect(() => parseFargateConfig({ subnets: ['s'], executionRoleArn: 'exec' })).toThrow(
+    expect(() => plugin.parseConfig({ subnets: ['s'], executionRoleArn: 'exec' })).toThrow(
       /executionRoleArn: must be an IAM role ARN/,
     );
   });
+
+  it('documents every field in the README, generated from the schema', async () => {
+    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain(plugin.configReference());
+  });
 });
 
-describe('loadFargateConfig', () => {
+describe('fargate config file', () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'fargate-config-'));
@@ -69,7 +74,7 @@ describe('loadFargateConfig', () => {
       yamlPath,
       'cluster: vk\nregion: eu-west-1\nsubnets: [subnet-a, subnet-b]\ncapacity:\n  pods: 50\n',
     );
-    expect(await loadFargateConfig(yamlPath)).toMatchObject({
+    expect(await plugin.loadConfig({ configPath: yamlPath })).toMatchObject({
       cluster: 'vk',
       region: 'eu-west-1',
       subnets: ['subnet-a', 'subnet-b'],
@@ -77,18 +82,25 @@ describe('loadFargateConfig', () => {
     });
     const jsonPath = join(dir, 'fargate.json');
     await writeFile(jsonPath, JSON.stringify({ subnets: ['subnet-c'], assignPublicIp: true }));
-    expect(await loadFargateConfig(jsonPath)).toMatchObject({ subnets: ['subnet-c'], assignPublicIp: true });
+    expect(await plugin.loadConfig({ configPath: jsonPath })).toMatchObject({
+      subnets: ['subnet-c'],
+      assignPublicIp: true,
+    });
   });
 
   it('names the file in its errors', async () => {
     const bad = join(dir, 'bad.yaml');
     await writeFile(bad, 'subnets: [unclosed\n');
-    await expect(loadFargateConfig(bad)).rejects.toThrow(`fargate config ${bad} is not valid YAML`);
+    await expect(plugin.loadConfig({ configPath: bad })).rejects.toThrow(
+      `--provider-config ${bad}: not valid YAML or JSON`,
+    );
     const empty = join(dir, 'empty.yaml');
     await writeFile(empty, '');
-    await expect(loadFargateConfig(empty)).rejects.toThrow(`invalid fargate config ${empty}:\n  subnets:`);
-    await expect(loadFargateConfig(join(dir, 'missing.yaml'))).rejects.toThrow(
-      /cannot read fargate config .*missing\.yaml/,
+    await expect(plugin.loadConfig({ configPath: empty })).rejects.toThrow(
+      `--provider-config ${empty}: subnets: required`,
+    );
+    await expect(plugin.loadConfig({ configPath: join(dir, 'missing.yaml') })).rejects.toThrow(
+      /--provider-config .*missing\.yaml: cannot read it/,
     );
   });
 });

@@ -3,6 +3,7 @@ import { type ECSClient } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
 
 import { describeTasks } from '../../src/adoption.js';
+import { callEcs } from '../../src/aws.js';
 
 describe('describeTasks', () => {
   it('describes any number of tasks in calls of at most 100, reporting the missing ones', async () => {
@@ -19,7 +20,7 @@ describe('describeTasks', () => {
     } as unknown as ECSClient;
     const arns = Array.from({ length: 250 }, (_, i) => `task-${i}`);
 
-    const { tasks, missing } = await describeTasks(ecs, 'c', arns);
+    const { tasks, missing } = await describeTasks({ ecs, cluster: 'c', call: callEcs }, arns);
 
     expect(calls.map(batch => batch.length)).toEqual([100, 100, 50]);
     expect(calls.flat()).toEqual(arns);

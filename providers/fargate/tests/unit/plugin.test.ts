@@ -1,4 +1,5 @@
-import { noopLogger } from '@vkubelet/provider-kit';
+import { isInvalidInput, noopLogger } from '@vkubelet/provider-kit';
+import { fakeProviderContext } from '@vkubelet/provider-kit/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { plugin } from '../../src/index.js';
@@ -13,10 +14,10 @@ describe('fargate plugin', () => {
     expect(plugin.name).toBe('fargate');
   });
 
-  it('asks for a config file when none is given', async () => {
-    await expect(createFargateProvider({ nodeName: 'n', logger: noopLogger })).rejects.toThrow(
-      'the fargate provider needs a config file (--provider-config): at least subnets must be set',
-    );
+  it('says in one line that subnets are needed when no config file is given', async () => {
+    const error = await plugin.create(fakeProviderContext()).catch((err: unknown) => err);
+    expect(isInvalidInput(error)).toBe(true);
+    expect((error as Error).message).toBe('--provider-config (none given): subnets: required');
   });
 
   it('says where a region can come from when none is found', async () => {

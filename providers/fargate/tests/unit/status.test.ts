@@ -43,11 +43,13 @@ describe('podStatusFromTask', () => {
     const status = podStatusFromTask(pod, task('PROVISIONING', []));
     expect(status.phase).toBe('Pending');
     expect(status.podIP).toBe('10.0.1.23');
+    // The kubelet's default for a pod with init containers (ContainerCreating without them).
     expect(status.containerStatuses?.map(c => c.state?.waiting?.reason)).toEqual([
-      'ContainerCreating',
-      'ContainerCreating',
+      'PodInitializing',
+      'PodInitializing',
     ]);
     expect(conditions(status)).toEqual({
+      PodReadyToStartContainers: 'True',
       PodScheduled: 'True',
       Initialized: 'False',
       ContainersReady: 'False',
@@ -81,6 +83,7 @@ describe('podStatusFromTask', () => {
     });
     expect(status.initContainerStatuses?.[0]?.state?.terminated?.exitCode).toBe(0);
     expect(conditions(status)).toEqual({
+      PodReadyToStartContainers: 'True',
       PodScheduled: 'True',
       Initialized: 'True',
       ContainersReady: 'True',
@@ -136,9 +139,11 @@ describe('podStatusFromTask', () => {
     expect(failed.phase).toBe('Failed');
     expect(failed.reason).toBe('EssentialContainerExited');
     expect(failed.message).toBe('Essential container in task exited');
+    // ECS's OutOfMemoryError is the kubelet's OOMKilled; ECS's own words stay in the message.
     expect(failed.containerStatuses?.[1]?.state?.terminated).toMatchObject({
       exitCode: 2,
-      reason: 'OutOfMemoryError',
+      reason: 'OOMKilled',
+      message: 'OutOfMemoryError',
     });
   });
 
@@ -162,9 +167,10 @@ describe('podStatusFromTask stability', () => {
   it('gives an identical status for an unchanged task that lacks timestamps, so nothing is re-notified', async () => {
     const bare: Task = { lastStatus: 'RUNNING', containers: [{ name: 'app', lastStatus: 'RUNNING' }] };
     const observed = { firstSeen: new Date('2026-11-22T03:00:00Z') };
-    const first = JSON.stringify(podStatusFromTask(pod, bare, observed));
+    const first = podStatusFromTask(pod, bare, observed);
     await new Promise(resolve => setTimeout(resolve, 5));
-    expect(JSON.stringify(podStatusFromTask(pod, bare, observed))).toBe(first);
-    expect(podStatusFromTask(pod, bare, observed).startTime).toEqual(observed.firstSeen);
+    // Transition times come from the status reported before, as the provider runtime passes it.
+    expect(JSON.stringify(podStatusFromTask(pod, bare, observed, first))).toBe(JSON.stringify(first));
+    expect(first.startTime).toEqual(observed.firstSeen);
   });
 });

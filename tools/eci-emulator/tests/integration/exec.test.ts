@@ -112,14 +112,15 @@ describe('ExecContainerCommand', () => {
     });
   });
 
-  it('WebSocket with TTY and stdin: an interactive shell echoes input; closing stdin (v5) ends it with success', async () => {
+  it('WebSocket with TTY and stdin: an interactive shell runs what is typed; closing stdin (v5) ends it with success', async () => {
     const { WebSocketUri } = await exec(['/bin/sh'], { TTY: true, Stdin: true });
     const session = await connect(WebSocketUri, ['v5.channel.k8s.io']);
-    send(session.ws, 0, 'hello\n');
-    await expect.poll(() => session.output.get(1)).toBe('hello\n');
+    send(session.ws, 0, 'echo hello\n');
+    // A terminal echoes the typed line; the command's output follows on the next line.
+    await expect.poll(() => session.output.get(1)).toContain('echo hello\r\nhello\r\n');
     send(session.ws, 4, JSON.stringify({ Width: 120, Height: 40 }));
-    send(session.ws, 0, 'again\n');
-    await expect.poll(() => session.output.get(1)).toBe('hello\nagain\n');
+    send(session.ws, 0, 'echo again\n');
+    await expect.poll(() => session.output.get(1)).toContain('echo again\r\nagain\r\n');
     session.ws.send(Buffer.from([255, 0]));
     await session.closed;
     expect(session.output.has(2)).toBe(false);

@@ -22,6 +22,19 @@ describe('startMoto', () => {
       const subnets = await moto.defaultSubnets('eu-west-1');
       expect(subnets.length).toBeGreaterThan(0);
       expect(subnets.every(id => id.startsWith('subnet-'))).toBe(true);
+      await moto.createLogGroup('eu-west-1', '/vk/test');
+      const groups = await fetch(moto.endpoint, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-amz-json-1.1',
+          'x-amz-target': 'Logs_20140328.DescribeLogGroups',
+          authorization:
+            'AWS4-HMAC-SHA256 Credential=testing/20260101/eu-west-1/logs/aws4_request, SignedHeaders=host, Signature=x',
+        },
+        body: '{}',
+      });
+      const { logGroups } = (await groups.json()) as { logGroups: { logGroupName: string }[] };
+      expect(logGroups.map(group => group.logGroupName)).toEqual(['/vk/test']);
     } finally {
       await moto.stop();
     }

@@ -124,28 +124,48 @@ describe('control plane lifecycle', () => {
     expect(processesMentioning(name)).toEqual([]);
   });
 
-  it('runs "vkubelet-testenv up" until SIGTERM, with a working kubeconfig at the requested path', async () => {
+  it('runs "vkubelet-testenv up" until SIGTERM, with working kubeconfigs that it removes again', async () => {
     const name = uniqueName('cli');
     const scratch = mkdtempSync(join(tmpdir(), 'vkubelet-cli-'));
     const kubeconfig = join(scratch, 'kubeconfig');
+    const nodeKubeconfig = join(scratch, 'vk-0.kubeconfig');
     try {
       const child = spawn(
         process.execPath,
-        ['--import', tsResolveHook, cliSource, 'up', '--name', name, '--kubeconfig', kubeconfig],
+        [
+          '--import',
+          tsResolveHook,
+          cliSource,
+          'up',
+          '--name',
+          name,
+          '--kubeconfig',
+          kubeconfig,
+          '--node',
+          'vk-0',
+        ],
         {
           stdio: ['ignore', 'pipe', 'pipe'],
         },
       );
       const exited = new Promise<number | null>(resolveExit => child.once('exit', code => resolveExit(code)));
-      const line = await new Promise<string>(resolveLine =>
-        createInterface({ input: child.stdout }).once('line', resolveLine),
+      const lines: string[] = [];
+      await new Promise<void>(resolveLines =>
+        createInterface({ input: child.stdout }).on('line', line => {
+          lines.push(line);
+          if (line.startsWith('KUBECONFIG=')) resolveLines();
+        }),
       );
-      expect(line).toBe(`KUBECONFIG=${kubeconfig}`);
+      expect(lines[0]).toBe(`NODE_KUBECONFIG=${nodeKubeconfig}`);
+      expect(lines.at(-1)).toBe(`KUBECONFIG=${kubeconfig}`);
+      expect(existsSync(nodeKubeconfig)).toBe(true);
       const namespaces = (await coreClient(kubeconfig).listNamespace()).items.map(ns => ns.metadata?.name);
       expect(namespaces).toContain('kube-node-lease');
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
+      // The node kubeconfig holds the node's client key: nothing of it stays behind.
       expect(existsSync(kubeconfig)).toBe(false);
+      expect(existsSync(nodeKubeconfig)).toBe(false);
       expect(processesMentioning(name)).toEqual([]);
     } finally {
       rmSync(scratch, { recursive: true, force: true });

@@ -2,13 +2,17 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 import { reportFailure, type StreamingOptions } from '../options.js';
-import { SpdyServerConnection } from '../spdy/connection.js';
-import { headerValue } from '../spdy/frames.js';
-import type { SpdyStream } from '../spdy/stream.js';
+import {
+  headerValue,
+  PORT_FORWARD_PROTOCOL,
+  SpdyConnection,
+  type SpdyStream,
+} from '@vkubelet/provider-kit/streaming';
+
 import { acceptSpdyUpgrade, negotiateProtocol, rejectUpgrade } from '../spdy/upgrade.js';
 import { forwardOne, parsePort, type PortForwardRunner } from './pairs.js';
 
-export const PORT_FORWARD_PROTOCOL = 'portforward.k8s.io';
+export { PORT_FORWARD_PROTOCOL };
 
 interface Pair {
   data?: SpdyStream;
@@ -45,10 +49,10 @@ export function runPortForwardSession(
   head: Buffer,
   run: PortForwardRunner,
   options: StreamingOptions,
-): SpdyServerConnection {
+): SpdyConnection {
   const logger = options.logger.child({ transport: 'spdy', protocol: PORT_FORWARD_PROTOCOL });
   const pairs = new Map<string, Pair>();
-  const connection = new SpdyServerConnection(socket, {
+  const connection = new SpdyConnection(socket, {
     idleTimeoutMs: options.idleTimeoutMs,
     logger,
     onStream(stream) {

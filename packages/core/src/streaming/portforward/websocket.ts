@@ -4,8 +4,10 @@ import { Duplex } from 'node:stream';
 import { createWebSocketStream } from 'ws';
 
 import { reportFailure, type StreamingOptions } from '../options.js';
+import { ChannelConnection } from '@vkubelet/provider-kit/streaming';
+
 import { rejectUpgrade } from '../spdy/upgrade.js';
-import { acceptWebSocket, ChannelConnection, offeredSubprotocols } from '../websocket/channels.js';
+import { acceptWebSocket, offeredSubprotocols } from '../websocket/accept.js';
 import { forwardOne, parsePort, type PortForwardRunner } from './pairs.js';
 import { runPortForwardSession } from './spdy.js';
 

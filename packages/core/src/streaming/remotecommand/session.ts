@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 
 import type { AttachIO, Logger } from '@vkubelet/provider-kit';
 
-import { commandStatus, type CommandKind, type CommandStatus } from './protocol.js';
+import { commandStatus, type CommandKind, type CommandStatus } from '@vkubelet/provider-kit/streaming';
 
 export interface RemoteCommandRequest {
   stdin: boolean;

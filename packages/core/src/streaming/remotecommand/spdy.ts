@@ -5,17 +5,18 @@ import type { AttachIO, TerminalSize } from '@vkubelet/provider-kit';
 
 import { AsyncQueue } from '../async-queue.js';
 import { reportFailure, type StreamingOptions } from '../options.js';
-import { headerValue } from '../spdy/frames.js';
-import { SpdyServerConnection } from '../spdy/connection.js';
-import type { SpdyStream } from '../spdy/stream.js';
-import { acceptSpdyUpgrade, negotiateProtocol, rejectUpgrade } from '../spdy/upgrade.js';
 import {
   encodeStatus,
+  headerValue,
   ResizeDecoder,
+  SpdyConnection,
   spdyProtocolVersion,
   SPDY_REMOTECOMMAND_PROTOCOLS,
+  type SpdyStream,
   type StreamType,
-} from './protocol.js';
+} from '@vkubelet/provider-kit/streaming';
+
+import { acceptSpdyUpgrade, negotiateProtocol, rejectUpgrade } from '../spdy/upgrade.js';
 import {
   finishWritable,
   runRemoteCommand,
@@ -52,7 +53,7 @@ export function serveRemoteCommandSpdy(
   acceptSpdyUpgrade(socket, negotiation.protocol);
   const streams = new Map<StreamType, SpdyStream>();
   let started = false;
-  const connection = new SpdyServerConnection(socket, {
+  const connection = new SpdyConnection(socket, {
     idleTimeoutMs: options.idleTimeoutMs,
     logger,
     onStream(stream) {

@@ -5,9 +5,16 @@ import type { AttachIO, TerminalSize } from '@vkubelet/provider-kit';
 
 import { AsyncQueue } from '../async-queue.js';
 import { reportFailure, type StreamingOptions } from '../options.js';
+import {
+  ChannelConnection,
+  encodeStatus,
+  parseSize,
+  RemoteCommandChannel as Channel,
+  type ProtocolVersion,
+} from '@vkubelet/provider-kit/streaming';
+
 import { rejectUpgrade } from '../spdy/upgrade.js';
-import { acceptWebSocket, ChannelConnection, offeredSubprotocols } from '../websocket/channels.js';
-import { encodeStatus, parseSize, type ProtocolVersion } from './protocol.js';
+import { acceptWebSocket, offeredSubprotocols } from '../websocket/accept.js';
 import {
   finishWritable,
   runRemoteCommand,
@@ -25,14 +32,6 @@ const WS_PROTOCOLS: readonly { name: string; version: ProtocolVersion; base64: b
 ];
 
 export const WS_REMOTECOMMAND_PROTOCOLS: readonly string[] = WS_PROTOCOLS.map(p => p.name);
-
-const enum Channel {
-  Stdin = 0,
-  Stdout = 1,
-  Stderr = 2,
-  Error = 3,
-  Resize = 4,
-}
 
 /** exec/attach over WebSocket channels (0 stdin, 1 stdout, 2 stderr, 3 error, 4 resize). */
 export function serveRemoteCommandWebSocket(

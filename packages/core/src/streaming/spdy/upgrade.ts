@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 
-export const STREAM_PROTOCOL_HEADER = 'x-stream-protocol-version';
+import { STREAM_PROTOCOL_HEADER } from '@vkubelet/provider-kit/streaming';
 
 /** True for an `Upgrade: SPDY/3.1` request (header values compared case-insensitively). */
 export function isSpdyUpgrade(req: IncomingMessage): boolean {

@@ -176,7 +176,7 @@ describe('virtual-kubelet bad input: exit 2 and one line naming the flag, variab
     [
       ['--provider', 'mock', ...base, '--provider-config', join(dir, 'missing.json')],
       {},
-      `mock provider config ${join(dir, 'missing.json')}: ENOENT`,
+      `--provider-config ${join(dir, 'missing.json')}: cannot read it: ENOENT`,
     ],
   ])('%j %j', async (argv, env, line) => {
     const saved = { ...process.env };

@@ -1,26 +1,16 @@
 import { once } from 'node:events';
-import { PassThrough, Writable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 
 import { Exec, KubeConfig, PortForward, type V1Status } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 
-import {
-  serveRemoteCommand,
-  servePortForward,
-  type PortForwardRunner,
-  type RemoteCommandRequest,
-  type RemoteCommandRunner,
-} from '../../../src/streaming/index.js';
+import type { PortForwardRunner } from '../../../src/streaming/index.js';
 import { connectRawWebSocket } from './support/raw-websocket.js';
-import { startUpgradeServer, testOptions, until } from './support/server.js';
+import { closeServers, Collect, serveExec, servePortForwardWith, until } from './support/server.js';
 import { TestSpdyClient } from './support/spdy-test-client.js';
 
-let closeServer: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await closeServer?.();
-  closeServer = undefined;
-});
+afterEach(closeServers);
 
 function kubeConfig(port: number): KubeConfig {
   const kc = new KubeConfig();
@@ -31,22 +21,6 @@ function kubeConfig(port: number): KubeConfig {
     currentContext: 'local',
   });
   return kc;
-}
-
-class Collect extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _e: BufferEncoding, cb: () => void): void {
-    this.text += chunk.toString();
-    cb();
-  }
-}
-
-async function serveExec(request: RemoteCommandRequest, run: RemoteCommandRunner): Promise<number> {
-  const server = await startUpgradeServer((req, socket, head) =>
-    serveRemoteCommand(req, socket, head, request, run, testOptions()),
-  );
-  closeServer = server.close;
-  return server.port;
 }
 
 describe('exec over WebSocket', () => {
@@ -154,13 +128,7 @@ describe('port-forward over WebSocket', () => {
     stream.end(chunk);
   };
 
-  async function servePf(run: PortForwardRunner): Promise<number> {
-    const server = await startUpgradeServer((req, socket, head) =>
-      servePortForward(req, socket, head, run, testOptions()),
-    );
-    closeServer = server.close;
-    return server.port;
-  }
+  const servePf = servePortForwardWith;
 
   it('works with client-node PortForward (port-prefixed channels)', async () => {
     const port = await servePf(echo);

@@ -1,10 +1,17 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
+import { Writable, type Duplex } from 'node:stream';
 
 import { noopLogger } from '@vkubelet/provider-kit';
 
-import type { StreamingOptions } from '../../../../src/streaming/index.js';
+import {
+  servePortForward,
+  serveRemoteCommand,
+  type PortForwardRunner,
+  type RemoteCommandRequest,
+  type RemoteCommandRunner,
+  type StreamingOptions,
+} from '../../../../src/streaming/index.js';
 
 export const testOptions = (overrides: Partial<StreamingOptions> = {}): StreamingOptions => ({
   idleTimeoutMs: 60_000,
@@ -48,4 +55,38 @@ export function until(predicate: () => boolean, timeoutMs = 5_000): Promise<void
     };
     check();
   });
+}
+
+const started: Array<() => Promise<void>> = [];
+
+/** Closes every server `serveExec` and `servePortForwardWith` started (call it from afterEach). */
+export async function closeServers(): Promise<void> {
+  await Promise.all(started.splice(0).map(close => close()));
+}
+
+/** A loopback server serving exec with `run`, closed by `closeServers()`; resolves with its port. */
+export async function serveExec(request: RemoteCommandRequest, run: RemoteCommandRunner): Promise<number> {
+  const server = await startUpgradeServer((req, socket, head) =>
+    serveRemoteCommand(req, socket, head, request, run, testOptions()),
+  );
+  started.push(server.close);
+  return server.port;
+}
+
+/** A loopback server serving port-forward with `run`, closed by `closeServers()`; resolves with its port. */
+export async function servePortForwardWith(run: PortForwardRunner): Promise<number> {
+  const server = await startUpgradeServer((req, socket, head) =>
+    servePortForward(req, socket, head, run, testOptions()),
+  );
+  started.push(server.close);
+  return server.port;
+}
+
+/** A writable that keeps what was written, as text. */
+export class Collect extends Writable {
+  text = '';
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
+    this.text += chunk.toString();
+    callback();
+  }
 }

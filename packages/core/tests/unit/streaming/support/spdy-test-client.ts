@@ -7,7 +7,7 @@ import { request, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { constants, createDeflate, createInflate } from 'node:zlib';
 
-import { SPDY3_HEADER_DICTIONARY } from '../../../../src/streaming/spdy/dictionary.js';
+import { SPDY3_HEADER_DICTIONARY } from '@vkubelet/provider-kit/streaming';
 
 export interface ReceivedFrame {
   control: boolean;

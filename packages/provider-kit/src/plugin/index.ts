@@ -1,0 +1,9 @@
+export {
+  configFields,
+  renderConfigReference,
+  type ConfigField,
+  type ConfigFieldMeta,
+} from './config-fields.js';
+export { definePlugin, type DefinedPlugin, type PluginDefinition } from './define-plugin.js';
+export { loadConfig, validateConfig, type ConfigSources } from './load-config.js';
+export { quantitySchema } from './quantity-schema.js';

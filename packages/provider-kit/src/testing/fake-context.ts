@@ -1,0 +1,45 @@
+import type { V1ConfigMap, V1Secret, V1Service } from '@kubernetes/client-node';
+
+import { noopLogger } from '../logger.js';
+import { noopMeter } from '../metrics.js';
+import type { ProviderContext } from '../provider.js';
+
+/** A ProviderContext for tests, whose ResourceLister reads the maps it exposes. */
+export interface FakeProviderContext extends ProviderContext {
+  /** ConfigMaps by `namespace/name`. */
+  readonly configMaps: Map<string, V1ConfigMap>;
+  /** Secrets by `namespace/name`. */
+  readonly secrets: Map<string, V1Secret>;
+  readonly services: V1Service[];
+}
+
+/**
+ * A ProviderContext as core would hand it to a provider factory, for tests: node `vk-test`,
+ * InternalIP 192.0.2.1, port 10250, cluster.local, no config file, a no-op logger and meter, and a
+ * ResourceLister over in-memory maps the test fills (`context.secrets.set('ns/name', secret)`).
+ * Any field can be overridden.
+ */
+export function fakeProviderContext(overrides: Partial<ProviderContext> = {}): FakeProviderContext {
+  const configMaps = new Map<string, V1ConfigMap>();
+  const secrets = new Map<string, V1Secret>();
+  const services: V1Service[] = [];
+  return {
+    nodeName: 'vk-test',
+    operatingSystem: 'linux',
+    internalIP: '192.0.2.1',
+    daemonPort: 10250,
+    clusterDomain: 'cluster.local',
+    logger: noopLogger,
+    metrics: noopMeter,
+    resources: {
+      getConfigMap: async (namespace, name) => configMaps.get(`${namespace}/${name}`),
+      getSecret: async (namespace, name) => secrets.get(`${namespace}/${name}`),
+      listServices: async namespace =>
+        services.filter(service => namespace === undefined || service.metadata?.namespace === namespace),
+    },
+    ...overrides,
+    configMaps,
+    secrets,
+    services,
+  };
+}

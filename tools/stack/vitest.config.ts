@@ -1,0 +1,7 @@
+import { vkubeletProject } from '../../vitest.shared.ts';
+
+export default vkubeletProject({
+  test: {
+    name: 'stack',
+  },
+});
