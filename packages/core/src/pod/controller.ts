@@ -1,4 +1,4 @@
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1Pod, V1PodStatus } from '@kubernetes/client-node';
 import {
   isAlreadyExists,
   isInvalidInput,
@@ -400,15 +400,13 @@ export class PodController {
         // A pod that has started keeps its status: a failed update (or a create retried after the
         // provider lost the pod) is an event, never a step back to Pending or a Running pod Failed.
         if (!hasStarted(pod.status?.phase)) {
-          try {
-            await this.#api.writeStatus(pod, providerFailedStatus(message, permanent), signal);
-            state.failureWritten = true;
-          } catch (statusErr) {
-            this.#logger.warn('writing ProviderFailed status failed', {
-              pod: podKey(pod),
-              err: errorMessage(statusErr),
-            });
-          }
+          await this.#writeFailure(
+            pod,
+            state,
+            providerFailedStatus(message, permanent),
+            'ProviderFailed',
+            signal,
+          );
         }
         if (permanent) return;
         throw err;
@@ -421,14 +419,28 @@ export class PodController {
   }
 
   async #writeConfigError(pod: V1Pod, state: PodState, message: string, signal: AbortSignal): Promise<void> {
+    await this.#writeFailure(
+      pod,
+      state,
+      configErrorStatus(pod, message),
+      'CreateContainerConfigError',
+      signal,
+    );
+  }
+
+  /** Writes a failure status; a failing write is logged (the queue's retry writes it again). */
+  async #writeFailure(
+    pod: V1Pod,
+    state: PodState,
+    status: V1PodStatus,
+    reason: string,
+    signal: AbortSignal,
+  ): Promise<void> {
     try {
-      await this.#api.writeStatus(pod, configErrorStatus(pod, message), signal);
+      await this.#api.writeStatus(pod, status, signal);
       state.failureWritten = true;
     } catch (err) {
-      this.#logger.warn('writing CreateContainerConfigError status failed', {
-        pod: podKey(pod),
-        err: errorMessage(err),
-      });
+      this.#logger.warn(`writing ${reason} status failed`, { pod: podKey(pod), err: errorMessage(err) });
     }
   }
 
