@@ -437,7 +437,7 @@ export class PodController {
     signal: AbortSignal,
   ): Promise<void> {
     try {
-      await this.#api.writeStatus(pod, status, signal);
+      await this.#api.writeStatus(pod, status, signal, true);
       state.failureWritten = true;
     } catch (err) {
       this.#logger.warn(`writing ${reason} status failed`, { pod: podKey(pod), err: errorMessage(err) });

@@ -50,6 +50,8 @@ interface ApiCall {
 class FakeApi implements PodApi {
   readonly calls: ApiCall[] = [];
   failPatches = 0;
+  /** Pods the API server changed in a way the informer has not shown yet. */
+  readonly changedOnServer = new Set<string>();
   constructor(private readonly informer: FakeInformer) {}
   async patch<T>(path: string, body: unknown): Promise<T> {
     this.calls.push({ method: 'PATCH', path, body });
@@ -58,7 +60,12 @@ class FakeApi implements PodApi {
       throw Object.assign(new Error('500 etcd timeout'), { code: 500 });
     }
     const [, ns, name] = /namespaces\/([^/]+)\/pods\/([^/]+)/.exec(path) ?? [];
-    const pod = this.informer.get(`${ns}/${name}`);
+    const key = `${ns}/${name}`;
+    const pinned = (body as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion;
+    if (pinned !== undefined && this.changedOnServer.has(key)) {
+      throw Object.assign(new Error('409 the object has been modified'), { code: 409 });
+    }
+    const pod = this.informer.get(key);
     if (pod) {
       const status = { ...pod.status, ...(body as { status: object }).status };
       for (const [k, v] of Object.entries(status))
@@ -270,6 +277,22 @@ describe('PodController (fakes)', () => {
       'the status the provider holds',
     );
     expect(provider.callsFor('done', 'create')).toHaveLength(1);
+  });
+
+  it('a failure status is written only over the version it was decided on (soak: Succeeded got ProviderFailed)', async () => {
+    const provider = new NotifyingProvider();
+    provider.failNext.create = [new Error('throttled')];
+    const { api, informer } = start(provider);
+    // The pod finished on the server while this informer still shows it Pending.
+    api.changedOnServer.add('ns/stale');
+    informer.put(pod('stale'));
+    await until(() => api.statusPatches().length > 0, 'the failure status tried');
+    expect(api.statusPatches()[0]?.body).toMatchObject({
+      metadata: { uid: 'uid-stale', resourceVersion: '1' },
+      status: { reason: 'ProviderFailed' },
+    });
+    // Refused (409): nothing of it reached the pod.
+    expect(informer.get('ns/stale')?.status?.reason).toBeUndefined();
   });
 
   it('retries a restartPolicy Never pod after a transient create error; Pending meanwhile (soak)', async () => {
