@@ -1,6 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
 
-import type { BackendPod } from './backend/types.js';
+import type { BackendEvent, BackendPod } from './backend/types.js';
 import { KIND_LABEL } from './workload.js';
 
 /** A pod (by UID, or a backend-only UID) not yet where it should be, and why. */
@@ -13,7 +13,9 @@ export interface Unconverged {
 /**
  * Where every pod should be once the faults are over: deleted pods gone from the API server and the
  * backend; jobs Succeeded; pods lost out of band Failed (they cannot run, and must not be created a
- * second time); every other pod Running, both in the API server and in the backend.
+ * second time; `lost` leaves out those the backend has had again since: a pod lost before it was
+ * seen started, see the double-created invariant); every other pod Running, both in the API server
+ * and in the backend.
  */
 export function unconverged(
   apiPods: readonly V1Pod[],
@@ -47,4 +49,14 @@ export function unconverged(
       found.push({ uid: pod.uid, pod: pod.pod, why: 'in the backend, gone from the API server' });
   }
   return found;
+}
+
+/** UIDs the backend lost and has not had again since (a pod lost before it started is created again). */
+export function lostForGood(events: readonly BackendEvent[]): Set<string> {
+  const lost = new Set<string>();
+  for (const event of events) {
+    if (event.op === 'lost') lost.add(event.uid);
+    else if (event.op === 'created') lost.delete(event.uid);
+  }
+  return lost;
 }

@@ -67,16 +67,27 @@ export function countViolations(violations: Violations): InvariantCounts {
 /**
  * A UID created in the backend a second time while its API pod lived (before anyone asked to delete
  * it). A create the backend applies after the pod's deletion (a call that hung past the agent's
- * timeout) is no second copy of a living pod; what it leaves behind is counted as an orphan.
+ * timeout) is no second copy of a living pod; what it leaves behind is counted as an orphan. Nor is
+ * the create of a pod the backend lost before the API server ever showed it started: no agent can
+ * tell it from a pod never created (the kubelet creates such a sandbox again too), and there never
+ * are two copies. Created again after the API server showed it started is upstream #762.
  */
 function doubleCreations(events: readonly BackendEvent[], histories: Map<string, PodHistory>): string[] {
   const created = new Map<string, BackendEvent[]>();
+  const lostSince = new Set<string>();
   for (const event of events) {
-    if (event.op !== 'created') continue;
     const history = histories.get(event.uid);
+    if (event.op === 'lost') lostSince.add(event.uid);
+    if (event.op !== 'created') continue;
     const end = history?.deletionRequestedAt ?? history?.goneAt ?? Infinity;
     if (event.t >= end) continue;
-    created.set(event.uid, [...(created.get(event.uid) ?? []), event]);
+    const earlier = created.get(event.uid) ?? [];
+    if (earlier.length > 0 && lostSince.has(event.uid) && !startedBy(history, event.t)) {
+      lostSince.delete(event.uid);
+      continue;
+    }
+    lostSince.delete(event.uid);
+    created.set(event.uid, [...earlier, event]);
   }
   return [...created.values()]
     .filter(list => list.length > 1)
@@ -84,6 +95,11 @@ function doubleCreations(events: readonly BackendEvent[], histories: Map<string,
       list =>
         `${list[0]!.pod} (${list[0]!.uid}) created ${list.length} times: ${list.map(e => `${iso(e.t)} by ${e.agent ?? '?'}`).join(', ')}`,
     );
+}
+
+/** Whether the API server had shown the pod started (Running, or ended) by time `t`. */
+export function startedBy(history: Pick<PodHistory, 'phases'> | undefined, t: number): boolean {
+  return history?.phases.some(change => change.t <= t && (RANK[change.phase] ?? 0) >= 1) ?? false;
 }
 
 function orphans(inventory: readonly BackendPod[], apiPods: readonly ApiPod[]): string[] {

@@ -10,7 +10,7 @@ import { MockSoakBackend } from './backend/mock/adapter.js';
 import type { SoakBackend } from './backend/types.js';
 import { Chaos, FAULT_KINDS, faultCatalogue } from './chaos.js';
 import { startSoakCluster, type LeaderElectionTimings } from './cluster.js';
-import { unconverged, type Unconverged } from './converge.js';
+import { lostForGood, unconverged, type Unconverged } from './converge.js';
 import { checkInvariants, countViolations, type InvariantCounts, type Violations } from './invariants.js';
 import { Rng } from './random.js';
 import { Workload } from './workload.js';
@@ -179,9 +179,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const lastFault = Math.max(chaos.lastHealed, Date.now());
     log(`faults over; waiting up to ${options.convergeBoundMs / 1000} s for the node to converge`);
 
-    const lost = new Set(
-      (await backend.events()).filter(event => event.op === 'lost').map(event => event.uid),
-    );
+    const lost = lostForGood(await backend.events());
     let remaining: Unconverged[] = [];
     let convergedAfterMs: number | undefined;
     while (Date.now() - lastFault <= options.convergeBoundMs) {

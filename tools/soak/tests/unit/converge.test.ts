@@ -1,7 +1,8 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 
-import { unconverged } from '../../src/converge.js';
+import type { BackendEvent } from '../../src/backend/types.js';
+import { lostForGood, unconverged } from '../../src/converge.js';
 import { KIND_LABEL } from '../../src/workload.js';
 
 function pod(uid: string, kind: string, phase: string, deleting = false): V1Pod {
@@ -55,5 +56,25 @@ describe('convergence', () => {
       'leaving',
       'orphan',
     ]);
+  });
+});
+
+describe('lostForGood', () => {
+  const event = (t: number, op: BackendEvent['op'], uid: string): BackendEvent => ({
+    t,
+    op,
+    uid,
+    pod: `default/${uid}`,
+  });
+
+  it('a pod the backend lost is lost for good unless it was created again after the loss', () => {
+    const events = [
+      event(1, 'created', 'gone'),
+      event(2, 'lost', 'gone'),
+      event(1, 'created', 'again'),
+      event(2, 'lost', 'again'),
+      event(3, 'created', 'again'),
+    ];
+    expect([...lostForGood(events)]).toEqual(['gone']);
   });
 });

@@ -96,6 +96,18 @@ describe('backend invariants', () => {
     expect(counts.doubleCreated).toBe(1);
   });
 
+  it('a pod lost before the API server showed it started may be created again, once per loss (soak)', () => {
+    const histories = [history('early', [[40, 'Running']])];
+    const events = [event(10, 'created', 'early'), event(20, 'lost', 'early'), event(30, 'created', 'early')];
+    expect(
+      countViolations(checkInvariants({ ...base, histories, backendEvents: events })).doubleCreated,
+    ).toBe(0);
+    events.push(event(50, 'created', 'early'));
+    expect(
+      countViolations(checkInvariants({ ...base, histories, backendEvents: events })).doubleCreated,
+    ).toBe(1);
+  });
+
   it('a provider delete before the deletion was asked for is a violation; a loss is not', () => {
     const histories = [
       history('early', [[1, 'Running']], { deletionRequestedAt: 100 }),
