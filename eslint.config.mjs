@@ -79,6 +79,22 @@ export default tseslint.config(
     },
   },
   {
+    // z.enum's inferred type lists its values in an order that changes between builds, and with it the
+    // declarations and API reports of the published packages; enumSchema keeps the order as written.
+    files: ['packages/*/src/**/*.ts', 'providers/*/src/**/*.ts'],
+    ignores: ['packages/provider-kit/src/plugin/enum-schema.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.object.name='z'][callee.property.name='enum']",
+          message:
+            'Use enumSchema from @vkubelet/provider-kit: z.enum makes the API report change from build to build.',
+        },
+      ],
+    },
+  },
+  {
     // Command entry points: plain JavaScript that any Node.js parses (they check the version before
     // loading the TypeScript build), outside every tsconfig.
     files: ['**/bin/*.js'],

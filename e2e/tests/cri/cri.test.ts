@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { startContainerd, type Containerd } from '@vkubelet/containerd';
 import { plugin } from '@vkubelet/provider-cri';
 import { startControlPlane, type ControlPlane } from '@vkubelet/testenv';
@@ -179,4 +179,47 @@ describe('CRI provider through the API server', () => {
     expect(failed.status?.containerStatuses?.[0]?.restartCount).toBe(0);
     await kubectlOk(['delete', 'pod', 'crash', 'once', '--wait=true', '--timeout=60s']);
   });
+
+  it('rides out a containerd restart: the node says why it is NotReady, the pod keeps running', async () => {
+    await kubectlOk(['apply', '-f', '-'], pod('steady', { command: ['sleep', '3600'] }));
+    await vi.waitFor(
+      async () => {
+        const p = await getPod('steady');
+        if (p.status?.phase !== 'Running') throw new Error(`phase ${p.status?.phase}`);
+      },
+      { timeout: 60_000, interval: 300 },
+    );
+    const ready = async () =>
+      (JSON.parse(await kubectlOk(['get', 'node', NODE, '-o', 'json'])) as V1Node).status?.conditions?.find(
+        c => c.type === 'Ready',
+      );
+
+    await containerd.kill();
+    // The agent pings its provider every 10 s: the node turns NotReady with the runtime's address.
+    const notReady = await vi.waitFor(
+      async () => {
+        const condition = await ready();
+        if (condition?.status !== 'False') throw new Error(`Ready ${condition?.status}`);
+        return condition;
+      },
+      { timeout: 30_000, interval: 500 },
+    );
+    expect(notReady.message).toContain(`the CRI runtime at ${containerd.endpoint} is not reachable`);
+    expect((await getPod('steady')).status?.phase).toBe('Running');
+
+    await containerd.start();
+    await vi.waitFor(
+      async () => {
+        const condition = await ready();
+        if (condition?.status !== 'True')
+          throw new Error(`Ready ${condition?.status}: ${condition?.message}`);
+      },
+      { timeout: 30_000, interval: 500 },
+    );
+    const steady = await getPod('steady');
+    expect(steady.status?.phase).toBe('Running');
+    expect(steady.status?.containerStatuses?.[0]?.restartCount).toBe(0);
+    expect(steady.status?.containerStatuses?.[0]?.state?.running).toBeDefined();
+    await kubectlOk(['delete', 'pod', 'steady', '--wait=true', '--timeout=60s']);
+  }, 120_000);
 });

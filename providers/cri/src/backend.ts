@@ -1,6 +1,8 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
+import { status as grpcStatus } from '@grpc/grpc-js';
 import type { V1Pod } from '@kubernetes/client-node';
 import {
   isNotFound,
@@ -14,14 +16,19 @@ import {
 } from '@vkubelet/provider-kit';
 
 import type { CriConfig } from './config.js';
-import type { CriClient } from './cri/client.js';
+import { ignoreNotFound, type CriApi } from './cri/client.js';
+import type { RuntimeHealth } from './cri/health.js';
 import { LABEL_NODE, LABEL_POD_UID } from './labels.js';
-import { adoptPods } from './pod/adopt.js';
-import { newContainerRecord, type CriPod, type SandboxRecord } from './pod/record.js';
+import { adoptPods, DELETE_MARKER, sandboxRecord, type AdoptionContext } from './pod/adopt.js';
+import { recordFromLogs } from './pod/log-attempts.js';
+import type { CriPod, SandboxRecord } from './pod/record.js';
 import { sandboxConfig, type SandboxContext } from './pod/sandbox-config.js';
-import { observePod } from './pod/status.js';
+import { lostStatus, observePod } from './pod/status.js';
 import { syncPod } from './pod/sync.js';
 import { prepareVolumes, volumeHostPaths } from './pod/volumes.js';
+
+/** Time before the event stream is opened again after it ended. */
+const EVENTS_RETRY_MS = 1_000;
 
 /**
  * Pods as CRI sandboxes and containers: create makes the pod directory, its volumes and the sandbox;
@@ -36,7 +43,8 @@ export class CriBackend implements PodBackend<SandboxRecord> {
   constructor(
     private readonly ctx: ProviderContext,
     private readonly config: CriConfig,
-    private readonly cri: CriClient,
+    private readonly cri: CriApi,
+    private readonly health: RuntimeHealth,
     private readonly logger: Logger,
   ) {}
 
@@ -54,33 +62,52 @@ export class CriBackend implements PodBackend<SandboxRecord> {
     const { uid } = podIdentity(pod);
     const spec = pod.spec!;
     const podDir = join(this.config.podRoot, uid);
-    const config = sandboxConfig(pod, this.sandboxContext(podDir));
-    let hostPaths: Map<string, string>;
-    let sandboxId: string;
+    const logDirectory = join(podDir, 'logs');
+    let state: SandboxRecord;
     try {
-      await mkdir(join(podDir, 'logs'), { recursive: true });
-      hostPaths = await prepareVolumes(pod, podDir, this.ctx.resources);
-      // A sandbox from an interrupted earlier attempt is reused rather than duplicated.
-      const existing = (
-        await this.cri.listPodSandbox({ [LABEL_NODE]: this.ctx.nodeName, [LABEL_POD_UID]: uid }, options)
-      ).find(s => s.state === 'SANDBOX_READY');
-      sandboxId = existing?.id ?? (await this.cri.runPodSandbox(config, options));
+      await mkdir(logDirectory, { recursive: true });
+      const hostPaths = await prepareVolumes(pod, podDir, this.ctx.resources);
+      const existing = await this.cri.listPodSandbox(
+        { [LABEL_NODE]: this.ctx.nodeName, [LABEL_POD_UID]: uid },
+        options,
+      );
+      // A ready sandbox from an interrupted earlier create is taken as it is rather than duplicated;
+      // one that is not ready goes, so that the pod never has two.
+      const ready = existing.find(s => s.state === 'SANDBOX_READY');
+      for (const sandbox of existing.filter(s => s !== ready)) {
+        await this.cri.stopPodSandbox(sandbox.id, options).catch(ignoreNotFound);
+        await this.cri.removePodSandbox(sandbox.id, options).catch(ignoreNotFound);
+      }
+      if (ready) {
+        state = await sandboxRecord(
+          { ...this.adoptionContext(options.signal), hostPaths: async () => hostPaths },
+          ready,
+          pod,
+          podDir,
+        );
+      } else {
+        const attempt = Math.max(-1, ...existing.map(s => s.metadata.attempt)) + 1;
+        const config = sandboxConfig(pod, this.sandboxContext(podDir), attempt);
+        state = {
+          podDir,
+          sandboxConfig: config,
+          sandboxId: await this.cri.runPodSandbox(config, options),
+          sandboxReady: true,
+          createdAt: new Date(),
+          hostPaths,
+          init: await Promise.all(
+            (spec.initContainers ?? []).map(c => recordFromLogs('init', c, logDirectory)),
+          ),
+          app: await Promise.all(spec.containers.map(c => recordFromLogs('app', c, logDirectory))),
+        };
+      }
     } catch (error) {
       // Core retries or gives up; either way no half-written pod directory stays behind.
       await rm(podDir, { recursive: true, force: true });
       throw error;
     }
-    this.podBySandbox.set(sandboxId, uid);
-    return {
-      podDir,
-      sandboxConfig: config,
-      sandboxId,
-      sandboxReady: true,
-      createdAt: new Date(),
-      hostPaths,
-      init: (spec.initContainers ?? []).map(c => newContainerRecord('init', c)),
-      app: spec.containers.map(c => newContainerRecord('app', c)),
-    };
+    this.podBySandbox.set(state.sandboxId, uid);
+    return state;
   }
 
   /**
@@ -96,21 +123,33 @@ export class CriBackend implements PodBackend<SandboxRecord> {
     }
   }
 
+  /** While the runtime is away nothing can be read or done: the pod keeps its last status. */
   async sync(record: CriPod, options: CallOptions): Promise<void> {
-    await syncPod(record, {
-      cri: this.cri,
-      nodeName: this.ctx.nodeName,
-      backoff: this.config.backoff,
-      logger: this.logger,
-      signal: options.signal,
-    });
+    if (!this.health.reachable) return;
+    const sandboxBefore = record.state.sandboxId;
+    try {
+      await syncPod(record, {
+        cri: this.cri,
+        nodeName: this.ctx.nodeName,
+        backoff: this.config.backoff,
+        logger: this.logger,
+        signal: options.signal,
+      });
+    } finally {
+      if (record.state.sandboxId !== sandboxBefore) {
+        this.podBySandbox.delete(sandboxBefore);
+        this.podBySandbox.set(record.state.sandboxId, record.uid);
+      }
+    }
   }
 
   async delete(record: CriPod, options: CallOptions): Promise<SandboxRecord> {
     const { state } = record;
     const grace =
       record.pod.metadata?.deletionGracePeriodSeconds ?? record.pod.spec?.terminationGracePeriodSeconds ?? 30;
-    const containers = [...state.init, ...state.app];
+    // A restarted agent finds the marker and starts nothing of a pod whose delete it interrupted.
+    await writeFile(join(state.podDir, DELETE_MARKER), '').catch(() => undefined);
+    const containers = [...state.init, ...state.app].filter(c => !c.removed);
     const live = containers.filter(c => c.id && c.status?.state !== 'CONTAINER_EXITED');
     await Promise.all(live.map(c => this.stopExitingContainer(c.id!, grace, options)));
     for (const c of containers) {
@@ -122,13 +161,7 @@ export class CriBackend implements PodBackend<SandboxRecord> {
           state: c.status.state,
         });
         // As kubelet does for containers it cannot account for at deletion: terminated, unknown.
-        c.status = {
-          ...c.status,
-          state: 'CONTAINER_EXITED',
-          exit_code: 137,
-          reason: 'ContainerStatusUnknown',
-          finished_at: String(BigInt(Date.now()) * 1_000_000n),
-        };
+        c.status = lostStatus(c, 'the container could not be located when the pod was deleted');
       }
     }
     await this.cri.stopPodSandbox(state.sandboxId, options).catch(ignoreNotFound);
@@ -159,22 +192,47 @@ export class CriBackend implements PodBackend<SandboxRecord> {
 
   async list(options: CallOptions): Promise<Array<{ pod: V1Pod; state: SandboxRecord }>> {
     await mkdir(this.config.podRoot, { recursive: true });
-    const adopted = await adoptPods(
-      this.cri,
-      this.ctx.nodeName,
-      this.config.podRoot,
-      (_pod, podDir) => this.sandboxContext(podDir),
-      async (pod, podDir) => volumeHostPaths(pod, podDir),
-      this.logger,
-      options.signal,
-    );
+    const adopted = await adoptPods(this.adoptionContext(options.signal));
     for (const { pod, state } of adopted) this.podBySandbox.set(state.sandboxId, podIdentity(pod).uid);
     return adopted;
   }
 
-  /** Container events make status changes show at once; runtimes without them (containerd 1.6) are polled. */
+  private adoptionContext(signal: AbortSignal): AdoptionContext {
+    return {
+      cri: this.cri,
+      nodeName: this.ctx.nodeName,
+      podRoot: this.config.podRoot,
+      sandboxContext: (_pod, podDir) => this.sandboxContext(podDir),
+      hostPaths: async (pod, podDir) => volumeHostPaths(pod, podDir),
+      logger: this.logger,
+      signal,
+    };
+  }
+
+  /**
+   * Container events make status changes show at once. The stream is opened again after the runtime
+   * comes back (a containerd restart ends it), with a sync of every pod for what it missed; runtimes
+   * without events (containerd 1.6) are polled only.
+   */
   async watch(events: BackendEvents<SandboxRecord>, signal: AbortSignal): Promise<void> {
-    await new Promise<void>(resolve => {
+    while (!signal.aborted) {
+      const ended = await this.followEvents(events, signal);
+      if (signal.aborted || ended === 'unsupported') return;
+      try {
+        await sleep(EVENTS_RETRY_MS, undefined, { signal });
+        await this.health.whenReachable(signal);
+      } catch {
+        return; // aborted
+      }
+      for (const pod of events.pods.list()) events.syncSoon(pod.uid);
+    }
+  }
+
+  private followEvents(
+    events: BackendEvents<SandboxRecord>,
+    signal: AbortSignal,
+  ): Promise<'ended' | 'unsupported'> {
+    return new Promise(resolve => {
       const cancel = this.cri.containerEvents(
         event => {
           const sandboxId = event.pod_sandbox_status?.id;
@@ -183,21 +241,19 @@ export class CriBackend implements PodBackend<SandboxRecord> {
           else if (!sandboxId) for (const pod of events.pods.list()) events.syncSoon(pod.uid);
         },
         error => {
-          if (!signal.aborted)
-            this.logger.debug('container events unavailable; polling only', {
-              error: error?.details ?? 'stream ended',
-            });
-          resolve();
+          signal.removeEventListener('abort', abort);
+          if (error?.code === grpcStatus.UNAVAILABLE) this.health.unreachable(error);
+          if (error?.code === grpcStatus.UNIMPLEMENTED) {
+            this.logger.debug('container events unavailable; polling only', { error: error.details });
+            resolve('unsupported');
+          } else resolve('ended');
         },
       );
-      signal.addEventListener(
-        'abort',
-        () => {
-          cancel();
-          resolve();
-        },
-        { once: true },
-      );
+      const abort = (): void => {
+        cancel();
+        resolve('ended');
+      };
+      signal.addEventListener('abort', abort, { once: true });
     });
   }
 
@@ -208,8 +264,4 @@ export class CriBackend implements PodBackend<SandboxRecord> {
   close(): void {
     this.cri.close();
   }
-}
-
-function ignoreNotFound(error: unknown): void {
-  if (!isNotFound(error)) throw error;
 }

@@ -33,7 +33,7 @@ export function nodeResources(config: CriConfig): {
 export async function configureNode(
   node: V1Node,
   config: CriConfig,
-  version: VersionInfo,
+  version: VersionInfo | undefined,
   internalIP: string,
 ): Promise<void> {
   const { capacity, allocatable } = nodeResources(config);
@@ -56,7 +56,8 @@ export async function configureNode(
     architecture: arch() === 'x64' ? 'amd64' : arch(),
     kernelVersion: release(),
     osImage: await osImage(),
-    containerRuntimeVersion: `${version.runtime_name}://${version.runtime_version}`,
+    // Unknown while the runtime has not answered yet (the agent started before it).
+    containerRuntimeVersion: version ? `${version.runtime_name}://${version.runtime_version}` : 'unknown',
     operatingSystem: 'linux',
   };
   node.status.addresses = [

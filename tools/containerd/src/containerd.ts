@@ -40,6 +40,15 @@ export interface Containerd {
   logPath: string;
   /** Runs `ctr --address <socket> -n k8s.io <args>` and returns its stdout. */
   ctr(args: string[]): Promise<string>;
+  /**
+   * Kills the containerd daemon only (SIGKILL by default), as a crash or a `systemctl stop` does:
+   * its shims and the containers they run keep running; the socket stops answering.
+   */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts the daemon again on the same root, state, config and socket; resolves once CRI answers. */
+  start(): Promise<void>;
+  /** `kill()` then `start()`: a containerd restart. */
+  restart(): Promise<void>;
   /** Kills every task, containerd and its shims; removes mounts, netns, bridge, cgroups and `dir`. */
   stop(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -95,23 +104,43 @@ export async function startContainerd(options: StartContainerdOptions = {}): Pro
 
   const logPath = join(dir, 'containerd.log');
   const log = createWriteStream(logPath);
-  const child = spawn('containerd', ['--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
+  const launch = (): ChildProcess => {
+    const daemon = spawn('containerd', ['--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    daemon.stdout.pipe(log, { end: false });
+    daemon.stderr.pipe(log, { end: false });
+    return daemon;
+  };
+  let child = launch();
 
   const ctr = async (args: string[]): Promise<string> =>
     (await run('ctr', ['--address', socketPath, '-n', 'k8s.io', ...args], { maxBuffer: 16 << 20 })).stdout;
+  const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
+  const running = (): boolean => child.exitCode === null && child.signalCode === null;
+
+  const kill = async (signal: NodeJS.Signals = 'SIGKILL'): Promise<void> => {
+    if (!running()) return;
+    const exited = new Promise(resolve => child.once('exit', resolve));
+    child.kill(signal);
+    await exited;
+  };
+  const start = async (): Promise<void> => {
+    if (running()) return;
+    child = launch();
+    await waitReady(child, ctr, logPath, readyTimeoutMs);
+  };
 
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
+    // Tasks are killed through the daemon: bring a killed one back first.
+    await start().catch(() => undefined);
     await teardown({ child, ctr, dir, socketPath, bridgeName, cgroupParent, netnsBefore });
     log.end();
   };
 
   try {
-    await waitReady(child, ctr, logPath, options.readyTimeoutMs ?? 30_000);
+    await waitReady(child, ctr, logPath, readyTimeoutMs);
     await ctr(['images', 'import', '--no-unpack=false', archive]);
   } catch (error) {
     await stop();
@@ -130,6 +159,12 @@ export async function startContainerd(options: StartContainerdOptions = {}): Pro
     images: TEST_IMAGES,
     logPath,
     ctr,
+    kill,
+    start,
+    async restart() {
+      await kill();
+      await start();
+    },
     stop,
     [Symbol.asyncDispose]: stop,
   };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { enumSchema } from '../plugin/enum-schema.js';
 import { validateConfig } from '../plugin/load-config.js';
 import { quantitySchema } from '../plugin/quantity-schema.js';
 
@@ -31,15 +32,15 @@ const latencySchema = z.union([
 
 const injectedErrorSchema = z.object({
   /** The operation to fail; `*` (the default) is every operation. */
-  operation: z.union([z.enum(MOCK_OPERATIONS), z.literal('*')]).default('*'),
+  operation: z.union([enumSchema(MOCK_OPERATIONS), z.literal('*')]).default('*'),
   /** Probability in 0..1 that a call fails. */
   rate: z.number().min(0).max(1),
   /** Which errdefs class is thrown; `plain` is an unclassified Error. */
-  kind: z.enum(['NotFound', 'Transient', 'InvalidInput', 'plain']).default('Transient'),
+  kind: enumSchema(['NotFound', 'Transient', 'InvalidInput', 'plain']).default('Transient'),
 });
 
 /** What a port does when it is forwarded to. */
-export const portBehaviourSchema = z.enum(['echo', 'http', 'close']);
+export const portBehaviourSchema = enumSchema(['echo', 'http', 'close']);
 export type PortBehaviour = z.infer<typeof portBehaviourSchema>;
 
 /**

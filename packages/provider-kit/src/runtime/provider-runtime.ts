@@ -70,12 +70,21 @@ export class ProviderRuntime<S> implements Provider {
     };
   }
 
-  /** Adopts the pods the backend runs for this node, then starts the refresh loop and the watch. */
+  /**
+   * Adopts the pods the backend runs for this node, then starts the refresh loop and the watch. When
+   * adoption fails (the backend is unreachable), nothing has started and `start()` may be called again.
+   */
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
     if (this.backend.list) {
-      const found = await this.backend.list({ signal: this.lifetime.signal });
+      let found: Array<{ pod: V1Pod; state: S }>;
+      try {
+        found = await this.backend.list({ signal: this.lifetime.signal });
+      } catch (error) {
+        this.started = false;
+        throw error;
+      }
       for (const { pod, state } of found) {
         if (!this.pods.get(podIdentity(pod).uid)) this.pods.add(pod, state);
       }

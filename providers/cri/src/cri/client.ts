@@ -2,7 +2,9 @@ import { fileURLToPath } from 'node:url';
 
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { backendCaller, NotFoundError, TransientError } from '@vkubelet/provider-kit';
+import { backendCaller, isNotFound, NotFoundError, TransientError } from '@vkubelet/provider-kit';
+
+import type { RuntimeHealth } from './health.js';
 
 import type {
   Container,
@@ -57,22 +59,41 @@ const callRuntime = backendCaller({
       : error,
 });
 
+/** Where the image service is, the default deadline, and who hears whether the runtime answers. */
+export interface CriClientOptions {
+  /** The image service's socket; the runtime's when absent. */
+  imageEndpoint?: string | undefined;
+  /** Deadline of a call that sets none (default 120 s). */
+  defaultTimeoutMs?: number;
+  /** Told of every answer and every failure to reach the runtime. */
+  health?: RuntimeHealth;
+}
+
+/** The CRI client's public surface: what the sync, adoption and the tests' in-memory runtime share. */
+export type CriApi = Pick<CriClient, keyof CriClient>;
+
 /** A typed client of the CRI RuntimeService and ImageService subset this provider uses. */
 export class CriClient {
   private readonly runtime: ServiceClient;
   private readonly images: ServiceClient;
+  private readonly defaultTimeoutMs: number;
+  private readonly health: RuntimeHealth | undefined;
 
-  constructor(
-    runtimeEndpoint: string,
-    imageEndpoint: string = runtimeEndpoint,
-    private readonly defaultTimeoutMs = 120_000,
-  ) {
+  constructor(runtimeEndpoint: string, options: CriClientOptions = {}) {
+    this.defaultTimeoutMs = options.defaultTimeoutMs ?? 120_000;
+    this.health = options.health;
     const v1 = (loadPackage()['runtime'] as grpc.GrpcObject)['v1'] as grpc.GrpcObject;
     const Runtime = v1['RuntimeService'] as grpc.ServiceClientConstructor;
     const Images = v1['ImageService'] as grpc.ServiceClientConstructor;
     const credentials = grpc.credentials.createInsecure();
-    // Messages such as ListContainerStats grow with the number of containers; CRI allows 16 MiB.
-    const channelOptions = { 'grpc.max_receive_message_length': 16 << 20 };
+    const channelOptions = {
+      // Messages such as ListContainerStats grow with the number of containers; CRI allows 16 MiB.
+      'grpc.max_receive_message_length': 16 << 20,
+      // A restarted runtime is found within seconds (grpc-js would otherwise wait up to 2 minutes).
+      'grpc.initial_reconnect_backoff_ms': 250,
+      'grpc.max_reconnect_backoff_ms': 2_000,
+    };
+    const imageEndpoint = options.imageEndpoint ?? runtimeEndpoint;
     this.runtime = new Runtime(toTarget(runtimeEndpoint), credentials, channelOptions) as ServiceClient;
     this.images = new Images(toTarget(imageEndpoint), credentials, channelOptions) as ServiceClient;
   }
@@ -272,8 +293,21 @@ export class CriClient {
     };
   }
 
-  private call<T>(client: ServiceClient, method: string, request: object, o: RpcOptions = {}): Promise<T> {
-    return callRuntime(method, () => this.rpc<T>(client, method, request, o));
+  private async call<T>(
+    client: ServiceClient,
+    method: string,
+    request: object,
+    o: RpcOptions = {},
+  ): Promise<T> {
+    try {
+      const answer = await callRuntime(method, () => this.rpc<T>(client, method, request, o));
+      this.health?.reached();
+      return answer;
+    } catch (error) {
+      if (isUnreachable(error)) this.health?.unreachable(error);
+      else if (grpcCode(error) !== undefined) this.health?.reached();
+      throw error;
+    }
   }
 
   private rpc<T>(client: ServiceClient, method: string, request: object, o: RpcOptions): Promise<T> {
@@ -318,6 +352,35 @@ function toProviderError(method: string, error: grpc.ServiceError): Error {
 export function grpcCode(error: unknown): number | undefined {
   const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause;
   return typeof cause?.code === 'number' ? cause.code : undefined;
+}
+
+/** For `.catch()`: an object the runtime no longer has is as good as removed. */
+export function ignoreNotFound(error: unknown): void {
+  if (!isNotFound(error)) throw error;
+}
+
+/** The call never reached the runtime (no socket, nothing listening, the connection dropped). */
+export function isUnreachable(error: unknown): boolean {
+  return grpcCode(error) === grpc.status.UNAVAILABLE;
+}
+
+/** What containerd says when the request a step ran under went away (the agent died, a timeout). */
+const REQUEST_ENDED = /context canceled|context deadline exceeded/;
+
+/**
+ * The request failed, not the work it asked for: it was cancelled (the caller gave up, the agent
+ * died), ran out of time, or never reached the runtime. The runtime's own report of the object says
+ * what really happened.
+ */
+export function isInterruptedCall(error: unknown): boolean {
+  const code = grpcCode(error);
+  if (
+    code === grpc.status.CANCELLED ||
+    code === grpc.status.DEADLINE_EXCEEDED ||
+    code === grpc.status.UNAVAILABLE
+  )
+    return true;
+  return error instanceof Error && (error.name === 'AbortError' || REQUEST_ENDED.test(error.message));
 }
 
 function toTarget(endpoint: string): string {

@@ -34,6 +34,11 @@ export interface ContainerRecord {
   replaceWith?: V1Container;
   /** The image reference the runtime resolved. */
   imageRef?: string;
+  /**
+   * The current instance went with its sandbox: `status` is its last report and nothing of it is
+   * left in the runtime (a container that succeeded under OnFailure keeps it so in a new sandbox).
+   */
+  removed?: boolean;
 }
 
 /** What the provider keeps per pod (the runtime's state): its sandbox and containers in the runtime. */
@@ -50,6 +55,16 @@ export interface SandboxRecord {
   app: ContainerRecord[];
   /** activeDeadlineSeconds passed: containers stopped, the pod Failed for good. */
   deadlineExceeded?: boolean;
+  /**
+   * The sandbox stopped and the restart policy leaves nothing to run in a new one (the kubelet
+   * would not make one): the pod is over once its containers are.
+   */
+  ended?: boolean;
+  /** A delete began before the agent restarted (podDir holds its marker): nothing starts again. */
+  deleteStarted?: boolean;
+  /** A failed RunPodSandbox is tried again from this time (ms), with the crash back-off. */
+  sandboxRetryAt?: number;
+  sandboxBackoffMs?: number;
 }
 
 /** A pod as the provider runtime tracks it, with its sandbox record. */

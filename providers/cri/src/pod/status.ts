@@ -1,10 +1,85 @@
 import type { V1ContainerState } from '@kubernetes/client-node';
 import type { ContainerObservation, PodObservation } from '@vkubelet/provider-kit';
 
+import type { ContainerStatus } from '../cri/types.js';
 import type { ContainerRecord, CriPod } from './record.js';
 import { nsToDate } from './time.js';
 
 export const CONTAINER_ID_PREFIX = 'containerd://';
+
+/** containerd's reason for a container whose StartContainer failed (exit code 128). */
+const START_ERROR = 'StartError';
+/**
+ * How containerd words a start cut short because its request ended (the agent died or gave up):
+ * the shim start killed, or the shim task creation cancelled, depending on the moment.
+ */
+const START_INTERRUPTED = /context canceled|context deadline exceeded|failed to start shim: .*signal: killed/;
+
+/**
+ * containerd reports a failed start whose request went away: the process never ran, so this is no
+ * failure of the container's (no restart counted, a Never pod not failed): it is created again.
+ */
+export function isInterruptedStart(status: ContainerStatus | undefined): boolean {
+  return (
+    status?.state === 'CONTAINER_EXITED' &&
+    status.reason === START_ERROR &&
+    START_INTERRUPTED.test(status.message)
+  );
+}
+
+/** Created but never started, or its start cut short: the container's process never ran. */
+export function neverRan(record: ContainerRecord): boolean {
+  return record.status?.state === 'CONTAINER_CREATED' || isInterruptedStart(record.status);
+}
+
+/**
+ * The runtime no longer has the container's instance (removed behind our back, or with its
+ * sandbox). One that never ran is forgotten (it is created again); one that ran keeps its last
+ * state, terminated as ContainerStatusUnknown (137) if it had not exited, as the kubelet reports a
+ * container it cannot find, and the restart policy decides what follows (at once: it did not crash).
+ */
+export function markGone(record: ContainerRecord, message: string): void {
+  if (!record.status || neverRan(record)) {
+    record.id = undefined;
+    record.status = undefined;
+    return;
+  }
+  if (record.status.state !== 'CONTAINER_EXITED') record.status = lostStatus(record, message);
+  record.removed = true;
+  // Not a crash of its own: a restart, if the policy wants one, need not wait for a back-off.
+  record.notBefore = Date.now();
+}
+
+/**
+ * The kubelet's verdict on a container that was not exited when it could no longer be found (its
+ * sandbox removed, the pod over): terminated, exit code 137, ContainerStatusUnknown.
+ */
+export function lostStatus(record: ContainerRecord, message: string): ContainerStatus {
+  const base: ContainerStatus = record.status ?? {
+    id: record.id ?? '',
+    metadata: { name: record.spec.name, attempt: record.attempt },
+    state: 'CONTAINER_UNKNOWN',
+    created_at: '0',
+    started_at: '0',
+    finished_at: '0',
+    exit_code: 0,
+    image: null,
+    image_ref: '',
+    reason: '',
+    message: '',
+    labels: {},
+    annotations: {},
+    log_path: '',
+  };
+  return {
+    ...base,
+    state: 'CONTAINER_EXITED',
+    exit_code: 137,
+    reason: 'ContainerStatusUnknown',
+    message,
+    finished_at: String(BigInt(Date.now()) * 1_000_000n),
+  };
+}
 
 const DEADLINE_MESSAGE = 'Pod was active on the node longer than the specified deadline';
 
@@ -16,6 +91,8 @@ function containerState(record: ContainerRecord): V1ContainerState | undefined {
     return { waiting: { reason, ...(message ? { message } : {}) } };
   }
   if (!cri) return undefined;
+  // A start cut short is created again: the container is still being created, not failed.
+  if (isInterruptedStart(cri)) return { waiting: { reason: 'ContainerCreating' } };
   switch (cri.state) {
     case 'CONTAINER_CREATED':
       return { waiting: { reason: 'ContainerCreating' } };
@@ -63,7 +140,7 @@ export function terminated(record: ContainerRecord): NonNullable<V1ContainerStat
     ...(cri.message ? { message: cri.message } : {}),
     ...(startedAt ? { startedAt } : {}),
     finishedAt,
-    containerID: `${CONTAINER_ID_PREFIX}${record.id}`,
+    ...(record.id ? { containerID: `${CONTAINER_ID_PREFIX}${record.id}` } : {}),
   };
 }
 
@@ -72,10 +149,16 @@ export function initSucceeded(record: ContainerRecord): boolean {
   return record.status?.state === 'CONTAINER_EXITED' && record.status.exit_code === 0;
 }
 
+/** The container ran and exited non-zero (a start cut short is not a run). */
+export function exitedWithFailure(record: ContainerRecord): boolean {
+  const status = record.status;
+  return status?.state === 'CONTAINER_EXITED' && status.exit_code !== 0 && !isInterruptedStart(status);
+}
+
 /** Init containers failed for good: restartPolicy Never and one exited non-zero. */
 export function initFailedForGood(pod: CriPod): boolean {
   if ((pod.pod.spec?.restartPolicy ?? 'Always') !== 'Never') return false;
-  return pod.state.init.some(c => c.status?.state === 'CONTAINER_EXITED' && c.status.exit_code !== 0);
+  return pod.state.init.some(exitedWithFailure);
 }
 
 /** The pod as containerd runs it, for the status builder (which applies the kubelet's rules). */
@@ -87,8 +170,9 @@ export function observePod(pod: CriPod): PodObservation {
     podIPs: state.podIP ? [state.podIP] : [],
     sandboxReady: state.sandboxReady,
     startTime: state.createdAt,
-    // Deleted (every container stopped, sandbox gone) or past its deadline: over for good.
-    stopped: (pod.deleting && !state.sandboxReady) || state.deadlineExceeded === true,
+    // Deleted (every container stopped, sandbox gone), ended with its sandbox, or past its deadline:
+    // over for good.
+    stopped: (pod.deleting && !state.sandboxReady) || state.ended === true || state.deadlineExceeded === true,
     ...(state.deadlineExceeded
       ? { phase: 'Failed' as const, reason: 'DeadlineExceeded', message: DEADLINE_MESSAGE }
       : {}),

@@ -1,17 +1,14 @@
-import type { Logger } from '@vkubelet/provider-kit';
+import { isNotFound, type Logger } from '@vkubelet/provider-kit';
 
-import { grpcCode, type CriClient } from '../cri/client.js';
-import { containerConfig } from './container-config.js';
-import { nextBackoff, shouldResetBackoff, type BackoffPolicy } from './backoff.js';
+import type { CriApi } from '../cri/client.js';
+import type { BackoffPolicy } from './backoff.js';
+import { killAndRestart, recreateContainer, replaceContainer, startContainer } from './container-start.js';
 import type { ContainerRecord, CriPod } from './record.js';
-import { initFailedForGood, initSucceeded, terminated } from './status.js';
-import { nsToDate } from './time.js';
-import { containerMounts } from './volumes.js';
-
-const GRPC_NOT_FOUND = 5;
+import { reconcileSandbox, type SandboxFound } from './sandbox-sync.js';
+import { initFailedForGood, initSucceeded, isInterruptedStart, markGone } from './status.js';
 
 export interface SyncContext {
-  cri: CriClient;
+  cri: CriApi;
   nodeName: string;
   backoff: BackoffPolicy;
   logger: Logger;
@@ -19,43 +16,76 @@ export interface SyncContext {
 }
 
 /**
- * One reconcile pass over a pod: read sandbox and container state from the runtime, then start what
- * should run next (init containers one at a time, in order; then every app container) and restart
- * exited containers per restartPolicy once their back-off has passed. A pod being deleted is only
- * read. The provider runtime runs it (never twice at once for a pod) after create and update, on
- * every status interval, and on container events.
+ * What one container needs, from what the runtime reports (the kubelet's computePodActions):
+ * - `keep`: running, or done for good under the restart policy;
+ * - `start`: no instance (never created, or removed behind our back), or exited and restarted by
+ *   policy after its crash back-off;
+ * - `recreate`: created but not started (the agent died between CreateContainer and StartContainer,
+ *   or the start's request was cancelled): it never ran, so it is removed and created again with the
+ *   same attempt at once, without a restart counted;
+ * - `kill-and-restart`: state unknown to the runtime: stopped, then a new instance at once whatever
+ *   the policy, as the kubelet does, so that two instances never run.
+ */
+export type ContainerStep = 'keep' | 'start' | 'recreate' | 'kill-and-restart';
+
+export function nextStep(record: ContainerRecord, policy: string): ContainerStep {
+  const status = record.status;
+  if (!status) return 'start';
+  switch (status.state) {
+    case 'CONTAINER_RUNNING':
+      return 'keep';
+    case 'CONTAINER_CREATED':
+      return 'recreate';
+    case 'CONTAINER_EXITED':
+      if (isInterruptedStart(status)) return 'recreate';
+      if (policy === 'Never' || (policy === 'OnFailure' && status.exit_code === 0)) return 'keep';
+      return 'start';
+    default:
+      return 'kill-and-restart';
+  }
+}
+
+/**
+ * One reconcile pass over a pod: read the sandbox and containers from the runtime; replace a
+ * sandbox that is not ready (or end the pod when its restart policy leaves nothing to run); then
+ * start what should run next (init containers one at a time, in order; then every app container).
+ * A pod being deleted is only read. The provider runtime runs it (never twice at once for a pod)
+ * after create and update, on every status interval, and on container events. A container this
+ * process creates is started in the same pass, so a container found CREATED was left so by an
+ * earlier process or an interrupted start.
  */
 export async function syncPod(pod: CriPod, ctx: SyncContext): Promise<void> {
-  await refresh(pod, ctx);
-  if (pod.deleting || !pod.state.sandboxReady) return;
-  if (pod.state.deadlineExceeded || deadlinePassed(pod)) {
+  const sandbox = await refresh(pod, ctx);
+  const { state } = pod;
+  if (pod.deleting || state.deleteStarted || state.ended) return;
+  if (state.deadlineExceeded || deadlinePassed(pod)) {
     await stopForDeadline(pod, ctx);
     return;
   }
+  if (sandbox !== 'ready' && !(await reconcileSandbox(pod, sandbox, ctx))) return;
   const policy = pod.pod.spec?.restartPolicy ?? 'Always';
 
   if (initFailedForGood(pod)) return;
-  for (const init of pod.state.init) {
+  for (const init of state.init) {
     if (initSucceeded(init)) continue;
-    const state = init.status?.state;
-    if (state === 'CONTAINER_RUNNING' || state === 'CONTAINER_CREATED') return;
-    if (state === 'CONTAINER_EXITED' && policy === 'Never') return;
-    await startContainer(pod, init, ctx);
+    await apply(pod, init, nextStep(init, policy), ctx);
     return;
   }
-  for (const app of pod.state.app) {
+  for (const app of state.app) {
     if (app.replaceWith) {
       await replaceContainer(pod, app, ctx);
       continue;
     }
-    const state = app.status?.state;
-    if (state === 'CONTAINER_RUNNING' || state === 'CONTAINER_CREATED') continue;
-    if (state === 'CONTAINER_EXITED') {
-      const exitCode = app.status!.exit_code;
-      if (policy === 'Never' || (policy === 'OnFailure' && exitCode === 0)) continue;
-    }
-    await startContainer(pod, app, ctx);
+    await apply(pod, app, nextStep(app, policy), ctx);
   }
+}
+
+async function apply(pod: CriPod, record: ContainerRecord, step: ContainerStep, ctx: SyncContext) {
+  // Done for good (a Never container that failed to start): its terminated state shows, not why.
+  if (step === 'keep') record.waiting = undefined;
+  else if (step === 'start') await startContainer(pod, record, ctx);
+  else if (step === 'recreate') await recreateContainer(pod, record, ctx);
+  else if (step === 'kill-and-restart') await killAndRestart(pod, record, ctx);
 }
 
 function deadlinePassed(pod: CriPod): boolean {
@@ -70,165 +100,36 @@ async function stopForDeadline(pod: CriPod, ctx: SyncContext): Promise<void> {
   for (const record of [...pod.state.init, ...pod.state.app]) {
     record.waiting = undefined;
     record.replaceWith = undefined;
-    if (!record.id || record.status?.state === 'CONTAINER_EXITED') continue;
+    if (!record.id || record.removed || record.status?.state === 'CONTAINER_EXITED') continue;
     await ctx.cri.stopContainer(record.id, grace, { signal: ctx.signal });
     record.status = await ctx.cri.containerStatus(record.id, { signal: ctx.signal });
   }
 }
 
-async function refresh(pod: CriPod, ctx: SyncContext): Promise<void> {
+/** Reads the sandbox and every container instance the pod has in the runtime. */
+async function refresh(pod: CriPod, ctx: SyncContext): Promise<SandboxFound> {
   const o = { signal: ctx.signal };
-  const sandbox = await ctx.cri.podSandboxStatus(pod.state.sandboxId, o);
-  pod.state.sandboxReady = sandbox.state === 'SANDBOX_READY';
-  pod.state.podIP = sandbox.network?.ip || pod.state.podIP;
+  let found: SandboxFound;
+  try {
+    const sandbox = await ctx.cri.podSandboxStatus(pod.state.sandboxId, o);
+    found = sandbox.state === 'SANDBOX_READY' ? 'ready' : 'notready';
+    pod.state.podIP = sandbox.network?.ip || pod.state.podIP;
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+    // Removed behind our back: its containers went with it; what we last knew of them stays.
+    found = 'missing';
+  }
+  pod.state.sandboxReady = found === 'ready';
+  if (found === 'missing') return found;
   for (const record of [...pod.state.init, ...pod.state.app]) {
-    if (!record.id) continue;
+    if (!record.id || record.removed) continue;
     try {
       record.status = await ctx.cri.containerStatus(record.id, o);
       record.imageRef = record.status.image_ref || record.imageRef;
     } catch (error) {
-      if (grpcCode(error) !== GRPC_NOT_FOUND) throw error;
-      // Removed behind our back: forget it, it will be created again.
-      record.id = undefined;
-      record.status = undefined;
+      if (!isNotFound(error)) throw error;
+      markGone(record, 'the container could not be located: it was removed from the runtime');
     }
   }
-}
-
-/** Creates and starts the next instance of `record`, honouring back-off and image pulls. */
-/**
- * A container whose spec changed (a new image through updatePod) is stopped and started again from
- * the new spec at once, whatever the restart policy, as kubelet does; it counts as a restart.
- */
-async function replaceContainer(pod: CriPod, record: ContainerRecord, ctx: SyncContext): Promise<void> {
-  const o = { signal: ctx.signal };
-  if (record.id && record.status?.state !== 'CONTAINER_EXITED') {
-    const grace = pod.pod.spec?.terminationGracePeriodSeconds ?? 30;
-    await ctx.cri.stopContainer(record.id, grace, o);
-    record.status = await ctx.cri.containerStatus(record.id, o);
-  }
-  record.spec = record.replaceWith!;
-  record.replaceWith = undefined;
-  record.backoffMs = 0;
-  record.notBefore = 0;
-  record.waiting = undefined;
-  await startContainer(pod, record, ctx, true);
-}
-
-async function startContainer(
-  pod: CriPod,
-  record: ContainerRecord,
-  ctx: SyncContext,
-  immediate = false,
-): Promise<void> {
-  const now = Date.now();
-  const exited = record.status?.state === 'CONTAINER_EXITED';
-  if (exited && record.notBefore === 0 && !immediate) {
-    // First look at this exit: schedule the restart after the back-off.
-    const started = nsToDate(record.status!.started_at)?.getTime() ?? now;
-    const finished = nsToDate(record.status!.finished_at)?.getTime() ?? now;
-    if (shouldResetBackoff(finished - started, ctx.backoff)) record.backoffMs = 0;
-    record.backoffMs = nextBackoff(record.backoffMs, ctx.backoff);
-    record.notBefore = finished + record.backoffMs;
-  }
-  if (now < record.notBefore) {
-    if (record.waiting?.reason === 'ErrImagePull') {
-      record.waiting = {
-        reason: 'ImagePullBackOff',
-        message: `Back-off pulling image "${record.spec.image}"`,
-      };
-    } else if (exited) {
-      record.waiting = {
-        reason: 'CrashLoopBackOff',
-        message: `back-off ${Math.round(record.backoffMs / 1000)}s restarting failed container=${record.spec.name} pod=${pod.name}_${pod.namespace}(${pod.uid})`,
-      };
-    }
-    return;
-  }
-
-  const image = record.spec.image;
-  if (!image) {
-    record.waiting = { reason: 'InvalidImageName', message: 'container has no image' };
-    return;
-  }
-  if (!(await ensureImage(pod, record, image, ctx))) return;
-
-  const attempt = record.id ? record.attempt + 1 : record.attempt;
-  const config = containerConfig(
-    record.spec,
-    record.kind,
-    { namespace: pod.namespace, name: pod.name, uid: pod.uid, nodeName: ctx.nodeName },
-    attempt,
-    containerMounts(record.spec, pod.state.hostPaths),
-    image,
-  );
-  const o = { signal: ctx.signal };
-  const id = await ctx.cri.createContainer(pod.state.sandboxId, config, pod.state.sandboxConfig, o);
-  // Keep one previous instance for `logs --previous`; older ones go.
-  if (record.id) {
-    if (record.previousId) await ctx.cri.removeContainer(record.previousId, o).catch(() => undefined);
-    record.lastTermination = terminated(record);
-    record.previousId = record.id;
-  }
-  record.id = id;
-  record.attempt = attempt;
-  record.status = undefined;
-  record.notBefore = 0;
-  try {
-    await ctx.cri.startContainer(id, o);
-  } catch (error) {
-    // A start failure (bad command, missing binary) surfaces as an exited container with a reason;
-    // the next pass reads it and backs off like a crash.
-    ctx.logger.warn('container start failed', {
-      pod: `${pod.namespace}/${pod.name}`,
-      container: record.spec.name,
-      error: String(error),
-    });
-    record.waiting = { reason: 'RunContainerError', message: (error as Error).message };
-    return;
-  }
-  record.waiting = undefined;
-  record.status = await ctx.cri.containerStatus(id, o);
-}
-
-/**
- * Makes sure the image is in the runtime's store per imagePullPolicy. On failure the container waits
- * with ErrImagePull, then ImagePullBackOff until the back-off allows another try.
- */
-async function ensureImage(
-  pod: CriPod,
-  record: ContainerRecord,
-  image: string,
-  ctx: SyncContext,
-): Promise<boolean> {
-  const o = { signal: ctx.signal };
-  const policy =
-    record.spec.imagePullPolicy ??
-    (/:latest$|^[^:]+$/.test(image.split('/').pop() ?? '') ? 'Always' : 'IfNotPresent');
-  const present = await ctx.cri.imagePresent(image, o);
-  if (present && policy !== 'Always') return true;
-  if (policy === 'Never') {
-    record.waiting = {
-      reason: 'ErrImageNeverPull',
-      message: `image "${image}" is not present with pull policy of Never`,
-    };
-    return false;
-  }
-  try {
-    record.imageRef = await ctx.cri.pullImage(image, pod.state.sandboxConfig, o);
-    return true;
-  } catch (error) {
-    // With policy Always and the image present, kubelet would fail too; offline nodes should use IfNotPresent.
-    const failedBefore =
-      record.waiting?.reason === 'ErrImagePull' || record.waiting?.reason === 'ImagePullBackOff';
-    record.backoffMs = nextBackoff(failedBefore ? record.backoffMs : 0, ctx.backoff);
-    record.notBefore = Date.now() + record.backoffMs;
-    record.waiting = {
-      reason: failedBefore ? 'ImagePullBackOff' : 'ErrImagePull',
-      message: failedBefore
-        ? `Back-off pulling image "${image}": ${(error as Error).message}`
-        : (error as Error).message,
-    };
-    return false;
-  }
+  return found;
 }

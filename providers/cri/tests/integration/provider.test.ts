@@ -257,6 +257,8 @@ describe('CRI provider against a private containerd', () => {
       async () =>
         (await h.provider.getPodStatus('default', 'adopt', { signal: signal() })).phase === 'Running',
     );
+    // A restart: the first agent is gone before the second adopts (two agents of one node would fight).
+    await h.provider.close();
     const second = await h.newProvider();
     try {
       const pods = await second.getPods({ signal: signal() });

@@ -65,4 +65,34 @@ describe('startContainerd', () => {
       await containerd.stop();
     }
   });
+
+  it('restarts the daemon with its tasks left running, and stops cleanly while the daemon is down', async () => {
+    const containerd = await startContainerd();
+    const { dir, socketPath } = containerd;
+    try {
+      await containerd.ctr([
+        'run',
+        '-d',
+        '--cgroup',
+        `${containerd.cgroupParent}/survivor`,
+        TEST_IMAGES.busybox,
+        'survivor',
+        'sleep',
+        '3600',
+      ]);
+      const pid = (await containerd.ctr(['tasks', 'ls'])).match(/survivor\s+(\d+)\s+RUNNING/)?.[1];
+      expect(pid).toBeDefined();
+      await containerd.kill();
+      await expect(containerd.ctr(['version'])).rejects.toThrow();
+      expect(existsSync(`/proc/${pid}`)).toBe(true);
+      await containerd.restart();
+      expect(await containerd.ctr(['tasks', 'ls'])).toMatch(new RegExp(`survivor\\s+${pid}\\s+RUNNING`));
+      await containerd.kill();
+    } finally {
+      await containerd.stop();
+    }
+    expect(existsSync(dir)).toBe(false);
+    const processes = await run('ps', ['-eo', 'args']);
+    expect(processes.stdout).not.toContain(socketPath);
+  });
 });

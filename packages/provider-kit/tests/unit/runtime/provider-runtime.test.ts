@@ -229,6 +229,25 @@ describe('ProviderRuntime: adoption, sync, watch and close', () => {
     expect((await r.getPod('adopted', 'old', call())).spec?.containers[0]?.image).toBe('real');
   });
 
+  it('can start again after an adoption that failed, and then adopts', async () => {
+    const backend = new FakeBackend();
+    backend.boxes.set('uid-later', { id: 'later', phase: 'Running' });
+    const list = backend.list.bind(backend);
+    let reachable = false;
+    backend.list = async options => {
+      if (!reachable) throw new Error('backend unreachable');
+      return list(options);
+    };
+    const { r } = runtime(backend);
+    await expect(r.start()).rejects.toThrow('backend unreachable');
+    expect(r.pods.size).toBe(0);
+    reachable = true;
+    await r.start();
+    expect((await r.getPods(call())).map(p => p.metadata?.uid)).toEqual(['uid-later']);
+    await r.start();
+    expect(backend.count('list')).toBe(1);
+  });
+
   it('syncs right after create, never twice at once, and coalesces requests made meanwhile', async () => {
     const backend = new FakeBackend();
     let running = 0;
