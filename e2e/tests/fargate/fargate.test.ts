@@ -20,6 +20,7 @@ import { plugin } from '@vkubelet/provider-fargate';
 import { startControlPlane, type ControlPlane } from '@vkubelet/testenv';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
+import { kubectlOf } from '../support/kubectl.js';
 import { startVirtualNode, type VirtualNode } from '../support/virtual-node.js';
 
 /**
@@ -42,19 +43,7 @@ let configPath: string;
 let ecs: ECSClient;
 let logs: CloudWatchLogsClient;
 
-async function kubectl(args: string[], input?: string) {
-  return cp.kubectl(args, input === undefined ? {} : { input });
-}
-
-async function kubectlOk(args: string[], input?: string): Promise<string> {
-  const result = await kubectl(args, input);
-  if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
-  return result.stdout;
-}
-
-async function getPod(name: string): Promise<V1Pod> {
-  return JSON.parse(await kubectlOk(['get', 'pod', name, '-o', 'json'])) as V1Pod;
-}
+const { run: kubectl, ok: kubectlOk, pod: getPod } = kubectlOf(() => cp);
 
 function pod(name: string, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({

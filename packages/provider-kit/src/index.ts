@@ -17,6 +17,8 @@ export {
   type LogItem,
   type NodeProvider,
   type PodLifecycleHandler,
+  type PodEventSink,
+  type PodEventType,
   type PodNotifier,
   type PodRef,
   type Provider,

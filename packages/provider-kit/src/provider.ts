@@ -183,6 +183,18 @@ export interface ResourceLister {
   listServices(namespace?: string): Promise<V1Service[]>;
 }
 
+/** Event types of the Kubernetes Event API. */
+export type PodEventType = 'Normal' | 'Warning';
+
+/**
+ * Where a provider reports what its backend says about a pod (an image pull, a restart, a probe
+ * failure) as Kubernetes Events on the pod, which `kubectl describe pod` shows. Never blocks, never
+ * throws; repeats of an identical event are aggregated into one Event's series.
+ */
+export interface PodEventSink {
+  event(pod: V1Pod, type: PodEventType, reason: string, note: string): void;
+}
+
 /** What core hands a provider factory. */
 export interface ProviderContext {
   nodeName: string;
@@ -195,6 +207,8 @@ export interface ProviderContext {
   /** Path of the provider's config file (`--provider-config`), if given. */
   configPath?: string;
   resources: ResourceLister;
+  /** Events about pods, written to the API server as the kubelet writes its own. */
+  events: PodEventSink;
   logger: Logger;
   metrics: MetricMeter;
 }

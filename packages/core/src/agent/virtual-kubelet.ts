@@ -50,6 +50,8 @@ interface Parts {
   server: KubeletServer | undefined;
   kubeletPort: number | undefined;
   provider: Provider;
+  /** Pod events, for core's controllers and the provider's (`context.events`) alike. */
+  events: EventRecorder;
 }
 
 /** A start-up step or a running part that failed: the agent stops, and this is why. */
@@ -138,6 +140,16 @@ export class VirtualKubelet {
       logger,
       metrics: meter,
     });
+    // A standby writes nothing until it holds the lease: the fence opens then. Events too, the
+    // provider's included (it may report its backend's events while this agent stands by).
+    const fence = election ? WriteFence.closed() : undefined;
+    const writer = fence ? client.withWriteFence(fence) : client;
+    const events = new EventRecorder({
+      nodeName: options.nodeName,
+      sink: eventsApiSink(writer),
+      logger,
+      metrics: meter,
+    });
     let provider: Provider | undefined;
     const server = VirtualKubelet.#kubeletServer(options, {
       client,
@@ -160,16 +172,15 @@ export class VirtualKubelet {
         clusterDomain: options.clusterDomain ?? 'cluster.local',
         configPath: options.providerConfigPath,
         resources,
+        events,
         logger: logger.child({ provider: options.providerName }),
         metrics: meter,
       };
       provider = typeof options.provider === 'function' ? await options.provider(context) : options.provider;
-      // A standby writes nothing until it holds the lease: the fence opens then.
-      const fence = election ? WriteFence.closed() : undefined;
-      const writer = fence ? client.withWriteFence(fence) : client;
-      const parts = { client, writer, fence, resources, podInformer, server, kubeletPort, provider };
+      const parts = { client, writer, fence, resources, podInformer, server, kubeletPort, provider, events };
       return new VirtualKubelet(options, parts, logger, meter, nodeIP);
     } catch (err) {
+      await events.close().catch(() => {});
       await server?.close().catch(() => {});
       await resources.stop().catch(() => {});
       await client.close();
@@ -276,7 +287,7 @@ export class VirtualKubelet {
   async #run(): Promise<void> {
     const signal = this.#abort.signal;
     const { options, logger, meter } = this;
-    const { client, writer, fence, provider, resources, podInformer, server } = this.parts;
+    const { client, writer, fence, provider, resources, podInformer, server, events } = this.parts;
     const closers: [string, () => Promise<void>][] = [];
     const running: Promise<void>[] = [];
     let startupTimer: NodeJS.Timeout | undefined;
@@ -375,13 +386,6 @@ export class VirtualKubelet {
         nodeController.register(signal, err => (startupProblem = err)),
       );
       if (!registered) return;
-      const events = new EventRecorder({
-        nodeName: options.nodeName,
-        sink: eventsApiSink(writer),
-        logger,
-        metrics: meter,
-      });
-      closers.push(['event recorder', () => events.close()]);
       const pods = new PodController({
         nodeName: options.nodeName,
         client: writer,
@@ -443,17 +447,22 @@ export class VirtualKubelet {
   }
 
   /**
-   * Waits for the parts to end, then closes what was opened in reverse order, the provider and the
-   * client last; all of it within the shutdown grace period, past which nothing more is waited for.
+   * Waits for the parts to end, then closes what was opened in reverse order, the provider, the event
+   * recorder and the client last; all of it within the shutdown grace period, past which nothing more is waited for.
    */
   async #teardown(running: Promise<void>[], closers: [string, () => Promise<void>][]): Promise<void> {
-    const { provider, client, server } = this.parts;
+    const { provider, client, server, events } = this.parts;
     const deadline = Date.now() + (this.options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
     const steps: [string, () => Promise<unknown>][] = [['running parts', () => Promise.all(running)]];
     steps.push(...closers.reverse());
     // Before run() (shutdown in INITIALIZED) no closer owns the server that create() opened.
     if (closers.length === 0 && server) steps.push(['kubelet API', () => server.close()]);
-    steps.push(['provider', async () => provider.close?.()], ['API client', () => client.close()]);
+    // Events last but one: a provider may still report some while it closes.
+    steps.push(
+      ['provider', async () => provider.close?.()],
+      ['event recorder', () => events.close()],
+      ['API client', () => client.close()],
+    );
     for (const [what, step] of steps) {
       const left = deadline - Date.now();
       const outcome = await settleWithin(step, left);

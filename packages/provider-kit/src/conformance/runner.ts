@@ -10,7 +10,10 @@ export function notApplicableReason(
   options: ConformanceOptions,
 ): string | undefined {
   const missing = check.requires.filter(capability => options.capabilities[capability] !== true);
-  if (missing.length > 0) return `needs capability ${missing.join(', ')}`;
+  if (missing.length > 0) {
+    const why = missing.map(capability => options.notApplicable?.[capability]).filter(Boolean);
+    return `needs capability ${missing.join(', ')}${why.length > 0 ? `: ${why.join('; ')}` : ''}`;
+  }
   if (check.needsBackendResources && !options.listBackendResources) return 'needs listBackendResources';
   return undefined;
 }

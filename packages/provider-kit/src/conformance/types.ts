@@ -68,6 +68,11 @@ export interface ConformanceOptions {
   /** Makes a provider for the backend under test; called again to simulate an agent restart. */
   createProvider: () => Promise<Provider>;
   capabilities: ConformanceCapabilities;
+  /**
+   * Why the backend cannot offer a capability left out of `capabilities` (no attach API, no
+   * containers to run): the report shows it next to each check that needs the capability.
+   */
+  notApplicable?: Partial<Record<CapabilityName, string>>;
   /** Adjusts every pod before creation (node name, tolerations, images the backend can pull). */
   podTemplate?: (pod: V1Pod) => V1Pod;
   workloads?: Partial<ConformanceWorkloads>;

@@ -4,8 +4,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * A tiny shell the mock "runs" in its containers, so the workloads conformance uses on real backends
  * (busybox `sh -c 'echo a; sleep 1; exit 3'`) behave the same in the mock. It understands a sequence
  * of commands separated by `;`, `&&`, `||` or newlines: `echo [-n] ARGS [>&2]`, `exit N`, `sleep SECONDS`,
- * `env`, `cat`, `yes [WORD]`, `true`, `false`, `mock-stream BYTES`, with `$?` and `$VAR` expanded.
- * Anything else fails with 127, as a shell reports a missing command.
+ * `env`, `cat`, `yes [WORD]`, `true`, `false`, `mock-stream BYTES`, and `sh -c SCRIPT [NAME ARGS...]` (a
+ * child shell: its `exit` ends it only), with `$?`, `$VAR`, the positional `$0`-`$9` and `"$@"` (each
+ * argument a word, as exec wrappers use it) expanded. Anything else fails with 127, as a shell
+ * reports a missing command.
  */
 export interface Statement {
   argv: string[];
@@ -20,6 +22,8 @@ export interface ScriptIO {
   stdin?: AsyncIterable<Buffer | string>;
   env: ReadonlyArray<readonly [string, string]>;
   signal: AbortSignal;
+  /** `$0` and the arguments of `sh -c SCRIPT NAME ARGS...` (see `shellArguments`). */
+  positional?: readonly string[];
 }
 
 const SHELLS = new Set(['sh', '/bin/sh', 'bash', '/bin/bash', 'ash']);
@@ -89,6 +93,12 @@ function splitStatements(script: string): Array<{ text: string; when: Statement[
   return parts.filter(part => part.text.length > 0);
 }
 
+/** `$0` and the positional arguments of `sh -c SCRIPT NAME ARGS...`: `[NAME, ...ARGS]` (none otherwise). */
+export function shellArguments(command: readonly string[]): string[] {
+  const [program, flag] = command;
+  return program !== undefined && SHELLS.has(program) && flag === '-c' ? command.slice(3) : [];
+}
+
 /** Turns a container command (argv) into statements; `sh -c SCRIPT` is parsed as a script. */
 export function parseCommand(command: readonly string[]): Statement[] {
   const [program, flag, script] = command;
@@ -128,8 +138,17 @@ async function runStatements(
   for (const { argv, toStderr, when = 'always' } of statements) {
     io.signal.throwIfAborted();
     if ((when === 'ifOk' && status !== 0) || (when === 'ifFailed' && status === 0)) continue;
-    const [name = '', ...args] = argv.map(word => expandParameters(word, status, io.env));
+    const positional = io.positional ?? [];
+    const [name = '', ...args] = argv.flatMap(word =>
+      word === '$@' ? positional.slice(1) : [expandParameters(word, status, io.env, positional)],
+    );
     const out = toStderr ? 'stderr' : 'stdout';
+    if (SHELLS.has(name) && args[0] === '-c') {
+      // A child shell: `exit` in its script ends it, not this one.
+      const child = [name, ...args];
+      status = await runScript(parseCommand(child), { ...io, positional: shellArguments(child) });
+      continue;
+    }
     switch (name) {
       case 'echo': {
         const noNewline = args[0] === '-n';
@@ -185,16 +204,22 @@ async function runStatements(
 }
 
 /**
- * Expands `$?` (the last command's status) and `$NAME` / `${NAME}` (the container's environment, empty
- * when unset) in a word, as sh does for unquoted and double-quoted words. Quotes are gone by now, so
+ * Expands `$?` (the last command's status), `$0`-`$9` (the positional arguments) and `$NAME` /
+ * `${NAME}` (the container's environment, empty when unset) in a word, as sh does for unquoted and double-quoted words. Quotes are gone by now, so
  * single-quoted text is expanded too: the mock's workloads never rely on the difference.
  */
-function expandParameters(word: string, status: number, env: ScriptIO['env']): string {
+function expandParameters(
+  word: string,
+  status: number,
+  env: ScriptIO['env'],
+  positional: readonly string[],
+): string {
   if (!word.includes('$')) return word;
   return word.replace(
-    /\$(\?|\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g,
+    /\$(\?|[0-9]|\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g,
     (_, all, braced, bare) => {
       if (all === '?') return String(status);
+      if (/^[0-9]$/.test(all as string)) return positional[Number(all)] ?? '';
       const name = (braced ?? bare) as string;
       return env.findLast(([key]) => key === name)?.[1] ?? '';
     },

@@ -5,7 +5,7 @@ import { InvalidInputError, NotFoundError } from '../errdefs/index.js';
 import type { AttachIO, PodRef } from '../provider.js';
 import type { PortBehaviour } from './options.js';
 import type { ContainerRun, PodRuntime } from './pod-runtime.js';
-import { parseCommand, runScript, runShell, type ScriptIO } from './script.js';
+import { parseCommand, runScript, runShell, shellArguments, type ScriptIO } from './script.js';
 
 /** Writes `text`, waiting for `drain` when the stream is full; rejects once the stream is gone. */
 export async function writeWithBackpressure(
@@ -84,7 +84,7 @@ export async function execInContainer(
     },
   };
   if (isInteractiveShell(command)) return runShell(scriptIO, { tty: io.tty });
-  return runScript(parseCommand(command), scriptIO);
+  return runScript(parseCommand(command), { ...scriptIO, positional: shellArguments(command) });
 }
 
 async function* emptyInput(): AsyncGenerator<Buffer> {}

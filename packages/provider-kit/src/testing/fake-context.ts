@@ -1,8 +1,16 @@
-import type { V1ConfigMap, V1Secret, V1Service } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Pod, V1Secret, V1Service } from '@kubernetes/client-node';
 
 import { noopLogger } from '../logger.js';
 import { noopMeter } from '../metrics.js';
-import type { ProviderContext } from '../provider.js';
+import type { PodEventType, ProviderContext } from '../provider.js';
+
+/** An event a provider reported through `context.events`. */
+export interface RecordedPodEvent {
+  pod: V1Pod;
+  type: PodEventType;
+  reason: string;
+  note: string;
+}
 
 /** A ProviderContext for tests, whose ResourceLister reads the maps it exposes. */
 export interface FakeProviderContext extends ProviderContext {
@@ -11,18 +19,21 @@ export interface FakeProviderContext extends ProviderContext {
   /** Secrets by `namespace/name`. */
   readonly secrets: Map<string, V1Secret>;
   readonly services: V1Service[];
+  /** What the provider reported through `events`, oldest first (unless `events` is overridden). */
+  readonly recordedEvents: RecordedPodEvent[];
 }
 
 /**
  * A ProviderContext as core would hand it to a provider factory, for tests: node `vk-test`,
  * InternalIP 192.0.2.1, port 10250, cluster.local, no config file, a no-op logger and meter, and a
- * ResourceLister over in-memory maps the test fills (`context.secrets.set('ns/name', secret)`).
- * Any field can be overridden.
+ * ResourceLister over in-memory maps the test fills (`context.secrets.set('ns/name', secret)`), and
+ * an event sink that keeps what it is given in `recordedEvents`. Any field can be overridden.
  */
 export function fakeProviderContext(overrides: Partial<ProviderContext> = {}): FakeProviderContext {
   const configMaps = new Map<string, V1ConfigMap>();
   const secrets = new Map<string, V1Secret>();
   const services: V1Service[] = [];
+  const recordedEvents: RecordedPodEvent[] = [];
   return {
     nodeName: 'vk-test',
     operatingSystem: 'linux',
@@ -37,9 +48,11 @@ export function fakeProviderContext(overrides: Partial<ProviderContext> = {}): F
       listServices: async namespace =>
         services.filter(service => namespace === undefined || service.metadata?.namespace === namespace),
     },
+    events: { event: (pod, type, reason, note) => recordedEvents.push({ pod, type, reason, note }) },
     ...overrides,
     configMaps,
     secrets,
     services,
+    recordedEvents,
   };
 }

@@ -2,4 +2,4 @@
  * `@vkubelet/provider-kit/testing`: helpers for a provider's tests.
  * @packageDocumentation
  */
-export { fakeProviderContext, type FakeProviderContext } from './fake-context.js';
+export { fakeProviderContext, type FakeProviderContext, type RecordedPodEvent } from './fake-context.js';

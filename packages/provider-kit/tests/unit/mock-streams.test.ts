@@ -51,6 +51,15 @@ describe('MockProvider exec', () => {
     [['env'], 0, 'A=1\n', ''],
     // `$?` is the last status and `$A` / `${A}` the environment: a sentinel such as exec wrappers print.
     [['sh', '-c', 'false; echo "status $?"; echo $A${A}$UNSET.'], 0, 'status 1\n11.\n', ''],
+    // A child shell's `exit` ends it only; `"$@"` and `$N` are the arguments after `sh -c SCRIPT NAME`.
+    [['sh', '-c', 'sh -c "exit 4"; echo after $?'], 0, 'after 4\n', ''],
+    [
+      ['sh', '-c', '"$@"; echo N $?', 'sh', 'sh', '-c', 'echo "$0:$1" >&2; exit 7', 'x', 'y'],
+      0,
+      'N 7\n',
+      'x:y\n',
+    ],
+    [['sh', '-c', '"$@"', 'sh', 'echo', 'a  b', 'c'], 0, 'a  b c\n', ''],
     [['nonexistent'], 127, '', 'sh: nonexistent: not found\n'],
     [['mock-stream', '100000'], 0, 'x'.repeat(100_000), ''],
   ])('%j exits %i', async (command, code, stdout, stderr) => {

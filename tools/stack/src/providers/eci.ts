@@ -9,6 +9,10 @@ interface EciConnection {
   accessKeySecret: string;
 }
 
+/** The emulator accepts any network IDs when it is not given a list; these name what they stand for. */
+const SECURITY_GROUP = 'sg-vkubelet-local';
+const VSWITCH = 'vsw-vkubelet-local';
+
 /** The ECI API emulator (tools/eci-emulator): container groups run on the mock's process model. */
 export const eci: ProviderEntry = {
   name: 'eci',
@@ -22,10 +26,16 @@ export const eci: ProviderEntry = {
     );
     const { endpoint, regionId, accessKeyId, accessKeySecret } = emulator.connection;
     return {
-      // Match this to the provider's config schema when providers/eci lands.
-      providerConfig: { regionId, endpoint },
-      // Alibaba Cloud's standard credential variables (@alicloud/credentials reads these).
-      env: { ALIBABA_CLOUD_ACCESS_KEY_ID: accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: accessKeySecret },
+      // providers/eci's config schema; the key goes through the environment, as on a real node.
+      providerConfig: {
+        region: regionId,
+        endpoint,
+        securityGroupId: SECURITY_GROUP,
+        vSwitchIds: [VSWITCH],
+        clusterName: 'vkubelet-local',
+        statusIntervalMs: 1_000,
+      },
+      env: { ECI_ACCESS_KEY: accessKeyId, ECI_SECRET_KEY: accessKeySecret },
       stop: () => emulator.stop(),
     };
   },
@@ -33,5 +43,9 @@ export const eci: ProviderEntry = {
     "kubectl run demo --image=busybox -- sh -c 'echo hello; sleep 3600'",
     'kubectl wait --for=condition=Ready pod/demo && kubectl logs demo && kubectl exec demo -- echo hi',
     'kubectl top pod demo',
+  ],
+  notes: [
+    'each pod is an ECI container group; its events (Scheduled, Pulled, Started, ...) show in kubectl describe pod',
+    'containers run a small built-in shell (echo, sleep, exit, env, cat): any image name works, kubectl cp does not',
   ],
 };

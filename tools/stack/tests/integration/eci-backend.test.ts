@@ -7,8 +7,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { findProvider } from '../../src/providers/index.js';
 
 /**
- * The eci entry's backend on its own (the ECI provider is not written yet, so no stack runs it): the
- * emulator CLI starts, its connection becomes the provider's config and credentials, and stop() ends it.
+ * The eci entry's backend on its own: the emulator CLI starts, its connection becomes the provider's
+ * config and credentials, and stop() ends it. The whole stack, provider included, runs in
+ * e2e/tests/stack.
  */
 const dir = mkdtempSync(join(tmpdir(), 'vk-stack-eci-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -22,13 +23,14 @@ describe('the eci backend', () => {
       nodeName: 'vkubelet-eci-0',
       progress: message => progress.push(message),
     });
-    const config = backend.providerConfig as { endpoint: string; regionId: string };
+    const config = backend.providerConfig as { endpoint: string; region: string };
     expect(config.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(config.regionId).toBe('cn-hangzhou');
-    expect(Object.keys(backend.env ?? {}).sort()).toEqual([
-      'ALIBABA_CLOUD_ACCESS_KEY_ID',
-      'ALIBABA_CLOUD_ACCESS_KEY_SECRET',
-    ]);
+    expect(config.region).toBe('cn-hangzhou');
+    expect(Object.keys(backend.env ?? {}).sort()).toEqual(['ECI_ACCESS_KEY', 'ECI_SECRET_KEY']);
+    // With the key from the environment, every field providers/eci requires.
+    expect(Object.keys(config).sort()).toEqual(
+      ['clusterName', 'endpoint', 'region', 'securityGroupId', 'statusIntervalMs', 'vSwitchIds'].sort(),
+    );
     expect(progress).toEqual(['starting the ECI emulator']);
 
     // An RPC request without an Action is refused the gateway's way: the emulator is serving.

@@ -1,7 +1,7 @@
 import { createServer, connect, type AddressInfo } from 'node:net';
 
 import type { V1Lease, V1Node, V1Pod } from '@kubernetes/client-node';
-import type { Provider } from '@vkubelet/provider-kit';
+import type { Provider, ProviderContext } from '@vkubelet/provider-kit';
 import { MockBackend, MockProvider } from '@vkubelet/provider-kit/mock';
 import { startControlPlane, type ControlPlane } from '@vkubelet/testenv';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -203,6 +203,47 @@ describe('VirtualKubelet as one supervised group', () => {
       await agent.shutdown();
     }
     expect(await accepts(daemonPort!)).toBe(false);
+  });
+
+  it('writes the events a provider reports through context.events, also those it reports while closing', async () => {
+    const nodeName = 'vk-provider-events';
+    let provider: MockProvider | undefined;
+    let events: ProviderContext['events'] | undefined;
+    const agent = await VirtualKubelet.create(
+      await agentOptions(nodeName, {
+        provider: async context => {
+          events = context.events;
+          provider = new MockProvider({ nodeName, internalIP: '127.0.0.1' });
+          return provider;
+        },
+      }),
+    );
+    const done = agent.run();
+    await agent.whenReady();
+    const created = await admin.requestJson<V1Pod>('POST', '/api/v1/namespaces/default/pods', {
+      body: pod('reported', nodeName),
+    });
+    events!.event(created, 'Warning', 'BackendSaysSo', 'the backend reports something about this pod');
+    const close = provider!.close.bind(provider);
+    provider!.close = async () => {
+      events!.event(created, 'Normal', 'BackendClosing', 'reported while the provider closes');
+      await close();
+    };
+    await agent.shutdown();
+    await done;
+    const list = await admin.requestJson<{
+      items: Array<{ reason: string; note: string; regarding: { name: string; uid: string } }>;
+    }>('GET', '/apis/events.k8s.io/v1/namespaces/default/events');
+    const ours = list.items.filter(event => event.regarding.uid === created.metadata?.uid);
+    expect(ours.map(event => [event.reason, event.note])).toEqual(
+      expect.arrayContaining([
+        ['BackendSaysSo', 'the backend reports something about this pod'],
+        ['BackendClosing', 'reported while the provider closes'],
+      ]),
+    );
+    await admin.requestJson('DELETE', '/api/v1/namespaces/default/pods/reported', {
+      body: { gracePeriodSeconds: 0 },
+    });
   });
 
   it('a provider factory that throws leaks neither the API client nor the kubelet port', async () => {

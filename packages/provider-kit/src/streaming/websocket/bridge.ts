@@ -107,6 +107,8 @@ export function bridgeWebSocket(
     ws.once('error', error => {
       failure ??= error;
     });
+    // dialWebSocket hands the socket over paused, so nothing the backend sent first is lost.
+    if (blocked.size === 0) ws.resume();
     void (async () => {
       for (const message of protocol.open?.() ?? []) await send(ws, message);
       if (protocol.heartbeat) {

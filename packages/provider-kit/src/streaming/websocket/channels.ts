@@ -58,6 +58,8 @@ export class ChannelConnection {
       this.terminate('peer closed the connection', code === 1000 || code === 1005),
     );
     ws.on('error', (error: Error) => this.terminate(`websocket error: ${error.message}`));
+    // A socket from dialWebSocket arrives paused so that no message precedes these listeners.
+    ws.resume();
   }
 
   /** Aborted when the session ends for any reason. */

@@ -14,7 +14,11 @@ export interface WebSocketDialOptions {
 
 /**
  * Opens a WebSocket to `url` (`http(s)` is taken as `ws(s)`) and resolves once it is open; rejects
- * with the server's status when it refuses the handshake, or when `signal` aborts first.
+ * with the server's status when it refuses the handshake, or when `signal` aborts first. The socket
+ * comes paused: a server that speaks first (an exec whose output and exit arrive with the handshake)
+ * would otherwise emit its messages, even its close, before the caller's listeners are attached.
+ * `bridgeWebSocket` and `ChannelConnection` resume it once they listen; other callers call
+ * `ws.resume()` themselves.
  */
 export function dialWebSocket(url: string, options: WebSocketDialOptions): Promise<WebSocket> {
   const target = url.replace(/^http(s?):/, 'ws$1:');
@@ -33,6 +37,7 @@ export function dialWebSocket(url: string, options: WebSocketDialOptions): Promi
     const done = (): void => options.signal.removeEventListener('abort', onAbort);
     ws.once('open', () => {
       done();
+      ws.pause();
       resolve(ws);
     });
     ws.once('unexpected-response', (_req, res) => {

@@ -55,10 +55,30 @@ describe('capabilities', () => {
     for (const check of needsSomething) {
       expect(report.results.find(r => r.id === check.id)?.status, check.id).toBe('not-applicable');
     }
+    expect(report.results.find(r => r.id === 'exec.exit-code')?.detail).toBe('needs capability exec');
     const always = report.results.filter(r => r.status !== 'not-applicable');
     expect(always.map(r => r.status)).toEqual(always.map(() => 'passed'));
     expect(report.summary.passed + report.summary['not-applicable']).toBe(CONFORMANCE_CHECKS.length);
   }, 30_000);
+
+  it('says why a capability does not apply when the provider tells', async () => {
+    const backend = new MockBackend();
+    backends.push(backend);
+    const report = await runConformanceChecks(
+      {
+        name: 'explained',
+        createProvider: async () => new MockProvider({ backend, startupDelayMs: 5 }),
+        capabilities: { exec: true },
+        notApplicable: { attach: 'the backend has no attach API', portForward: 'no port-forward API' },
+        timeouts,
+      },
+      ['attach.stdio', 'port-forward.echo', 'stats.summary'],
+    );
+    const detail = (id: string) => report.results.find(r => r.id === id)?.detail;
+    expect(detail('attach.stdio')).toBe('needs capability attach: the backend has no attach API');
+    expect(detail('port-forward.echo')).toBe('needs capability portForward: no port-forward API');
+    expect(detail('stats.summary')).toBe('needs capability stats');
+  });
 
   it('every broken fixture names only checks that exist', () => {
     const ids = new Set(CONFORMANCE_CHECKS.map(c => c.id));

@@ -91,6 +91,22 @@ describe('bridgeWebSocket', () => {
     expect(resizes).toEqual([{ width: 100, height: 30 }]);
   });
 
+  it('loses nothing a backend sends and closes before the bridge is attached', async () => {
+    const url = await serve(ws => {
+      // A fast exec: its output, exit code and close leave with the handshake.
+      out(ws, 'stdout', 'hi\n');
+      ws.send(JSON.stringify({ exited: true, result: { exit_code: 3 } }));
+      ws.close();
+    });
+    const signal = AbortSignal.timeout(10_000);
+    const ws = await dialWebSocket(url, { signal });
+    // The caller does other work before it bridges (error mapping, bookkeeping).
+    await new Promise(resolve => setTimeout(resolve, 50));
+    const stdout = new Collect();
+    expect(await bridgeWebSocket(ws, { stdout, tty: false }, nomadLike, signal)).toBe(3);
+    expect(stdout.text).toBe('hi\n');
+  });
+
   it('pauses the socket while stdout is full, and loses nothing', async () => {
     const total = 8 * 1024 * 1024;
     let sent = 0;
