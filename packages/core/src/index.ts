@@ -1,5 +1,10 @@
 export { AgentPartError, VirtualKubelet } from './agent/virtual-kubelet.js';
-export type { AgentTlsOptions, ProviderSource, VirtualKubeletOptions } from './agent/options.js';
+export type {
+  AgentTlsOptions,
+  LeaderElectionOptions,
+  ProviderSource,
+  VirtualKubeletOptions,
+} from './agent/options.js';
 export { IllegalStateError, type VirtualKubeletState } from './agent/lifecycle.js';
 export { CORE_VERSION, KUBELET_VERSION, KUBERNETES_VERSION } from './agent/version.js';
 export { main, runAgent, EXIT_USAGE, type ProcessControl } from './cli/main.js';
@@ -47,4 +52,6 @@ export {
 export { NodeController, type NodeControllerOptions } from './node/node-controller.js';
 export { LEASE_NAMESPACE, LeaseController, type LeaseControllerOptions } from './node/lease-controller.js';
 export { WorkQueue, type WorkQueueOptions } from './queue/index.js';
+export { LeaderElector, LeadershipLostError, type LeaderElectorOptions } from './leader/leader-elector.js';
+export { FencedWriteError, WriteFence } from './leader/write-fence.js';
 export { KubeletServer, type KubeletServerOptions } from './http/index.js';

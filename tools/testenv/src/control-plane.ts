@@ -4,8 +4,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { binaryDir, binaryPath, type ComponentName } from './binaries.js';
-import { trackDir, untrackDir } from './cleanup.js';
+import { killGroupNow, trackDir, untrackDir } from './cleanup.js';
 import {
   apiServerArgs,
   controllerManagerArgs,
@@ -86,12 +87,29 @@ export interface ControlPlane {
   /** Client-cert kubeconfig for an ordinary user (no RBAC unless the test grants it). */
   userKubeconfig(user: string, groups?: string[]): Promise<string>;
   kubectl(args: string[], opts?: KubectlOptions): Promise<KubectlResult>;
-  /** Stops and starts kube-apiserver on the same port and etcd (for "API server restarted mid-run" tests). */
-  restartApiServer(): Promise<void>;
+  /**
+   * Stops and starts kube-apiserver on the same port and etcd (for "API server restarted mid-run"
+   * tests): gracefully by default, or `{ kill: true }` for kill -9 (no graceful shutdown at all).
+   * `downMs` keeps it down that long before the new one starts.
+   */
+  restartApiServer(options?: RestartOptions): Promise<void>;
+  /** Stops etcd (SIGTERM, or SIGKILL with `kill`) and starts it again on its data; resolves once healthy. */
+  restartEtcd(options?: RestartOptions): Promise<void>;
+  /** Freezes etcd (SIGSTOP): the API server's requests hang until `resumeEtcd()`. */
+  pauseEtcd(): void;
+  /** Thaws etcd (SIGCONT) after `pauseEtcd()`. */
+  resumeEtcd(): void;
   /** The last `lines` lines (default 40) of a component's log. */
   logTail(component: ComponentName, lines?: number): string;
   /** Kills every process this instance started (process groups, SIGKILL after a grace) and removes its dirs. */
   stop(): Promise<void>;
+}
+
+export interface RestartOptions {
+  /** SIGKILL at once instead of a graceful stop. */
+  kill?: boolean;
+  /** Time the component stays down before it starts again (default 0). */
+  downMs?: number;
 }
 
 const maxStartAttempts = 3;
@@ -189,15 +207,16 @@ async function startOnce(name: string, options: ControlPlaneOptions): Promise<Co
       serviceAccountKey,
     );
 
-    const etcd = launch('etcd', etcdArgs(ports, files));
-    await waitUntilReady(
-      etcd,
-      'GET /health',
-      async () => (await probe(`http://127.0.0.1:${ports.etcdClient}/health`)).status === 200,
-      {
-        timeoutMs: readyTimeoutMs,
-      },
-    );
+    const startEtcd = async (): Promise<void> => {
+      const etcd = launch('etcd', etcdArgs(ports, files));
+      await waitUntilReady(
+        etcd,
+        'GET /health',
+        async () => (await probe(`http://127.0.0.1:${ports.etcdClient}/health`)).status === 200,
+        { timeoutMs: readyTimeoutMs },
+      );
+    };
+    await startEtcd();
 
     const extraFlags = [...(options.apiServerFlags ?? [])];
     if (options.apiServerTracing) {
@@ -279,12 +298,31 @@ async function startOnce(name: string, options: ControlPlaneOptions): Promise<Co
       },
       kubectl: (args, opts = {}) =>
         runKubectl(binary.kubectl, args, { ...opts, kubeconfig: opts.kubeconfig ?? files.adminKubeconfig }),
-      async restartApiServer() {
+      async restartApiServer(restart = {}) {
         if (stopped) throw new Error('restartApiServer: the control plane is stopped');
         // A real restart is graceful; the bound keeps the test short, since kube-apiserver stops
         // listening within milliseconds of SIGTERM but can take ~10 s more to exit.
-        await processes.get('kube-apiserver')?.stop(restartGraceMs);
+        await processes.get('kube-apiserver')?.stop(restart.kill ? 0 : restartGraceMs);
+        if (restart.downMs) await sleep(restart.downMs);
         await waitForApiServer(launch('kube-apiserver', apiArgs));
+      },
+      async restartEtcd(restart = {}) {
+        if (stopped) throw new Error('restartEtcd: the control plane is stopped');
+        const etcd = processes.get('etcd');
+        // A stopped process cannot act on SIGTERM: thaw it first.
+        if (etcd) killGroupNow(etcd.pid, 'SIGCONT');
+        await etcd?.stop(restart.kill ? 0 : restartGraceMs);
+        if (restart.downMs) await sleep(restart.downMs);
+        await startEtcd();
+      },
+      pauseEtcd() {
+        const etcd = processes.get('etcd');
+        if (stopped || !etcd || etcd.exitStatus()) throw new Error('pauseEtcd: etcd is not running');
+        killGroupNow(etcd.pid, 'SIGSTOP');
+      },
+      resumeEtcd() {
+        const etcd = processes.get('etcd');
+        if (etcd && !etcd.exitStatus()) killGroupNow(etcd.pid, 'SIGCONT');
       },
       logTail: (component, lines = 40) => tailFile(join(logsDir, `${component}.log`), lines),
       stop,

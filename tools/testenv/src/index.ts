@@ -8,6 +8,7 @@ export {
   type ControlPlaneOptions,
   type KubectlOptions,
   type KubectlResult,
+  type RestartOptions,
 } from './control-plane.js';
 export {
   binaryDir,

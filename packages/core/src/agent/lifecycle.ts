@@ -1,10 +1,13 @@
 /**
  * Lifecycle of a VirtualKubelet:
  * INITIALIZED (created) → STARTING (run() called) → RUNNING (node Ready, pods syncing)
- * → STOPPING (shutdown() or a signal) → STOPPED. FAILED as soon as a part fails or the start-up
- * timeout passes; the other parts are then stopped and run() rejects once they are closed.
+ * → STOPPING (shutdown() or a signal) → STOPPED. With leader election, STARTING → STANDBY (caches
+ * warm, waiting for the leader lease) → STARTING once it holds the lease. FAILED as soon as a part
+ * fails, the start-up timeout passes or the leader lease is lost; the other parts are then stopped
+ * and run() rejects once they are closed.
  */
-export type VirtualKubeletState = 'INITIALIZED' | 'STARTING' | 'RUNNING' | 'STOPPING' | 'STOPPED' | 'FAILED';
+export type VirtualKubeletState =
+  'INITIALIZED' | 'STARTING' | 'STANDBY' | 'RUNNING' | 'STOPPING' | 'STOPPED' | 'FAILED';
 
 /** Thrown for a call that makes no sense in the current state (run twice, run after shutdown). */
 export class IllegalStateError extends Error {

@@ -18,6 +18,27 @@ export type AgentTlsOptions = Exclude<KubeletTlsOptions, CsrTls> | { csr: Omit<C
 export const DEFAULT_KUBE_API_QPS = 500;
 export const DEFAULT_KUBE_API_BURST = 1000;
 
+/**
+ * Leader election between agents for one node (`--leader-elect`). The lock is the node's own Lease
+ * in kube-node-lease by default: the one Lease a node identity may write (NodeRestriction), so no
+ * RBAC is needed beyond what the Node authorizer grants, and the node heartbeat is the holder's
+ * renewal. Timings default to client-go's (15 s, 10 s, 2 s).
+ */
+export interface LeaderElectionOptions {
+  /** Lease name (default the node name). */
+  leaseName?: string;
+  /** Lease namespace (default kube-node-lease). */
+  leaseNamespace?: string;
+  /** This agent's holderIdentity (default `<hostname>_<random UUID>`). */
+  identity?: string;
+  /** How long a standby waits without seeing a renewal before it takes over (default 15 s). */
+  leaseDurationMs?: number;
+  /** How long the holder keeps trying to renew before it stops writing (default 10 s). */
+  renewDeadlineMs?: number;
+  /** Time between renewals and between a standby's tries (default 2 s). */
+  retryPeriodMs?: number;
+}
+
 /** How a VirtualKubelet gets its provider: an instance, or a factory given the provider context. */
 export type ProviderSource = Provider | ((context: ProviderContext) => Promise<Provider>);
 
@@ -67,6 +88,19 @@ export interface VirtualKubeletOptions {
   /** Node status write interval (default 60 s); the lease is renewed every 10 s regardless. */
   nodeStatusIntervalMs?: number;
   leaseDurationSeconds?: number;
+  /**
+   * How often the provider's pods are checked against the API server's: dangling ones deleted, lost
+   * ones marked Failed (default 60 s, `--full-resync-period`; 0 = at start-up only).
+   */
+  resyncPeriodMs?: number;
+  /** Timeout of each provider call of the pod controller (default 2 min). */
+  providerCallTimeoutMs?: number;
+  /**
+   * Run as one of several agents for this node: the one holding the leader lease runs the
+   * controllers and the kubelet API, the others stand by and take over when it stops renewing.
+   * Omit for a single agent.
+   */
+  leaderElection?: LeaderElectionOptions;
   logger?: Logger;
   /** Metrics backend; default a PrometheusMeter served on `metricsAddress`. */
   meter?: MetricMeter;

@@ -13,8 +13,17 @@ import { ScopedResourceCache } from '../cache/scoped-resource-cache.js';
 import { EventRecorder, eventsApiSink } from '../events/index.js';
 import { KubeletServer } from '../http/index.js';
 import { KubeClient } from '../kube/client.js';
+import {
+  DEFAULT_LEASE_DURATION_MS,
+  DEFAULT_RENEW_DEADLINE_MS,
+  DEFAULT_RETRY_PERIOD_MS,
+  LeaderElector,
+  LeadershipLostError,
+  validateTimings,
+} from '../leader/leader-elector.js';
+import { WriteFence } from '../leader/write-fence.js';
 import { PrometheusMeter } from '../metrics/prometheus-meter.js';
-import { LeaseController } from '../node/lease-controller.js';
+import { LEASE_NAMESPACE, LeaseController } from '../node/lease-controller.js';
 import { NodeController } from '../node/node-controller.js';
 import { buildNodeTemplate } from '../node/node-template.js';
 import { PodController } from '../pod/index.js';
@@ -22,6 +31,7 @@ import { serviceAccountTokens } from '../pod/service-account-tokens.js';
 import { errorMessage } from '../util/error-message.js';
 import { isDnsSubdomain } from '../util/names.js';
 import { IllegalStateError, type VirtualKubeletState } from './lifecycle.js';
+import { leaderIdentity } from './leader-identity.js';
 import { defaultNodeIP } from './node-ip.js';
 import { DEFAULT_KUBE_API_BURST, DEFAULT_KUBE_API_QPS, type VirtualKubeletOptions } from './options.js';
 import { KUBELET_VERSION } from './version.js';
@@ -32,6 +42,10 @@ const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
 /** What `create()` builds before the agent exists: every part that holds a connection or a port. */
 interface Parts {
   client: KubeClient;
+  /** The client the controllers write with: `client` itself, or behind the leader election's fence. */
+  writer: KubeClient;
+  /** Closed until this agent holds the leader lease, when leader election is on. */
+  fence: WriteFence | undefined;
   resources: ScopedResourceCache;
   podInformer: Informer<V1Pod>;
   server: KubeletServer | undefined;
@@ -99,6 +113,15 @@ export class VirtualKubelet {
     if (!isDnsSubdomain(options.nodeName)) {
       throw new TypeError(`invalid node name "${options.nodeName}": must be a lowercase RFC 1123 subdomain`);
     }
+    const election = options.leaderElection;
+    if (election) {
+      const problem = validateTimings(
+        election.leaseDurationMs ?? DEFAULT_LEASE_DURATION_MS,
+        election.renewDeadlineMs ?? DEFAULT_RENEW_DEADLINE_MS,
+        election.retryPeriodMs ?? DEFAULT_RETRY_PERIOD_MS,
+      );
+      if (problem) throw new RangeError(`leader election: ${problem}`);
+    }
     const logger = (options.logger ?? noopLogger).child({ node: options.nodeName });
     const meter = options.meter ?? new PrometheusMeter();
     const nodeIP = options.nodeIP ?? defaultNodeIP();
@@ -118,9 +141,13 @@ export class VirtualKubelet {
       logger,
       metrics: meter,
     });
+    // A standby writes nothing until it holds the lease: the fence opens then. Events too, the
+    // provider's included (it may report its backend's events while this agent stands by).
+    const fence = election ? WriteFence.closed() : undefined;
+    const writer = fence ? client.withWriteFence(fence) : client;
     const events = new EventRecorder({
       nodeName: options.nodeName,
-      sink: eventsApiSink(client),
+      sink: eventsApiSink(writer),
       logger,
       metrics: meter,
     });
@@ -152,7 +179,7 @@ export class VirtualKubelet {
         metrics: meter,
       };
       provider = typeof options.provider === 'function' ? await options.provider(context) : options.provider;
-      const parts = { client, resources, podInformer, server, kubeletPort, provider, events };
+      const parts = { client, writer, fence, resources, podInformer, server, kubeletPort, provider, events };
       return new VirtualKubelet(options, parts, logger, meter, nodeIP);
     } catch (err) {
       await events.close().catch(() => {});
@@ -206,7 +233,9 @@ export class VirtualKubelet {
       await this.#teardown([], []);
       return;
     }
-    if (this.#state === 'STARTING' || this.#state === 'RUNNING') this.#state = 'STOPPING';
+    if (this.#state === 'STARTING' || this.#state === 'STANDBY' || this.#state === 'RUNNING') {
+      this.#state = 'STOPPING';
+    }
     this.#abort.abort(new Error('the virtual node is shutting down'));
     await this.#running?.catch(() => {});
   }
@@ -260,23 +289,26 @@ export class VirtualKubelet {
   async #run(): Promise<void> {
     const signal = this.#abort.signal;
     const { options, logger, meter } = this;
-    const { client, provider, resources, podInformer, server, events } = this.parts;
+    const { client, writer, fence, provider, resources, podInformer, server, events } = this.parts;
     const closers: [string, () => Promise<void>][] = [];
     const running: Promise<void>[] = [];
-    const startupTimeoutMs = options.startupTimeoutMs ?? 0;
-    const startupTimer =
-      startupTimeoutMs > 0
-        ? setTimeout(
-            () =>
-              this.#fail(
-                'start-up',
-                new Error(`the node was not ready within the startup timeout of ${startupTimeoutMs} ms`),
-              ),
-            startupTimeoutMs,
-          )
-        : undefined;
-    // Closed after every other part run() opens, so their last events are still written.
-    closers.push(['event recorder', () => events.close()]);
+    let startupTimer: NodeJS.Timeout | undefined;
+    /** Why start-up is taking long (a step being retried), as the cause of a start-up timeout. */
+    let startupProblem: unknown;
+    const armStartupTimeout = (): void => {
+      const startupTimeoutMs = options.startupTimeoutMs ?? 0;
+      if (startupTimeoutMs <= 0) return;
+      startupTimer = setTimeout(
+        () =>
+          this.#fail(
+            'start-up',
+            new Error(`the node was not ready within the startup timeout of ${startupTimeoutMs} ms`, {
+              cause: startupProblem,
+            }),
+          ),
+        startupTimeoutMs,
+      );
+    };
     try {
       // The scoped cache watches exactly the Secrets/ConfigMaps these pods refer to.
       const unfollow = resources.followPods(podInformer);
@@ -287,17 +319,62 @@ export class VirtualKubelet {
           await resources.stop();
         },
       ]);
+      // A standby keeps its caches warm too, so that taking over is a matter of milliseconds.
       podInformer.start(signal);
       closers.push(['pod informer', () => podInformer.stop()]);
+      if (server) closers.push(['kubelet API', () => server.close()]);
+
+      const lease = this.#leaseLock();
+      // The Node, once registered, owns the leader lease (as it owns the node Lease).
+      const registeredNode: { controller?: NodeController } = {};
+      if (fence && lease) {
+        const elector = new LeaderElector({
+          client,
+          fence,
+          namespace: lease.namespace,
+          name: lease.name,
+          identity: options.leaderElection?.identity ?? leaderIdentity(),
+          leaseDurationMs: options.leaderElection?.leaseDurationMs,
+          renewDeadlineMs: options.leaderElection?.renewDeadlineMs,
+          retryPeriodMs: options.leaderElection?.retryPeriodMs,
+          owner: () => {
+            const uid = registeredNode.controller?.nodeUid();
+            return uid ? { apiVersion: 'v1', kind: 'Node', name: options.nodeName, uid } : undefined;
+          },
+          logger,
+          metrics: meter,
+        });
+        // Losing the lease stops everything in the same turn: no provider call or API write starts
+        // after the fence has closed.
+        fence.signal.addEventListener(
+          'abort',
+          () => this.#fail('leader election', new LeadershipLostError(errorMessage(fence.signal.reason))),
+          { once: true },
+        );
+        this.#state = 'STANDBY';
+        // A standby serves its metrics and health but not the kubelet API (503 until it leads).
+        const metricsUp = await this.#step('starting the metrics server', async () => {
+          await server?.startMetrics();
+          return true;
+        });
+        if (!metricsUp) return;
+        const acquired = await this.#step('acquiring the leader lease', async () => {
+          await elector.acquire(signal);
+          return true;
+        });
+        if (!acquired || signal.aborted) return;
+        this.#state = 'STARTING';
+        running.push(this.#supervise('leader election', elector.hold(signal)));
+      }
+      armStartupTimeout();
       if (server) {
-        closers.push(['kubelet API', () => server.close()]);
         if (!(await this.#step('starting servers', () => server.start()))) return;
       }
 
       const template = await this.#step('building the node', () => this.#nodeTemplate());
       if (!template) return;
-      const node = new NodeController({
-        client,
+      const nodeController = new NodeController({
+        client: writer,
         template,
         provider,
         managedTaintKeys: [options.taint?.key ?? DEFAULT_TAINT_KEY],
@@ -306,19 +383,14 @@ export class VirtualKubelet {
         metrics: meter,
         statusIntervalMs: options.nodeStatusIntervalMs,
       });
-      const registered = await this.#step('registering the node', () => node.register(signal));
+      registeredNode.controller = nodeController;
+      const registered = await this.#step('registering the node', () =>
+        nodeController.register(signal, err => (startupProblem = err)),
+      );
       if (!registered) return;
-      const lease = new LeaseController({
-        client,
-        nodeName: options.nodeName,
-        durationSeconds: options.leaseDurationSeconds,
-        nodeUid: () => node.nodeUid(),
-        logger: logger.child({ controller: 'lease' }),
-        metrics: meter,
-      });
       const pods = new PodController({
         nodeName: options.nodeName,
-        client,
+        client: writer,
         podInformer,
         resources,
         provider,
@@ -328,13 +400,26 @@ export class VirtualKubelet {
         metrics: meter,
         allocatable: registered.status?.allocatable,
         hostIPs: [this.nodeIP],
+        providerCallTimeoutMs: options.providerCallTimeoutMs,
+        inventoryResyncIntervalMs: options.resyncPeriodMs,
       });
 
       running.push(
-        this.#supervise('node status loop', node.run(signal)),
-        this.#supervise('lease loop', lease.run(signal)),
+        this.#supervise('node status loop', nodeController.run(signal)),
         this.#supervise('pod controller', pods.run(signal)),
       );
+      // The leader election renews the node Lease when that is its lock; otherwise the lease loop does.
+      if (!lease?.isNodeLease) {
+        const nodeLease = new LeaseController({
+          client: writer,
+          nodeName: options.nodeName,
+          durationSeconds: options.leaseDurationSeconds,
+          nodeUid: () => nodeController.nodeUid(),
+          logger: logger.child({ controller: 'lease' }),
+          metrics: meter,
+        });
+        running.push(this.#supervise('lease loop', nodeLease.run(signal)));
+      }
       const synced = await this.#step('listing pods', async () => {
         await podInformer.waitForSync(signal);
         return true;
@@ -352,6 +437,15 @@ export class VirtualKubelet {
       this.#failReady(this.#cause ?? new Error('the virtual node stopped before it was ready'));
       await this.#teardown(running, closers);
     }
+  }
+
+  /** The leader election's Lease, when it is on: the node's own Lease unless configured otherwise. */
+  #leaseLock(): { namespace: string; name: string; isNodeLease: boolean } | undefined {
+    const election = this.options.leaderElection;
+    if (!election) return undefined;
+    const namespace = election.leaseNamespace ?? LEASE_NAMESPACE;
+    const name = election.leaseName ?? this.options.nodeName;
+    return { namespace, name, isNodeLease: namespace === LEASE_NAMESPACE && name === this.options.nodeName };
   }
 
   /**

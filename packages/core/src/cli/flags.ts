@@ -4,9 +4,16 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 import { DEFAULT_KUBE_API_BURST, DEFAULT_KUBE_API_QPS } from '../agent/options.js';
+import {
+  DEFAULT_LEASE_DURATION_MS,
+  DEFAULT_RENEW_DEADLINE_MS,
+  DEFAULT_RETRY_PERIOD_MS,
+  validateTimings,
+} from '../leader/leader-elector.js';
+import { LEASE_NAMESPACE } from '../node/lease-controller.js';
 import { LOG_LEVELS, type LogLevel } from '../logging/pino-logger.js';
 import { TAINT_EFFECTS } from '../node/node-template.js';
-import { isDnsSubdomain, isLabelValue, isQualifiedName } from '../util/names.js';
+import { isDnsLabel, isDnsSubdomain, isLabelValue, isQualifiedName } from '../util/names.js';
 import type { TracingConfig } from '../tracing/config.js';
 import { parseDuration } from './duration.js';
 import { traceExporter, traceSampleRate, tracingConfig, traceTag, type TraceFlags } from './trace-flags.js';
@@ -43,6 +50,17 @@ export interface CommandLineConfig {
   shutdownGracePeriodMs: number;
   /** OpenTelemetry tracing; undefined when it is off. */
   tracing: TracingConfig | undefined;
+  providerCallTimeoutMs: number;
+  /** Set with --leader-elect: several agents for one node, one of them active. */
+  leaderElection: LeaderElectionConfig | undefined;
+}
+
+export interface LeaderElectionConfig {
+  leaseName: string;
+  leaseNamespace: string;
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
 }
 
 export { UsageError } from './usage-error.js';
@@ -178,7 +196,10 @@ export function defineRootFlags(command: Command, env: NodeJS.ProcessEnv): Comma
       new Option('--pod-sync-workers <n>', 'concurrent pod sync workers').argParser(positiveInt).default(10),
     )
     .addOption(
-      new Option('--full-resync-period <duration>', 'resync period of the caches')
+      new Option(
+        '--full-resync-period <duration>',
+        "how often the provider's pods are checked against the API server's (0 = at start-up only)",
+      )
         .argParser(duration)
         .default(60_000, '1m'),
     )
@@ -256,6 +277,52 @@ export function defineRootFlags(command: Command, env: NodeJS.ProcessEnv): Comma
         'always, never or the percentage of new traces to sample (default: $OTEL_TRACES_SAMPLER, else all)',
       ).argParser(traceSampleRate),
     )
+    .addOption(
+      new Option('--provider-call-timeout <duration>', 'time a provider call may take before it is abandoned')
+        .argParser(positiveDuration)
+        .default(120_000, '2m'),
+    )
+    .addOption(
+      new Option(
+        '--leader-elect',
+        'run as one of several agents for this node: the holder of a leader Lease works, the others stand by',
+      ).default(false),
+    )
+    .addOption(
+      new Option(
+        '--leader-elect-lease-name <name>',
+        'name of the leader Lease (default: the node name, i.e. the node Lease)',
+      ),
+    )
+    .addOption(
+      new Option('--leader-elect-lease-namespace <namespace>', 'namespace of the leader Lease').default(
+        LEASE_NAMESPACE,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--leader-elect-lease-duration <duration>',
+        'how long a standby waits without seeing a renewal before it takes over',
+      )
+        .argParser(positiveDuration)
+        .default(DEFAULT_LEASE_DURATION_MS, '15s'),
+    )
+    .addOption(
+      new Option(
+        '--leader-elect-renew-deadline <duration>',
+        'how long the holder tries to renew before it stops writing',
+      )
+        .argParser(positiveDuration)
+        .default(DEFAULT_RENEW_DEADLINE_MS, '10s'),
+    )
+    .addOption(
+      new Option(
+        '--leader-elect-retry-period <duration>',
+        'time between renewals and between tries to acquire',
+      )
+        .argParser(positiveDuration)
+        .default(DEFAULT_RETRY_PERIOD_MS, '2s'),
+    )
     .addOption(new Option('--namespace <ns>', 'ignored (deprecated upstream)').hideHelp())
     .addOption(new Option('--enable-node-lease', 'ignored: the lease is always used').hideHelp());
 }
@@ -287,6 +354,13 @@ interface RawFlags extends TraceFlags {
   anonymousAuth: boolean;
   logLevel: LogLevel;
   shutdownGracePeriod: number;
+  providerCallTimeout: number;
+  leaderElect: boolean;
+  leaderElectLeaseName?: string;
+  leaderElectLeaseNamespace: string;
+  leaderElectLeaseDuration: number;
+  leaderElectRenewDeadline: number;
+  leaderElectRetryPeriod: number;
 }
 
 /** A flag's value, else the environment variable's, with the name to blame if it is bad. */
@@ -357,6 +431,7 @@ export function toCommandLineConfig(flags: RawFlags, env: NodeJS.ProcessEnv): Co
       `$VKUBELET_TAINT_VALUE "${taintValue}" is not a valid taint value (at most 63 letters, digits, "-", "_" or ".")`,
     );
   }
+  const leaderElection = flags.leaderElect ? leaderElectionConfig(flags, nodeName.value) : undefined;
   const taint = flags.disableTaint
     ? undefined
     : { key: taintKey, value: taintValue, effect: effect as (typeof TAINT_EFFECTS)[number] };
@@ -388,7 +463,39 @@ export function toCommandLineConfig(flags: RawFlags, env: NodeJS.ProcessEnv): Co
     logLevel: flags.logLevel,
     shutdownGracePeriodMs: flags.shutdownGracePeriod,
     tracing: tracingConfig(flags, env),
+    providerCallTimeoutMs: flags.providerCallTimeout,
+    leaderElection,
   };
+}
+
+function leaderElectionConfig(flags: RawFlags, nodeName: string): LeaderElectionConfig {
+  const leaseName = flags.leaderElectLeaseName ?? nodeName;
+  if (!isDnsSubdomain(leaseName)) {
+    throw new UsageError(
+      `--leader-elect-lease-name "${leaseName}" is not a valid Lease name (a DNS subdomain)`,
+    );
+  }
+  if (!isDnsLabel(flags.leaderElectLeaseNamespace)) {
+    throw new UsageError(
+      `--leader-elect-lease-namespace "${flags.leaderElectLeaseNamespace}" is not a valid namespace (a DNS label)`,
+    );
+  }
+  const config = {
+    leaseName,
+    leaseNamespace: flags.leaderElectLeaseNamespace,
+    leaseDurationMs: flags.leaderElectLeaseDuration,
+    renewDeadlineMs: flags.leaderElectRenewDeadline,
+    retryPeriodMs: flags.leaderElectRetryPeriod,
+  };
+  const problem = validateTimings(config.leaseDurationMs, config.renewDeadlineMs, config.retryPeriodMs);
+  if (problem) {
+    const named = problem
+      .replace('the lease duration', '--leader-elect-lease-duration')
+      .replace('the renew deadline', '--leader-elect-renew-deadline')
+      .replace('the retry period', '--leader-elect-retry-period');
+    throw new UsageError(named);
+  }
+  return config;
 }
 
 /** Parses argv (without node and script) into a configuration; throws UsageError or CommanderError. */

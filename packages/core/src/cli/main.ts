@@ -178,6 +178,9 @@ async function createAndRun(
       kubeApiBurst: config.kubeApiBurst,
       startupTimeoutMs: config.startupTimeoutMs,
       shutdownGraceMs: config.shutdownGracePeriodMs,
+      providerCallTimeoutMs: config.providerCallTimeoutMs,
+      resyncPeriodMs: config.fullResyncPeriodMs,
+      leaderElection: config.leaderElection,
       logger,
     });
   } catch (err) {

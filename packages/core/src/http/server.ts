@@ -67,6 +67,7 @@ export class KubeletServer {
   private credentials: ServingCredentials | undefined;
   private stopWatchingClientCa: (() => void) | undefined;
   private listening: Promise<number> | undefined;
+  private metricsListening: Promise<number> | undefined;
 
   private constructor(private readonly options: KubeletServerOptions) {
     if (!options.nodeName) throw new TypeError('KubeletServer: nodeName is required');
@@ -131,22 +132,28 @@ export class KubeletServer {
   async start(): Promise<StartedKubeletServer> {
     if (this.gate) throw new Error('KubeletServer already started');
     const port = await this.listen();
+    const metricsPort = await this.startMetrics();
     this.gate = createAuthGate(
       this.options.nodeName,
       this.options.auth,
       this.clientCa !== undefined,
       this.logger,
     );
-    const metrics = this.options.metrics;
-    if (metrics?.listen && metrics.registry) {
-      this.metricsServer = new MetricsServer(metrics.registry, this.logger);
-      const metricsPort = await this.metricsServer.listen(
-        metrics.listen.host ?? '0.0.0.0',
-        metrics.listen.port ?? 10255,
-      );
-      return { port, metricsPort };
+    return metricsPort === undefined ? { port } : { port, metricsPort };
+  }
+
+  /**
+   * Serves the metrics port (`/metrics`, `/healthz`) alone, the kubelet API still answering 503:
+   * what a standby agent serves while another holds the leader lease. `start()` calls it too.
+   */
+  async startMetrics(): Promise<number | undefined> {
+    const { listen, registry } = this.options.metrics ?? {};
+    if (!listen || !registry) return undefined;
+    if (!this.metricsListening) {
+      this.metricsServer = new MetricsServer(registry, this.logger);
+      this.metricsListening = this.metricsServer.listen(listen.host ?? '0.0.0.0', listen.port ?? 10255);
     }
-    return { port };
+    return this.metricsListening;
   }
 
   private async bind(): Promise<number> {

@@ -9,6 +9,7 @@ import {
 
 import { coreTracer } from '../tracing/tracer.js';
 
+import type { WriteFence } from '../leader/write-fence.js';
 import { KubeApiError, parseStatus } from './errors.js';
 import type { ClusterAccess } from './kubeconfig/index.js';
 import { requestLabels } from './request-labels.js';
@@ -67,6 +68,9 @@ function isSuccess(status: number): boolean {
   return status >= 200 && status < 300;
 }
 
+/** Reads; everything else changes state on the server and goes through the write fence. */
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /**
  * The Kubernetes client of a process: raw JSON requests, patches and watches (object types come from
  * `@kubernetes/client-node`, as types only: its generated API code costs ~90 MB of RSS), all sent
@@ -76,10 +80,12 @@ function isSuccess(status: number): boolean {
 export class KubeClient {
   readonly kubeConfig: ClusterAccess;
   readonly #transport: KubeTransport;
+  readonly #fence: WriteFence | undefined;
 
-  private constructor(kubeConfig: ClusterAccess, transport: KubeTransport) {
+  private constructor(kubeConfig: ClusterAccess, transport: KubeTransport, fence?: WriteFence) {
     this.kubeConfig = kubeConfig;
     this.#transport = transport;
+    this.#fence = fence;
   }
 
   static create(options: KubeClientOptions): KubeClient {
@@ -101,6 +107,15 @@ export class KubeClient {
       options.userAgent ?? 'vkubelet',
     );
     return new KubeClient(kubeConfig, transport);
+  }
+
+  /**
+   * The same client (one connection pool and rate) whose writes pass `fence`: refused while it is
+   * closed, aborted in flight when it closes. Reads and watches are never fenced. Closing the
+   * fenced client closes nothing; close the original.
+   */
+  withWriteFence(fence: WriteFence): KubeClient {
+    return new KubeClient(this.kubeConfig, this.#transport, fence);
   }
 
   /**
@@ -136,7 +151,7 @@ export class KubeClient {
   /** `#send`, as a client span when made within a trace. */
   async #traced(method: string, path: string, options: RequestOptions, read: boolean): Promise<string> {
     const url = this.#url(path, options.query);
-    if (!trace.getSpan(context.active())) return this.#send(method, url, options, read);
+    if (!trace.getSpan(context.active())) return this.#fenced(method, url, options, read);
     const { resource } = requestLabels(method, url.pathname, url.searchParams);
     return coreTracer.startActiveSpan(`${method} ${resource}`, { kind: SpanKind.CLIENT }, async span => {
       if (span.isRecording()) {
@@ -148,7 +163,7 @@ export class KubeClient {
         });
       }
       try {
-        return await this.#send(method, url, options, read, span);
+        return await this.#fenced(method, url, options, read, span);
       } catch (err) {
         if (!(err instanceof KubeApiError)) recordSpanError(span, err);
         throw err;
@@ -158,11 +173,40 @@ export class KubeClient {
     });
   }
 
+  /** `#send`, through the write fence for a write when the client has one. */
+  async #fenced(
+    method: string,
+    url: URL,
+    options: RequestOptions,
+    read: boolean,
+    span?: Span,
+  ): Promise<string> {
+    const fence = this.#fence;
+    if (!fence || READ_METHODS.has(method))
+      return this.#send(method, url, options, options.signal, read, span);
+    fence.check(`${method} ${url.pathname}`);
+    // Aborted by the caller or by the fence closing, whichever comes first; the listeners go with
+    // the request (AbortSignal.any would keep them as long as the fence lives).
+    const controller = new AbortController();
+    const sources = options.signal ? [options.signal, fence.signal] : [fence.signal];
+    const onAbort = (event: Event): void => controller.abort((event.target as AbortSignal).reason);
+    for (const source of sources) {
+      if (source.aborted) controller.abort(source.reason);
+      else source.addEventListener('abort', onAbort, { once: true });
+    }
+    try {
+      return await this.#send(method, url, options, controller.signal, read, span);
+    } finally {
+      for (const source of sources) source.removeEventListener('abort', onAbort);
+    }
+  }
+
   /** Sends a request; the answer's text, or '' when `read` is false and it succeeded. */
   async #send(
     method: string,
     url: URL,
     options: RequestOptions,
+    signal: AbortSignal | undefined,
     read: boolean,
     span?: Span,
   ): Promise<string> {
@@ -173,7 +217,7 @@ export class KubeClient {
       headers['content-type'] = options.contentType ?? 'application/json';
     }
     if (span) propagation.inject(context.active(), headers);
-    const response = await this.#transport.send({ method, url, headers, body, signal: options.signal });
+    const response = await this.#transport.send({ method, url, headers, body, signal });
     if (span?.isRecording()) {
       span.setAttribute('http.response.status_code', response.statusCode);
       if (response.statusCode >= 400) {
@@ -238,8 +282,9 @@ export class KubeClient {
     }
   }
 
-  /** Close the connection pool; requests in flight finish first. */
+  /** Close the connection pool; requests in flight finish first. A fenced copy closes nothing. */
   close(): Promise<void> {
+    if (this.#fence) return Promise.resolve();
     return this.#transport.close();
   }
 

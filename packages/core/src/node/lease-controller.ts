@@ -4,6 +4,7 @@ import type { Logger, MetricMeter } from '@vkubelet/provider-kit';
 
 import { isKubeConflict, isKubeNotFound, type KubeClient } from '../kube/client.js';
 import { abortableSleep } from '../util/abortable-sleep.js';
+import { leaseObject } from './lease-object.js';
 import { microTime } from './micro-time.js';
 
 export const LEASE_NAMESPACE = 'kube-node-lease';
@@ -103,23 +104,15 @@ export class LeaseController {
     const owners = nodeUid
       ? [{ apiVersion: 'v1', kind: 'Node', name: this.options.nodeName, uid: nodeUid }]
       : lease.metadata?.ownerReferences;
-    return {
-      apiVersion: 'coordination.k8s.io/v1',
-      kind: 'Lease',
-      ...lease,
-      metadata: {
-        ...lease.metadata,
-        name: this.options.nodeName,
-        namespace: LEASE_NAMESPACE,
-        ownerReferences: owners,
-      },
-      spec: {
-        ...lease.spec,
+    return leaseObject(
+      lease,
+      { namespace: LEASE_NAMESPACE, name: this.options.nodeName, ownerReferences: owners },
+      {
         holderIdentity: this.options.nodeName,
         leaseDurationSeconds: this.durationSeconds,
         renewTime: microTime() as unknown as Date,
       },
-    };
+    );
   }
 
   private async write(method: 'PUT' | 'POST', lease: V1Lease, signal: AbortSignal): Promise<V1Lease> {

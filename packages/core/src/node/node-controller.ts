@@ -28,6 +28,15 @@ export interface NodeControllerOptions {
   pingTimeoutMs?: number;
 }
 
+const REGISTER_MIN_BACKOFF_MS = 200;
+const REGISTER_MAX_BACKOFF_MS = 7_000;
+
+/** No answer at all, or an answer that may be different next time (throttled, server errors, conflicts). */
+function isRetryable(err: unknown): boolean {
+  if (!(err instanceof KubeApiError)) return true;
+  return err.code === 409 || err.code === 429 || err.code >= 500;
+}
+
 interface Health {
   healthy: boolean;
   message: string;
@@ -69,11 +78,29 @@ export class NodeController {
     return this.registered?.metadata?.uid;
   }
 
-  /** Registers the Node (or adopts and reconciles an existing one). Resolves once it exists. */
-  async register(signal: AbortSignal): Promise<V1Node> {
+  /**
+   * Registers the Node (or adopts and reconciles an existing one). Resolves once it exists. While
+   * the API server cannot be reached or answers 429/5xx (restarting, etcd down) it retries with
+   * backoff until `signal` aborts (the start-up timeout); an answer that will not change (403, 400)
+   * fails at once. `retrying` hears of each failure that is retried.
+   */
+  async register(signal: AbortSignal, retrying?: (err: unknown) => void): Promise<V1Node> {
     this.options.provider.notifyNodeStatus?.(node => this.applyProviderStatus(node));
     await this.pingOnce(signal);
-    return this.ensureNode(signal);
+    for (
+      let backoffMs = REGISTER_MIN_BACKOFF_MS;
+      ;
+      backoffMs = Math.min(backoffMs * 2, REGISTER_MAX_BACKOFF_MS)
+    ) {
+      try {
+        return await this.ensureNode(signal);
+      } catch (err) {
+        if (signal.aborted || !isRetryable(err)) throw err;
+        retrying?.(err);
+        this.options.logger.warn('registering the node failed; retrying', { err, retryInMs: backoffMs });
+        await abortableSleep(backoffMs, signal);
+      }
+    }
   }
 
   /** Runs the ping and status loops until `signal` aborts. Call after `register`. */

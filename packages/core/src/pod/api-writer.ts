@@ -19,9 +19,12 @@ export class PodApiWriter {
 
   /**
    * Patches pods/status towards `desired` when it differs from what the API server holds; false when
-   * the API server already holds it (nothing sent).
+   * the API server already holds it (nothing sent). With `pinned`, only if the pod is still at the
+   * version `pod` shows (else 409): for a status decided from that version, such as a failure of a
+   * pod that had not started, which a stale view would write over a status the provider has reported
+   * since (the soak saw a Succeeded pod get ProviderFailed).
    */
-  async writeStatus(pod: V1Pod, desired: V1PodStatus, signal: AbortSignal): Promise<boolean> {
+  async writeStatus(pod: V1Pod, desired: V1PodStatus, signal: AbortSignal, pinned = false): Promise<boolean> {
     const patch = statusPatch(pod.status, desired);
     if (!patch) return false;
     const key = podKey(pod);
@@ -30,19 +33,27 @@ export class PodApiWriter {
     const last = this.#lastPatch.get(key);
     // The informer may not show our last write yet; the same patch on the same version is a no-op.
     if (last && last.resourceVersion === resourceVersion && last.digest === digest) return true;
-    await this.patchStatus(pod, patch, signal);
+    await this.patchStatus(pod, patch, signal, pinned ? resourceVersion : undefined);
     this.#lastPatch.set(key, { resourceVersion, digest });
     return true;
   }
 
-  /** A strategic-merge patch of pods/status; a pod already gone is not an error. */
-  async patchStatus(pod: V1Pod, status: object, signal: AbortSignal): Promise<void> {
+  /**
+   * A strategic-merge patch of pods/status; a pod already gone is not an error. A `resourceVersion`
+   * makes it conditional (409 when the pod has changed since).
+   */
+  async patchStatus(
+    pod: V1Pod,
+    status: object,
+    signal: AbortSignal,
+    resourceVersion?: string,
+  ): Promise<void> {
     const { namespace = '', name = '', uid } = pod.metadata ?? {};
     try {
       // The status subresource only: labels and annotations are never touched (upstream PR #976),
       // and the UID in the patch makes the API server reject it for a re-created pod of that name.
       await this.client.write('PATCH', `${podPath(namespace, name)}/status`, {
-        body: { metadata: { uid }, status },
+        body: { metadata: resourceVersion ? { uid, resourceVersion } : { uid }, status },
         patchType: 'strategic',
         signal,
       });

@@ -32,10 +32,11 @@ import { EnvEventReason } from './env/reasons.js';
 import type { NodeAllocatable } from './env/resource-field-ref.js';
 import { ProviderCalls } from './provider-calls.js';
 import { resolveForProvider } from './resolve-for-provider.js';
-import { reconcileWithProvider } from './startup-reconcile.js';
+import { danglingPods, deleteDangling, reconcileWithProvider } from './startup-reconcile.js';
 import {
   configErrorStatus,
   deletedPodStatus,
+  lostPodStatus,
   providerFailedStatus,
   showsConfigError,
   statusPatch,
@@ -46,7 +47,8 @@ import { activePodTrace } from './pod-trace.js';
 import type { PodApi, PodInformer, PodState } from './types.js';
 import { reportedStatus, sameReport, withoutStatus } from './kept-state.js';
 import { errorMessage } from '../util/error-message.js';
-import { uidOf } from './util.js';
+import { forEachConcurrently, uidOf } from './util.js';
+import { abortableSleep } from '../util/abortable-sleep.js';
 
 export interface PodControllerOptions {
   nodeName: string;
@@ -86,9 +88,21 @@ export interface PodControllerOptions {
    * 0 writes every report as soon as it comes.
    */
   pendingStatusDelayMs?: number;
+  /**
+   * How often the provider's pods are checked against the API server's, to catch what no event
+   * reports: a provider pod whose API pod is gone is deleted (a create the backend applied late
+   * leaves one), a started pod the provider no longer has is marked Failed (lost out of band).
+   * Default 60 s (`--full-resync-period`); 0 checks only at start-up.
+   */
+  inventoryResyncIntervalMs?: number;
   /** Retry backoff of failed keys (default 1 s doubling to 1 min, retried for ever: a missing ConfigMap is picked up within a minute of being created). */
   baseBackoffMs?: number;
   maxBackoffMs?: number;
+}
+
+/** True once the API server shows the pod started (Running) or ended: its phase never goes back. */
+function hasStarted(phase: string | undefined): boolean {
+  return phase === 'Running' || isTerminalPhase(phase);
 }
 
 /** How long a status that differs from the provider's report may stand before it is written again. */
@@ -269,6 +283,8 @@ export class PodController {
         this.#status.run(signal),
         publishPodPhases(this.#meter, () => this.#informer.list(), 10_000, signal),
       ];
+      const resyncMs = this.#options.inventoryResyncIntervalMs ?? 60_000;
+      if (resyncMs > 0) background.push(this.#resyncInventory(resyncMs, signal));
       const provider = this.#options.provider;
       if (typeof provider.notifyPods === 'function') {
         provider.notifyPods(pod => this.#onReported(pod));
@@ -330,10 +346,15 @@ export class PodController {
       this.#states.set(key, state);
     }
     if (pod.metadata?.deletionTimestamp) return this.#gracefulDelete(key, pod, state, signal);
-    if (isTerminalPhase(pod.status?.phase)) return;
+    if (isTerminalPhase(pod.status?.phase) || state.lost) return;
     const resolved = await this.#resolve(await this.#ephemeralForProvider(pod, state, signal), state, signal);
     if (!resolved) return;
-    if (!state.inProvider && !this.#inventoryKnown) await this.#lookUpInProvider(pod, state, signal);
+    if (!state.inProvider && (!this.#inventoryKnown || hasStarted(pod.status?.phase))) {
+      await this.#lookUpInProvider(pod, state, signal);
+      // It ran (the API server says so) and the provider no longer has it: lost out of band. Creating
+      // it again would be a second copy of the pod (upstream #762); it fails, as the kubelet's would.
+      if (!state.inProvider && hasStarted(pod.status?.phase)) return this.#reportLost(pod, state);
+    }
     if (state.inProvider && state.applied && podsEqualForProvider(state.applied, resolved)) {
       state.applied = withoutStatus(resolved);
       await this.#clearFailure(pod, state, signal);
@@ -371,6 +392,12 @@ export class PodController {
       if (uidOf(existing) === '' || uidOf(existing) === state.uid) {
         state.inProvider = true;
         state.applied = withoutStatus(existing);
+        // Its status too: the provider's reports of it came before the controller knew the pod
+        // (the notifier replays at start-up) and were dropped; a newer report since then wins.
+        if (!state.reported && existing.status) {
+          state.reported = reportedStatus(existing);
+          this.#enqueueStatusSoon(podKey(pod));
+        }
       }
     } catch (err) {
       if (!isNotFound(err)) throw err;
@@ -408,7 +435,7 @@ export class PodController {
         throw err;
       }
       events.event(pod, 'Warning', EnvEventReason.InvalidDownwardAPIField, err.message);
-      await this.#api.writeStatus(pod, providerFailedStatus(pod, err.message, true), signal);
+      await this.#api.writeStatus(pod, providerFailedStatus(err.message, true), signal);
       return undefined;
     }
   }
@@ -433,14 +460,16 @@ export class PodController {
         const message = errorMessage(err);
         const permanent = isInvalidInput(err);
         this.#options.events.event(pod, 'Warning', failure, message);
-        try {
-          await this.#api.writeStatus(pod, providerFailedStatus(pod, message, permanent), signal);
-          state.failureWritten = true;
-        } catch (statusErr) {
-          this.#logger.warn('writing ProviderFailed status failed', {
-            pod: podKey(pod),
-            err: errorMessage(statusErr),
-          });
+        // A pod that has started keeps its status: a failed update (or a create retried after the
+        // provider lost the pod) is an event, never a step back to Pending or a Running pod Failed.
+        if (!hasStarted(pod.status?.phase)) {
+          await this.#writeFailure(
+            pod,
+            state,
+            providerFailedStatus(message, permanent),
+            'ProviderFailed',
+            signal,
+          );
         }
         if (permanent) return;
         throw err;
@@ -454,14 +483,28 @@ export class PodController {
   }
 
   async #writeConfigError(pod: V1Pod, state: PodState, message: string, signal: AbortSignal): Promise<void> {
+    await this.#writeFailure(
+      pod,
+      state,
+      configErrorStatus(pod, message),
+      'CreateContainerConfigError',
+      signal,
+    );
+  }
+
+  /** Writes a failure status; a failing write is logged (the queue's retry writes it again). */
+  async #writeFailure(
+    pod: V1Pod,
+    state: PodState,
+    status: V1PodStatus,
+    reason: string,
+    signal: AbortSignal,
+  ): Promise<void> {
     try {
-      await this.#api.writeStatus(pod, configErrorStatus(pod, message), signal);
+      await this.#api.writeStatus(pod, status, signal, true);
       state.failureWritten = true;
     } catch (err) {
-      this.#logger.warn('writing CreateContainerConfigError status failed', {
-        pod: podKey(pod),
-        err: errorMessage(err),
-      });
+      this.#logger.warn(`writing ${reason} status failed`, { pod: podKey(pod), err: errorMessage(err) });
     }
   }
 
@@ -569,6 +612,72 @@ export class PodController {
     if (state?.uid === uid) {
       state.forceDeleted = true;
       state.trace = undefined;
+    }
+  }
+
+  /** A started pod the provider does not have: Failed with reason NotFound, never created again. */
+  #reportLost(pod: V1Pod, state: PodState): void {
+    this.#logger.warn('the provider lost a started pod; marking it Failed', {
+      pod: podKey(pod),
+      uid: state.uid,
+    });
+    state.lost = true;
+    this.#onReported({ metadata: pod.metadata, status: lostPodStatus(pod, new Date()) });
+  }
+
+  /**
+   * Every `intervalMs`: provider pods without their API pod are deleted, and pods the controller
+   * handed to the provider that it no longer lists (confirmed with getPod) are reported lost.
+   */
+  async #resyncInventory(intervalMs: number, signal: AbortSignal): Promise<void> {
+    const workers = this.#options.workers ?? 10;
+    for (;;) {
+      await abortableSleep(intervalMs, signal);
+      if (signal.aborted) return;
+      let providerPods: V1Pod[];
+      try {
+        providerPods = await this.#calls.list(signal);
+      } catch (err) {
+        if (!signal.aborted) this.#logger.warn('listing provider pods failed', { err: errorMessage(err) });
+        continue;
+      }
+      await deleteDangling(
+        this.#calls,
+        danglingPods(providerPods, this.#informer),
+        workers,
+        this.#logger,
+        signal,
+      );
+      const listed = new Set(providerPods.map(providerPod => `${podKey(providerPod)}/${uidOf(providerPod)}`));
+      const missing = this.#informer.list().filter(pod => {
+        const state = this.#states.get(podKey(pod));
+        return (
+          state?.inProvider === true &&
+          !state.deletedInProvider &&
+          !state.lost &&
+          state.uid === uidOf(pod) &&
+          !pod.metadata?.deletionTimestamp &&
+          !isTerminalPhase(pod.status?.phase) &&
+          !listed.has(`${podKey(pod)}/${state.uid}`)
+        );
+      });
+      await forEachConcurrently(missing, workers, async pod => {
+        const state = this.#states.get(podKey(pod));
+        if (!state || signal.aborted) return;
+        try {
+          // The list may predate a create that finished since: ask for this one pod.
+          const found = await this.#calls.get(
+            pod.metadata?.namespace ?? '',
+            pod.metadata?.name ?? '',
+            signal,
+          );
+          if (uidOf(found) === '' || uidOf(found) === state.uid) return;
+        } catch (err) {
+          if (!isNotFound(err)) return;
+        }
+        if (state.inProvider && !state.deletedInProvider && state.uid === uidOf(pod))
+          this.#reportLost(pod, state);
+      });
     }
   }
 

@@ -58,6 +58,8 @@ export class ProviderCalls {
     signal: AbortSignal,
     run: (signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
+    // A stopping agent (or a standby that lost the leader lease) starts no provider call at all.
+    signal.throwIfAborted();
     const started = performance.now();
     const method = METHODS[operation];
     try {

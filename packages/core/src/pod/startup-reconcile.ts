@@ -30,15 +30,12 @@ export async function reconcileWithProvider(
     return undefined;
   }
   const running = new Map<string, PodState>();
-  const dangling: V1Pod[] = [];
+  const dangling = danglingPods(providerPods, informer);
+  const danglingSet = new Set(dangling);
   for (const providerPod of providerPods) {
     const key = podKey(providerPod);
     const apiPod = informer.get(key);
-    const providerUid = uidOf(providerPod);
-    if (!apiPod || (providerUid !== '' && providerUid !== uidOf(apiPod))) {
-      dangling.push(providerPod);
-      continue;
-    }
+    if (!apiPod || danglingSet.has(providerPod)) continue;
     running.set(key, {
       uid: uidOf(apiPod),
       inProvider: true,
@@ -49,6 +46,30 @@ export async function reconcileWithProvider(
       deletedInProvider: false,
     });
   }
+  await deleteDangling(calls, dangling, concurrency, logger, signal);
+  return running;
+}
+
+/**
+ * Provider pods whose API pod is gone, or has another UID, per a fully synced node-scoped informer:
+ * what neither the API server nor anyone else will ever ask the provider to delete.
+ */
+export function danglingPods(providerPods: readonly V1Pod[], informer: PodInformer): V1Pod[] {
+  return providerPods.filter(providerPod => {
+    const apiPod = informer.get(podKey(providerPod));
+    const providerUid = uidOf(providerPod);
+    return !apiPod || (providerUid !== '' && providerUid !== uidOf(apiPod));
+  });
+}
+
+/** Deletes dangling provider pods, `concurrency` at a time; failures are logged (the next pass retries). */
+export async function deleteDangling(
+  calls: ProviderCalls,
+  dangling: readonly V1Pod[],
+  concurrency: number,
+  logger: Logger,
+  signal: AbortSignal,
+): Promise<void> {
   await forEachConcurrently(dangling, concurrency, async pod => {
     if (signal.aborted) return;
     try {
@@ -60,5 +81,4 @@ export async function reconcileWithProvider(
       }
     }
   });
-  return running;
 }

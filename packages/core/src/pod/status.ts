@@ -5,13 +5,13 @@ import { jsonAtSeconds, jsonEqualAsStored } from '@vkubelet/provider-kit';
 export const PROVIDER_FAILED_REASON = 'ProviderFailed';
 
 /**
- * The status upstream writes when the provider fails a create/update: Pending with the error (the
- * queue retries), or Failed when the pod would never be restarted (`restartPolicy: Never`) or the
- * provider says the pod cannot run as given.
+ * The status written when the provider fails to create a pod: Pending with the error while the queue
+ * retries, Failed only when the provider says the pod cannot run as given. Upstream also fails a
+ * `restartPolicy: Never` pod at the first error, so one throttled call killed it for good; the
+ * kubelet retries a sandbox it could not create, whatever the policy, and so does this.
  */
-export function providerFailedStatus(pod: V1Pod, message: string, permanent: boolean): V1PodStatus {
-  const phase = permanent || pod.spec?.restartPolicy === 'Never' ? 'Failed' : 'Pending';
-  return { phase, reason: PROVIDER_FAILED_REASON, message };
+export function providerFailedStatus(message: string, permanent: boolean): V1PodStatus {
+  return { phase: permanent ? 'Failed' : 'Pending', reason: PROVIDER_FAILED_REASON, message };
 }
 
 /** Status fields core writes; anything else in the API status belongs to someone else. */

@@ -38,6 +38,8 @@ export interface PodState {
   failureWritten: boolean;
   /** provider.deletePod has succeeded for this UID. */
   deletedInProvider: boolean;
+  /** Started, then lost by the provider out of band: reported Failed, never created again. */
+  lost?: boolean;
   /** The force delete from the API server has succeeded for this UID. */
   forceDeleted?: boolean;
   /** Ephemeral containers refused (event recorded, status written) for a provider that cannot run them. */

@@ -12,6 +12,11 @@ export function isDnsSubdomain(name: string): boolean {
   );
 }
 
+/** A DNS label (RFC 1123): what namespace names are. At most 63 characters. */
+export function isDnsLabel(name: string): boolean {
+  return name.length <= 63 && DNS_LABEL.test(name);
+}
+
 /** A label or annotation key: an optional DNS-subdomain prefix and `/`, then a name of at most 63 characters. */
 export function isQualifiedName(key: string): boolean {
   const slash = key.lastIndexOf('/');

@@ -26,3 +26,13 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, timeout
   }
   throw new Error(`condition not met in ${timeoutMs} ms`, { cause: lastError });
 }
+
+/** The kubelet API as integration tests run it: loopback, a free port, self-signed, client certs of `clientCaFile`. */
+export function loopbackKubeletApi(clientCaFile: string) {
+  return {
+    host: '127.0.0.1',
+    port: 0,
+    tls: { selfSigned: true as const },
+    auth: { clientCaFile },
+  };
+}

@@ -180,6 +180,42 @@ describe('startControlPlane (scheduler + controller-manager)', () => {
     expect(cp.logTail('kube-apiserver', 2000).match(/Version: v1\.\d+/g)?.length).toBe(2);
   });
 
+  it('kills kube-apiserver with SIGKILL, pauses etcd and restarts it, keeping the data', async () => {
+    const { core } = clientsFor(cp.adminKubeconfigPath);
+    await core.createNamespacedConfigMap({
+      namespace: 'default',
+      body: { metadata: { name: 'chaos-survivor' }, data: { k: 'v' } },
+    });
+    await cp.restartApiServer({ kill: true, downMs: 200 });
+    expect(
+      (await core.readNamespacedConfigMap({ name: 'chaos-survivor', namespace: 'default' })).data,
+    ).toEqual({
+      k: 'v',
+    });
+
+    // A paused etcd holds every write; it lands once etcd is thawed.
+    cp.pauseEtcd();
+    const write = core.createNamespacedConfigMap({
+      namespace: 'default',
+      body: { metadata: { name: 'written-while-paused' } },
+    });
+    let settled = false;
+    void write.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    await new Promise(resolve => setTimeout(resolve, 1_500));
+    expect(settled).toBe(false);
+    cp.resumeEtcd();
+    await write;
+
+    await cp.restartEtcd({ kill: true });
+    const names = await eventually('etcd to serve again after its restart', async () =>
+      (await core.listNamespacedConfigMap({ namespace: 'default' })).items.map(item => item.metadata?.name),
+    );
+    expect(names).toEqual(expect.arrayContaining(['chaos-survivor', 'written-while-paused']));
+  });
+
   it('rejects bad node and user names at the boundary', async () => {
     await expect(cp.nodeKubeconfig('Not_A_Node')).rejects.toThrow(/not a valid node name/);
     await expect(cp.userKubeconfig('')).rejects.toThrow(/non-empty/);

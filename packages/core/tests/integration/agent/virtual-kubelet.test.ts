@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { VirtualKubelet } from '../../../src/agent/virtual-kubelet.js';
 import { KubeClient } from '../../../src/kube/client.js';
 import type { VirtualKubeletOptions } from '../../../src/agent/options.js';
-import { clientFrom, eventually, kubeConfigFrom } from '../support.js';
+import { clientFrom, eventually, kubeConfigFrom, loopbackKubeletApi } from '../support.js';
 
 let plane: ControlPlane;
 let admin: KubeClient;
@@ -171,12 +171,7 @@ async function agentOptions(
     provider: new MockProvider({ nodeName, internalIP: '127.0.0.1' }),
     providerName: 'mock',
     nodeIP: '127.0.0.1',
-    kubeletApi: {
-      host: '127.0.0.1',
-      port: 0,
-      tls: { selfSigned: true },
-      auth: { clientCaFile: plane.ca.certPath },
-    },
+    kubeletApi: loopbackKubeletApi(plane.ca.certPath),
     nodeStatusIntervalMs: 2_000,
     shutdownGraceMs: 5_000,
     ...extra,

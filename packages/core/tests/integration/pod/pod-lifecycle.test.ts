@@ -215,14 +215,14 @@ describe('PodController with a notifying provider', { timeout: 30_000 }, () => {
     await waitForEvent(ns, 'flaky', 'ProviderCreateSuccess');
   });
 
-  it('marks the pod Failed without retrying when restartPolicy is Never', async () => {
+  it('retries a restartPolicy Never pod after a transient provider error, as the kubelet does (soak)', async () => {
     const ns = await newNamespace();
     provider.failNext.create = [new Error('no capacity')];
     await createPod(ns, podManifest('never', NODE, { restartPolicy: 'Never' }));
-    const pod = await waitForPhase(ns, 'never', 'Failed');
-    expect(pod.status).toMatchObject({ reason: 'ProviderFailed', message: 'no capacity' });
-    await new Promise(resolve => setTimeout(resolve, 1000));
-    expect(provider.callsFor('never', 'create')).toHaveLength(0);
+    await waitForEvent(ns, 'never', 'ProviderCreateFailed');
+    const pod = await waitForPhase(ns, 'never', 'Running');
+    expect(pod.status?.reason).toBeUndefined();
+    expect(provider.callsFor('never', 'create')).toHaveLength(1);
   });
 
   it('repairs a status someone else overwrote', async () => {

@@ -102,9 +102,75 @@ describe('virtual-kubelet flags', () => {
     [['--provider', 'mock', '--node-labels', 'bad key=1'], CommanderError, /not a valid label key/],
     [['--provider', 'mock', '--node-labels', 'a=b c'], CommanderError, /not a valid label value/],
     [['--provider', 'mock', '--taint', 'a b'], CommanderError, /not a valid taint key/],
+    [['--provider', 'mock', '--provider-call-timeout', '0'], CommanderError, /longer than 0/],
+    [['--provider', 'mock', '--leader-elect-retry-period', 'soon'], CommanderError, /invalid duration/],
+    [
+      ['--provider', 'mock', '--leader-elect', '--leader-elect-lease-duration', '5s'],
+      UsageError,
+      /--leader-elect-lease-duration must be longer than --leader-elect-renew-deadline/,
+    ],
+    [
+      ['--provider', 'mock', '--leader-elect', '--leader-elect-renew-deadline', '2s'],
+      UsageError,
+      /--leader-elect-renew-deadline must be longer than 1.2 × --leader-elect-retry-period/,
+    ],
+    [
+      ['--provider', 'mock', '--leader-elect', '--leader-elect-lease-duration', '15500ms'],
+      UsageError,
+      /--leader-elect-lease-duration must be a whole number of seconds/,
+    ],
+    [
+      ['--provider', 'mock', '--leader-elect', '--leader-elect-lease-name', 'Bad_Name'],
+      UsageError,
+      /--leader-elect-lease-name "Bad_Name" is not a valid Lease name/,
+    ],
+    [
+      ['--provider', 'mock', '--leader-elect', '--leader-elect-lease-namespace', 'a.b'],
+      UsageError,
+      /--leader-elect-lease-namespace "a.b" is not a valid namespace/,
+    ],
   ])('rejects %j clearly', (argv, type, message) => {
     expect(() => parseCommandLine(argv, {})).toThrow(type);
     expect(() => parseCommandLine(argv, {})).toThrow(message);
+  });
+
+  it('leader election: off by default; on, the node Lease and client-go timings unless told otherwise', () => {
+    expect(parseCommandLine(['--provider', 'mock'], {}).leaderElection).toBeUndefined();
+    expect(
+      parseCommandLine(['--provider', 'mock', '--nodename', 'vk-9', '--leader-elect'], {}),
+    ).toMatchObject({
+      providerCallTimeoutMs: 120_000,
+      leaderElection: {
+        leaseName: 'vk-9',
+        leaseNamespace: 'kube-node-lease',
+        leaseDurationMs: 15_000,
+        renewDeadlineMs: 10_000,
+        retryPeriodMs: 2_000,
+      },
+    });
+    const custom = parseCommandLine(
+      [
+        '--provider=mock',
+        '--leader-elect',
+        '--leader-elect-lease-name=vk-leader',
+        '--leader-elect-lease-namespace=vk-system',
+        '--leader-elect-lease-duration=6s',
+        '--leader-elect-renew-deadline=4s',
+        '--leader-elect-retry-period=1s',
+        '--provider-call-timeout=5s',
+      ],
+      {},
+    );
+    expect(custom).toMatchObject({
+      providerCallTimeoutMs: 5_000,
+      leaderElection: {
+        leaseName: 'vk-leader',
+        leaseNamespace: 'vk-system',
+        leaseDurationMs: 6_000,
+        renewDeadlineMs: 4_000,
+        retryPeriodMs: 1_000,
+      },
+    });
   });
 
   it.each([

@@ -164,6 +164,11 @@ describe('virtual-kubelet bad input: exit 2 and one line naming the flag, variab
       `--tls-cert-file/--tls-private-key-file: ${notPem}: not a PEM certificate`,
     ],
     [
+      ['--provider', 'mock', ...base, '--leader-elect', '--leader-elect-renew-deadline', '20s'],
+      {},
+      '--leader-elect-lease-duration must be longer than --leader-elect-renew-deadline',
+    ],
+    [
       ['--provider', 'mock', ...base, '--provider-config', join(dir, 'missing.json')],
       {},
       `--provider-config ${join(dir, 'missing.json')}: cannot read it: ENOENT`,
@@ -218,9 +223,11 @@ describe('virtual-kubelet bad input: exit 2 and one line naming the flag, variab
 });
 
 describe('virtual-kubelet runtime failures: exit 1 and one line', () => {
-  it('an unreachable API server names the server and the kubeconfig, without a stack', async () => {
+  it('an API server unreachable until the start-up timeout names the server and the kubeconfig, without a stack', async () => {
     const control = fakeProcess();
-    const { code, lines } = await run(['--provider', 'mock', ...base], { process: control });
+    const { code, lines } = await run(['--provider', 'mock', ...base, '--startup-timeout', '2s'], {
+      process: control,
+    });
     expect(lines).toEqual([
       `virtual-kubelet: cannot reach the API server https://127.0.0.1:1 (kubeconfig ${unreachable} (context "x")): connect ECONNREFUSED 127.0.0.1:1`,
     ]);

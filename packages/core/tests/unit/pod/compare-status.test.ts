@@ -85,16 +85,13 @@ describe('isPodRunning', () => {
 });
 
 describe('status computation', () => {
-  it('providerFailedStatus: Pending, or Failed for restartPolicy Never or a permanent error', () => {
-    expect(providerFailedStatus(base(), 'boom', false)).toEqual({
+  it('providerFailedStatus: Pending while retried, Failed only for a permanent error, whatever the restart policy', () => {
+    expect(providerFailedStatus('boom', false)).toEqual({
       phase: 'Pending',
       reason: 'ProviderFailed',
       message: 'boom',
     });
-    expect(providerFailedStatus(base(), 'bad', true).phase).toBe('Failed');
-    const never = base();
-    never.spec!.restartPolicy = 'Never';
-    expect(providerFailedStatus(never, 'boom', false).phase).toBe('Failed');
+    expect(providerFailedStatus('bad', true).phase).toBe('Failed');
   });
 
   it('statusPatch is undefined when nothing the provider reports changed', () => {

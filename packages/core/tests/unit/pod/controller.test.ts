@@ -51,6 +51,8 @@ interface ApiCall {
 class FakeApi implements PodApi {
   readonly calls: ApiCall[] = [];
   failPatches = 0;
+  /** Pods the API server changed in a way the informer has not shown yet. */
+  readonly changedOnServer = new Set<string>();
   constructor(private readonly informer: FakeInformer) {}
   async write(method: string, path: string, options: { body?: unknown } = {}): Promise<void> {
     const body = options.body;
@@ -61,7 +63,12 @@ class FakeApi implements PodApi {
       throw Object.assign(new Error('500 etcd timeout'), { code: 500 });
     }
     const [, ns, name] = /namespaces\/([^/]+)\/pods\/([^/]+)/.exec(path) ?? [];
-    const pod = this.informer.get(`${ns}/${name}`);
+    const key = `${ns}/${name}`;
+    const pinned = (body as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion;
+    if (pinned !== undefined && this.changedOnServer.has(key)) {
+      throw Object.assign(new Error('409 the object has been modified'), { code: 409 });
+    }
+    const pod = this.informer.get(key);
     if (pod) {
       const status = { ...pod.status, ...(body as { status: object }).status };
       for (const [k, v] of Object.entries(status))
@@ -260,6 +267,95 @@ describe('PodController (fakes)', () => {
     });
     expect(provider.failNext.create).toHaveLength(1);
     expect(events.reasons()).toEqual(['ProviderCreateFailed']);
+  });
+
+  it('a failed update of a running pod is an event: the status stays Running (soak: Running then Pending)', async () => {
+    const provider = new NotifyingProvider();
+    const { api, events, informer } = start(provider);
+    informer.put(pod('busy', 'uid-busy', { spec: { ...pod('busy').spec!, restartPolicy: 'Never' } }));
+    await until(() => informer.get('ns/busy')?.status?.phase === 'Running', 'running');
+    const writes = api.statusPatches().length;
+    provider.failNext.update = [new Error('backend 503'), new Error('backend 503 again')];
+    const running = informer.get('ns/busy')!;
+    informer.put({ ...running, metadata: { ...running.metadata, labels: { revision: '2' } } });
+    await until(
+      () => provider.callsFor('busy', 'update').length === 1,
+      'the update retried until it went through',
+    );
+    expect(events.reasons().filter(reason => reason === 'ProviderUpdateFailed')).toHaveLength(2);
+    expect(api.statusPatches().slice(writes)).toEqual([]);
+    expect(informer.get('ns/busy')?.status?.phase).toBe('Running');
+  });
+
+  it('start-up: a started pod the provider no longer has is marked Failed, not created again (soak, #762)', async () => {
+    const provider = new NotifyingProvider();
+    const informer = new FakeInformer();
+    informer.store.set('ns/gone', pod('gone', 'uid-gone', { status: { phase: 'Running' } }));
+    informer.store.set('ns/fresh', pod('fresh'));
+    const { api } = start(provider, informer);
+    await until(() => informer.get('ns/gone')?.status?.phase === 'Failed', 'the lost pod Failed');
+    await until(() => informer.get('ns/fresh')?.status?.phase === 'Running', 'the new pod Running');
+    expect(informer.get('ns/gone')?.status).toMatchObject({ phase: 'Failed', reason: 'NotFound' });
+    expect(provider.callsFor('gone', 'create')).toEqual([]);
+    expect(api.statusPatches().filter(call => call.path.includes('/gone/'))).toHaveLength(1);
+  });
+
+  it('resync: a pod lost while the agent runs is marked Failed; a dangling provider pod is deleted', async () => {
+    const provider = new NotifyingProvider();
+    const { informer } = start(provider, undefined, undefined, { inventoryResyncIntervalMs: 30 });
+    informer.put(pod('vanishing'));
+    await until(() => informer.get('ns/vanishing')?.status?.phase === 'Running', 'running');
+    // Out of band, without a notification: the backend forgets one pod and runs one nobody asked for.
+    provider.pods.delete('ns/vanishing');
+    await provider.createPod(pod('late'), { signal: AbortSignal.timeout(1000) });
+    await until(() => informer.get('ns/vanishing')?.status?.phase === 'Failed', 'the lost pod Failed');
+    await until(() => provider.callsFor('late', 'delete').length === 1, 'the dangling pod deleted');
+    expect(informer.get('ns/vanishing')?.status?.reason).toBe('NotFound');
+    expect(provider.callsFor('vanishing', 'create')).toHaveLength(1);
+  });
+
+  it('start-up without a provider listing: a pod that finished meanwhile gets its status from the lookup (soak)', async () => {
+    const provider = new NotifyingProvider();
+    // Created by the agent before this one (which died before writing its status), done since.
+    await provider.createPod(pod('done'), { signal: AbortSignal.timeout(1000) });
+    provider.pods.get('ns/done')!.status = { phase: 'Succeeded', reason: 'Completed' };
+    provider.getPods = () => Promise.reject(new Error('backend throttled'));
+    const informer = new FakeInformer();
+    informer.store.set('ns/done', pod('done', 'uid-done', { status: { phase: 'Pending' } }));
+    start(provider, informer);
+    await until(
+      () => informer.get('ns/done')?.status?.phase === 'Succeeded',
+      'the status the provider holds',
+    );
+    expect(provider.callsFor('done', 'create')).toHaveLength(1);
+  });
+
+  it('a failure status is written only over the version it was decided on (soak: Succeeded got ProviderFailed)', async () => {
+    const provider = new NotifyingProvider();
+    provider.failNext.create = [new Error('throttled')];
+    const { api, informer } = start(provider);
+    // The pod finished on the server while this informer still shows it Pending.
+    api.changedOnServer.add('ns/stale');
+    informer.put(pod('stale'));
+    await until(() => api.statusPatches().length > 0, 'the failure status tried');
+    expect(api.statusPatches()[0]?.body).toMatchObject({
+      metadata: { uid: 'uid-stale', resourceVersion: '1' },
+      status: { reason: 'ProviderFailed' },
+    });
+    // Refused (409): nothing of it reached the pod.
+    expect(informer.get('ns/stale')?.status?.reason).toBeUndefined();
+  });
+
+  it('retries a restartPolicy Never pod after a transient create error; Pending meanwhile (soak)', async () => {
+    const provider = new NotifyingProvider();
+    provider.failNext.create = [new Error('throttled')];
+    const { api, informer } = start(provider);
+    informer.put(pod('never', 'uid-never', { spec: { ...pod('never').spec!, restartPolicy: 'Never' } }));
+    await until(() => informer.get('ns/never')?.status?.phase === 'Running', 'running after the retry');
+    // The pod was Pending already: the failure adds its reason, the phase stays.
+    const failure = api.statusPatches()[0]?.body as { status: { phase?: string; reason?: string } };
+    expect(failure.status).toMatchObject({ reason: 'ProviderFailed' });
+    expect(failure.status.phase).toBeUndefined();
   });
 
   it('writes a terminal status once, then leaves the pod alone', async () => {

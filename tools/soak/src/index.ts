@@ -1,0 +1,5 @@
+export { runSoak, summaryLine, type SoakOptions, type SoakReport } from './soak.js';
+export { runHandovers, type HandoverOptions, type HandoverReport } from './handover.js';
+export type { BackendEvent, BackendFault, BackendPod, SoakBackend } from './backend/types.js';
+export { MockSoakBackend } from './backend/mock/adapter.js';
+export { checkInvariants, countViolations, type InvariantCounts, type Violations } from './invariants.js';
