@@ -52,7 +52,10 @@ export async function ensureNodeBase(
   const libraries = parseLdd(await exec('ldd', [nodeBinary]));
 
   const key = createHash('sha256').update(RECIPE);
-  for (const path of [nodeBinary, ...libraries, CA_BUNDLE]) {
+  // The binary by content only: it lands at /usr/local/bin/node wherever it was installed, and
+  // worktrees with the same Node must share one tag rather than remove each other's.
+  key.update(`node\0${await sha256File(nodeBinary)}\0`);
+  for (const path of [...libraries, CA_BUNDLE]) {
     key.update(`${path}\0${await sha256File(path)}\0`);
   }
   const ref = `${NODE_BASE_REPOSITORY}:${nodeVersion}-${key.digest('hex').slice(0, 16)}`;
