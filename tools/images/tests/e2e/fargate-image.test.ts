@@ -76,7 +76,7 @@ describe('the Fargate image', () => {
     await logs.send(new CreateLogGroupCommand({ logGroupName: LOG_GROUP }));
     logs.destroy();
     const subnets = await moto.defaultSubnets(REGION);
-    ({ agent, node, metricsPort } = await runDeploymentAgent({
+    const deployed = await runDeploymentAgent({
       providerDir: PROVIDER_DIR,
       report,
       cp,
@@ -97,8 +97,9 @@ describe('the Fargate image', () => {
         AWS_ACCESS_KEY_ID: moto.credentials.accessKeyId,
         AWS_SECRET_ACCESS_KEY: moto.credentials.secretAccessKey,
       },
-    }));
-    const health = await fetch(`http://127.0.0.1:${metricsPort}/healthz`);
+    });
+    ({ agent, node } = deployed);
+    const health = await fetch(`http://127.0.0.1:${deployed.metricsPort}/healthz`);
     expect(health.status).toBe(200);
   });
 
