@@ -25,6 +25,7 @@ import {
 } from '../support/ctr-agent.js';
 import { expectOciLabels } from '../support/images.js';
 import { expandCommand, parseEnvironmentFile, parseServiceUnit } from '../support/systemd-unit.js';
+import { settleAll } from '../support/settle.js';
 
 /**
  * The CRI image as providers/cri/deploy/ runs it: built with buildah, pushed to a local registry,
@@ -47,11 +48,11 @@ let agent: CtrAgent | undefined;
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
 beforeAll(async () => {
-  [report, cp, containerd, registry] = await Promise.all([
-    buildProviderImage({ providerDir: PROVIDER_DIR, log }),
-    startControlPlane({ name: 'cri-image' }),
-    startContainerd(),
-    startRegistry(),
+  await settleAll([
+    buildProviderImage({ providerDir: PROVIDER_DIR, log }).then(value => void (report = value)),
+    startControlPlane({ name: 'cri-image' }).then(value => void (cp = value)),
+    startContainerd().then(value => void (containerd = value)),
+    startRegistry().then(value => void (registry = value)),
   ]);
   imageRef = `${registry.host}/vkubelet/cri:${report.version}`;
   configDir = await mkdtemp(join(tmpdir(), 'vk-cri-image-'));

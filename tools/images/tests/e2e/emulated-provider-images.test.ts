@@ -17,6 +17,7 @@ import {
   type DeploymentAgentOptions,
 } from '../support/deployment-agent.js';
 import { expectOciLabels } from '../support/images.js';
+import { settleAll } from '../support/settle.js';
 
 /**
  * The ACI, ECI and Nomad images as their deploy/<name>.yaml runs them (see runDeploymentAgent), each
@@ -111,10 +112,10 @@ let dir: string;
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
 beforeAll(async () => {
-  [cp, containerd, registry] = await Promise.all([
-    startControlPlane({ name: 'emulated-images' }),
-    startContainerd(),
-    startRegistry(),
+  await settleAll([
+    startControlPlane({ name: 'emulated-images' }).then(value => void (cp = value)),
+    startContainerd().then(value => void (containerd = value)),
+    startRegistry().then(value => void (registry = value)),
   ]);
   dir = await mkdtemp(join(tmpdir(), 'vk-emulated-images-'));
 }, 180_000);
@@ -133,7 +134,10 @@ describe.each(BACKENDS)('the $name image', ({ name, start }) => {
   let deployed: DeploymentAgent | undefined;
 
   beforeAll(async () => {
-    [report, backend] = await Promise.all([buildProviderImage({ providerDir, log }), start()]);
+    await settleAll([
+      buildProviderImage({ providerDir, log }).then(value => void (report = value)),
+      start().then(value => void (backend = value)),
+    ]);
   }, 600_000);
 
   afterAll(async () => {

@@ -19,6 +19,7 @@ import { kubectlOk, podOnNode, waitPodPhase } from '../support/cluster.js';
 import type { CtrAgent } from '../support/ctr-agent.js';
 import { runDeploymentAgent } from '../support/deployment-agent.js';
 import { expectOciLabels } from '../support/images.js';
+import { settleAll } from '../support/settle.js';
 
 /**
  * The Fargate image as providers/fargate/deploy/fargate.yaml runs it (see runDeploymentAgent), its
@@ -41,12 +42,12 @@ let agent: CtrAgent | undefined;
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
 beforeAll(async () => {
-  [report, cp, containerd, registry, moto] = await Promise.all([
-    buildProviderImage({ providerDir: PROVIDER_DIR, log }),
-    startControlPlane({ name: 'fargate-image' }),
-    startContainerd(),
-    startRegistry(),
-    startMoto(),
+  await settleAll([
+    buildProviderImage({ providerDir: PROVIDER_DIR, log }).then(value => void (report = value)),
+    startControlPlane({ name: 'fargate-image' }).then(value => void (cp = value)),
+    startContainerd().then(value => void (containerd = value)),
+    startRegistry().then(value => void (registry = value)),
+    startMoto().then(value => void (moto = value)),
   ]);
   await moto.setTransition('ecs::task', { progression: 'manual', times: 1_000_000 });
   dir = await mkdtemp(join(tmpdir(), 'vk-fargate-image-'));
