@@ -28,6 +28,8 @@ export interface SoakOptions {
   leaderElection?: LeaderElectionTimings;
   /** Only these fault kinds (default: the backend's choice, or all that apply). */
   faults?: readonly string[];
+  /** Kinds injected together once the churn has stopped: the last fault (default: the backend's, or none). */
+  finale?: readonly string[];
   /** Kinds injected at least once whatever the dice say (a test that must see a holder killed). */
   mustInclude?: readonly string[];
   seed: number;
@@ -177,6 +179,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     clearInterval(progress);
     await workload.stop();
     await chaos.stop();
+    const finale = options.finale ?? backend.defaults?.finale ?? [];
+    if (finale.length > 0) {
+      log(`the last fault: ${finale.join(' + ')} at once`);
+      await chaos.finale(finale);
+    }
     await backend.calm();
     for (const agent of cluster.agents) {
       agent.proxy.calm();

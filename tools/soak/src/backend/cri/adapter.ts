@@ -35,6 +35,7 @@ export class CriSoakBackend implements SoakBackend {
   readonly defaults: SoakDefaults = {
     faults: ['agent-kill', 'apiserver-restart', 'containerd-restart'],
     mustInclude: ['apiserver-restart', 'containerd-restart'],
+    finale: ['agent-kill', 'containerd-restart'],
     agentRestartDelayMs: { min: 1_000, max: 10_000 },
   };
   private containerd: Containerd | undefined;
