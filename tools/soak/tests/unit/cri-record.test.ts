@@ -37,6 +37,23 @@ describe('the record of a CRI runtime', () => {
     expect(record.inventory()).toEqual([]);
   });
 
+  it('takes a pod left out of a listing and back with the same sandbox as never gone', () => {
+    const record = new RuntimeRecord();
+    record.observe(listing(pod('a', [ready('s1')]), pod('b', [ready('s2')])), 1);
+    record.observe(listing(pod('b', [ready('s2')])), 2); // a containerd recovering its sandboxes
+    record.observe(listing(pod('a', [ready('s1')]), pod('b', [ready('s2')])), 3);
+    // Gone, then a new sandbox: deleted and created again.
+    record.observe(listing(pod('a', [ready('s1')])), 4);
+    record.observe(listing(pod('a', [ready('s1')]), pod('b', [ready('s3')])), 5);
+    expect(record.events().map(e => [e.t, e.op, e.uid])).toEqual([
+      [1, 'created', 'a'],
+      [1, 'created', 'b'],
+      [4, 'deleted', 'b'],
+      [5, 'created', 'b'],
+    ]);
+    expect(record.partialListings).toBe(1);
+  });
+
   it('records a second copy: two ready sandboxes, or two running instances of one container', () => {
     const record = new RuntimeRecord();
     record.observe(listing(pod('a', [ready('s1')]), pod('b', [ready('s3')])), 1);

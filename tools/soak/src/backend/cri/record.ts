@@ -7,22 +7,40 @@ import type { BackendEvent, BackendPod } from '../types.js';
  * by pod UID: a UID's first sandbox or container is its creation; a second ready sandbox, or a second
  * running instance of one container, while the first is still there is a second copy (a `created`
  * event again, which the double-created invariant counts); a UID whose last sandbox and container
- * are gone was deleted. What the last listing held is the inventory.
+ * are gone was deleted, unless it comes back with a sandbox or container it had (the listing was partial:
+a containerd just restarted answers before it has recovered every sandbox). What the last listing held
+is the inventory.
  */
 export class RuntimeRecord {
   private readonly log: BackendEvent[] = [];
   private readonly present = new Set<string>();
   private readonly duplicated = new Set<string>();
+  /** Every sandbox and container ID seen, by pod UID: IDs are never reused, so one seen again is no new copy. */
+  private readonly ids = new Map<string, Set<string>>();
+  /** Pods left out of one listing and back in a later one with the same sandbox or container. */
+  partialListings = 0;
   private last: CriPodInventory[] = [];
 
   observe(runtime: ReadonlyMap<string, CriPodInventory>, t: number): void {
     const now = [...runtime.values()].filter(pod => pod.sandboxes.length + pod.containers.length > 0);
     for (const pod of now) {
       const name = `${pod.namespace}/${pod.name}`;
+      const ids = this.ids.get(pod.uid) ?? new Set<string>();
+      this.ids.set(pod.uid, ids);
+      const current = [...pod.sandboxes.map(s => s.id), ...pod.containers.map(c => c.id)];
       if (!this.present.has(pod.uid)) {
         this.present.add(pod.uid);
-        this.log.push({ t, op: 'created', pod: name, uid: pod.uid });
+        const deleted = this.log.findLastIndex(e => e.uid === pod.uid && e.op === 'deleted');
+        if (deleted >= 0 && current.some(id => ids.has(id))) {
+          // Back with a sandbox or container it had before: never gone, only left out of a listing
+          // (a containerd just restarted lists what it has recovered so far).
+          this.log.splice(deleted, 1);
+          this.partialListings += 1;
+        } else {
+          this.log.push({ t, op: 'created', pod: name, uid: pod.uid });
+        }
       }
+      for (const id of current) ids.add(id);
       if (!this.duplicated.has(pod.uid) && duplicate(pod)) {
         this.duplicated.add(pod.uid);
         this.log.push({ t, op: 'created', pod: name, uid: pod.uid });
