@@ -28,7 +28,7 @@ export interface SoakOptions {
   leaderElection?: LeaderElectionTimings;
   /** Only these fault kinds (default: the backend's choice, or all that apply). */
   faults?: readonly string[];
-  /** Kinds injected together once the churn has stopped: the last fault (default: the backend's, or none). */
+  /** Kinds injected together at the end of the chaos, pods still churning: the last fault (default: the backend's, or none). */
   finale?: readonly string[];
   /** Kinds injected at least once whatever the dice say (a test that must see a holder killed). */
   mustInclude?: readonly string[];
@@ -177,13 +177,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     }, 15_000);
     await sleep(Math.max(0, options.durationMs - (Date.now() - started)));
     clearInterval(progress);
-    await workload.stop();
     await chaos.stop();
+    // The last fault hits while pods are still being created and deleted, so that converging after it
+    // takes work (pods to start, deletes to carry out) and its time is measured.
     const finale = options.finale ?? backend.defaults?.finale ?? [];
     if (finale.length > 0) {
-      log(`the last fault: ${finale.join(' + ')} at once`);
+      log(`the last fault: ${finale.join(' + ')} at once, pods still churning`);
       await chaos.finale(finale);
     }
+    await workload.stop();
     await backend.calm();
     for (const agent of cluster.agents) {
       agent.proxy.calm();

@@ -74,7 +74,7 @@ export interface SoakDefaults {
   faults?: readonly string[];
   /** Kinds injected at least once. */
   mustInclude?: readonly string[];
-  /** Kinds injected together once the churn has stopped: the last fault, from which convergence is timed. */
+  /** Kinds injected together at the end of the chaos, pods still churning: the last fault, from which convergence is timed. */
   finale?: readonly string[];
   /** An agent that ended starts again after a delay uniform in [min, max] ms (default 0-3 s). */
   agentRestartDelayMs?: { min: number; max: number };
