@@ -54,6 +54,14 @@ describe('the record of a CRI runtime', () => {
     expect(record.partialListings).toBe(1);
   });
 
+  it('takes a half-made sandbox cleaned up and made again as one creation', () => {
+    const record = new RuntimeRecord();
+    record.observe(listing(pod('a', [notReady('s1')])), 1);
+    record.observe(listing(), 2);
+    record.observe(listing(pod('a', [ready('s2', 1)])), 3);
+    expect(record.events().map(e => [e.t, e.op, e.uid])).toEqual([[1, 'created', 'a']]);
+  });
+
   it('records a second copy: two ready sandboxes, or two running instances of one container', () => {
     const record = new RuntimeRecord();
     record.observe(listing(pod('a', [ready('s1')]), pod('b', [ready('s3')])), 1);

@@ -8,7 +8,8 @@ import type { BackendEvent, BackendPod } from '../types.js';
  * running instance of one container, while the first is still there is a second copy (a `created`
  * event again, which the double-created invariant counts); a UID whose last sandbox and container
  * are gone was deleted, unless it comes back with a sandbox or container it had (the listing was partial:
-a containerd just restarted answers before it has recovered every sandbox). What the last listing held
+a containerd just restarted answers before it has recovered every sandbox), or its only copy never ran
+(a sandbox left not ready by a RunPodSandbox cut short, cleaned up and made again). What the last listing held
 is the inventory.
  */
 export class RuntimeRecord {
@@ -17,6 +18,10 @@ export class RuntimeRecord {
   private readonly duplicated = new Set<string>();
   /** Every sandbox and container ID seen, by pod UID: IDs are never reused, so one seen again is no new copy. */
   private readonly ids = new Map<string, Set<string>>();
+  /** Pods whose only copy never ran and went away: made again, they are no second copy. */
+  private readonly halfMade = new Set<string>();
+  /** Pods seen with a ready sandbox or a running container at least once. */
+  private readonly ran = new Set<string>();
   /** Pods left out of one listing and back in a later one with the same sandbox or container. */
   partialListings = 0;
   private last: CriPodInventory[] = [];
@@ -36,11 +41,12 @@ export class RuntimeRecord {
           // (a containerd just restarted lists what it has recovered so far).
           this.log.splice(deleted, 1);
           this.partialListings += 1;
-        } else {
+        } else if (!this.halfMade.delete(pod.uid)) {
           this.log.push({ t, op: 'created', pod: name, uid: pod.uid });
         }
       }
       for (const id of current) ids.add(id);
+      if (live(pod)) this.ran.add(pod.uid);
       if (!this.duplicated.has(pod.uid) && duplicate(pod)) {
         this.duplicated.add(pod.uid);
         this.log.push({ t, op: 'created', pod: name, uid: pod.uid });
@@ -51,6 +57,11 @@ export class RuntimeRecord {
       if (seen.has(uid)) continue;
       this.present.delete(uid);
       const pod = this.last.find(p => p.uid === uid);
+      // Only a copy that ran is deleted; a half-made sandbox (RunPodSandbox cut short) cleaned up is not.
+      if (!this.ran.has(uid)) {
+        this.halfMade.add(uid);
+        continue;
+      }
       this.log.push({ t, op: 'deleted', pod: pod ? `${pod.namespace}/${pod.name}` : '?', uid });
     }
     this.last = now;
@@ -63,6 +74,14 @@ export class RuntimeRecord {
   inventory(): BackendPod[] {
     return this.last.map(pod => ({ pod: `${pod.namespace}/${pod.name}`, uid: pod.uid, phase: phaseOf(pod) }));
   }
+}
+
+/** A ready sandbox or a running container: a copy of the pod that ran. */
+function live(pod: CriPodInventory): boolean {
+  return (
+    pod.sandboxes.some(s => s.state === 'SANDBOX_READY') ||
+    pod.containers.some(c => c.state === 'CONTAINER_RUNNING')
+  );
 }
 
 /** Two ready sandboxes, or two running instances of one container, for one pod. */
