@@ -170,4 +170,24 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The soak's backend adapters drive a real provider's backend and read it back through the
+    // provider's own inventory (CRI: criInventory), as e2e does; the rest of the soak stays a tool.
+    files: ['tools/soak/src/backend/**/*.ts', 'tools/soak/tests/**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          allow: [],
+          checkDynamicDependenciesExceptions: ['.*'],
+          depConstraints: [
+            {
+              sourceTag: 'type:tool',
+              onlyDependOnLibsWithTags: ['type:tool', 'type:kit', 'type:core', 'type:provider'],
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

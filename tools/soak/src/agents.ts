@@ -20,8 +20,8 @@ export interface AgentSlotOptions {
   /** More flags (leader election, timings). */
   extraArgs: string[];
   logPath: string;
-  /** Restart delay after an unplanned exit: uniform in [0, max] ms. */
-  maxRestartDelayMs: number;
+  /** Restart delay after an unplanned exit: uniform in [min, max] ms. */
+  restartDelayMs: { min: number; max: number };
   rng: Rng;
   log: (line: string) => void;
 }
@@ -109,7 +109,9 @@ export class AgentSlot {
         const how = signal ? `signal ${signal}` : `code ${code}`;
         this.exits.set(how, (this.exits.get(how) ?? 0) + 1);
         if (this.supervising) {
-          const delay = Math.round(options.rng.between(0, options.maxRestartDelayMs));
+          const delay = Math.round(
+            options.rng.between(options.restartDelayMs.min, options.restartDelayMs.max),
+          );
           options.log(`agent ${this.name} ended (${how}); starting it again in ${delay} ms`);
           this.restartTimer = setTimeout(() => {
             if (this.supervising) this.spawn();

@@ -229,6 +229,19 @@ export class Chaos {
     });
   }
 
+  /**
+   * Injects `kinds` together, now, and resolves once every fault is healed: a last compound fault at
+   * the end of the run, so that the time to converge after it is measured rather than bounded.
+   */
+  async finale(kinds: readonly string[]): Promise<void> {
+    for (const kind of kinds) {
+      const fault = this.faults.find(f => f.kind === kind);
+      if (!fault) throw new Error(`no fault of kind ${kind} applies to this run`);
+      this.launch(fault);
+    }
+    await Promise.all(this.active);
+  }
+
   /** No new faults; resolves once every running one is healed. */
   async stop(): Promise<void> {
     this.stopped = true;

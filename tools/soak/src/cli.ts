@@ -3,20 +3,24 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { CriSoakBackend } from './backend/cri/adapter.js';
 import { runHandovers } from './handover.js';
 import { runSoak, UnknownFaultError } from './soak.js';
 
-const usage = `usage: vkubelet-soak [--duration 2m] [--rate 2] [--fault-gap 4s] [--bound 90s] [--agents 1]
+const usage = `usage: vkubelet-soak [--provider mock|cri] [--duration 2m] [--rate 2] [--fault-gap 4s] [--bound 90s] [--agents 1]
                      [--faults kind,kind] [--agent-arg=--flag=value ...] [--seed N] [--out DIR]
        vkubelet-soak --handovers 20 [--lease 15s/10s/2s] [--pods 20] [--out DIR]
   The soak: a control plane, the agent(s) with the mock provider behind fault proxies, pod churn at
   --rate pods/s and faults every --fault-gap on average for --duration; then every pod must converge
   within --bound. Prints one summary line; exit code 1 on any invariant violation. --agents 2 runs two
-  agents with leader election (holder kills and partitions join the faults).
+  agents with leader election (holder kills and partitions join the faults). --provider cri runs the
+  CRI provider on a private containerd (root; busybox pods) with agent kills (restarted after 1-10 s),
+  API server restarts and containerd restarts unless --faults says otherwise.
   --handovers N: SIGKILLs the holder of two agents N times and prints the handover times.`;
 
 const { values } = parseArgs({
   options: {
+    provider: { type: 'string', default: 'mock' },
     duration: { type: 'string', default: '2m' },
     rate: { type: 'string', default: '2' },
     'fault-gap': { type: 'string', default: '4s' },
@@ -79,6 +83,8 @@ if (values.handovers !== undefined) {
   });
   process.stdout.write(`${report.summary}\n`);
 } else {
+  const provider = values.provider;
+  if (provider !== 'mock' && provider !== 'cri') fail(`--provider: expected mock or cri, got "${provider}"`);
   const agents = positive('agents', values.agents);
   if (!Number.isInteger(agents)) fail(`--agents: expected a whole number, got "${values.agents}"`);
   const report = await runSoak({
@@ -89,6 +95,7 @@ if (values.handovers !== undefined) {
     agents,
     faults: values.faults?.split(',').filter(Boolean),
     agentArgs: values['agent-arg'],
+    ...(provider === 'cri' ? { backend: ({ nodeName }) => new CriSoakBackend({ nodeName }) } : {}),
     seed,
     outDir,
     log,

@@ -28,7 +28,8 @@ export interface SoakClusterOptions {
   callTimeoutMs: number;
   /** More agent flags (an experiment: `--full-resync-period=0`). */
   agentArgs?: readonly string[];
-  maxRestartDelayMs: number;
+  /** An ended agent starts again after a delay uniform in [min, max] ms. */
+  restartDelayMs: { min: number; max: number };
   rng: Rng;
   log: (line: string) => void;
 }
@@ -131,7 +132,7 @@ export async function startSoakCluster(options: SoakClusterOptions): Promise<Soa
           providerArgs: options.backend.agentArgs(name),
           extraArgs,
           logPath: join(outDir, `agent-${name}.log`),
-          maxRestartDelayMs: options.maxRestartDelayMs,
+          restartDelayMs: options.restartDelayMs,
           rng: options.rng,
           log,
         }),

@@ -58,7 +58,7 @@ export async function runHandovers(options: HandoverOptions): Promise<HandoverRe
     leaderElection: options.leaderElection,
     backend,
     callTimeoutMs: 30_000,
-    maxRestartDelayMs: 1_000,
+    restartDelayMs: { min: 0, max: 1_000 },
     rng,
     log,
   });

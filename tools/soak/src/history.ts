@@ -24,6 +24,8 @@ export interface PodHistory {
   deletionRequestedAt?: number;
   /** Phase changes in the order the watch showed them. */
   phases: PhaseChange[];
+  /** The highest container restart count the API server showed before the pod's deletion was asked. */
+  restarts: number;
   /** The pod as last seen. */
   last: V1Pod;
 }
@@ -92,6 +94,7 @@ export class PodHistoryRecorder {
         kind: pod.metadata?.labels?.[KIND_LABEL] as PodKind | undefined,
         firstSeen: now,
         phases: [],
+        restarts: 0,
         last: pod,
       };
       this.pods.set(uid, history);
@@ -101,6 +104,11 @@ export class PodHistoryRecorder {
       const requested = Math.min(now, new Date(pod.metadata.deletionTimestamp).getTime());
       if (history.deletionRequestedAt === undefined || requested < history.deletionRequestedAt) {
         history.deletionRequestedAt = requested;
+      }
+    }
+    if (history.deletionRequestedAt === undefined) {
+      for (const status of pod.status?.containerStatuses ?? []) {
+        history.restarts = Math.max(history.restarts, status.restartCount);
       }
     }
     const change = phaseChange(pod.status, now);

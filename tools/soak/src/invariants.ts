@@ -1,4 +1,5 @@
 import type { BackendEvent, BackendPod } from './backend/types.js';
+import { lostForGood } from './converge.js';
 import type { PhaseChange, PodHistory } from './history.js';
 import type { WireWrite } from './proxy/fault-proxy.js';
 
@@ -14,6 +15,11 @@ export interface InvariantCounts {
   statusRegressions: number;
   /** Pods not in their expected state (Running, Succeeded, gone) within the bound after the last fault. */
   notConverged: number;
+  /**
+   * Containers restarted, or pods Failed, before anyone asked to delete them: the soak's workloads never
+   * fail, so every one is the agent's doing (a pod the backend lost out of band excepted).
+   */
+  spuriousFailures: number;
   /** API writes by an agent that did not hold the leader lease (only with leader election). */
   twoWriters: number;
 }
@@ -54,6 +60,7 @@ export function checkInvariants(input: InvariantInput): Violations {
     unrequestedDeletes: unrequestedDeletes(input.backendEvents, histories),
     statusRegressions: [...histories.values()].flatMap(history => regressions(history)),
     notConverged: input.unconverged.map(uid => `${histories.get(uid)?.pod ?? '?'} (${uid}) not converged`),
+    spuriousFailures: spuriousFailures(histories.values(), lostForGood(input.backendEvents)),
     twoWriters: input.wireWrites ? twoWriters(input.wireWrites, input.leaderLeasePath ?? '') : [],
   };
 }
@@ -100,6 +107,27 @@ function doubleCreations(events: readonly BackendEvent[], histories: Map<string,
 /** Whether the API server had shown the pod started (Running, or ended) by time `t`. */
 export function startedBy(history: Pick<PodHistory, 'phases'> | undefined, t: number): boolean {
   return history?.phases.some(change => change.t <= t && (RANK[change.phase] ?? 0) >= 1) ?? false;
+}
+
+/**
+ * A container restart, or a Failed phase, shown before the pod's deletion was asked for, of a pod the
+ * backend did not lose: the soak's containers neither crash nor exit non-zero.
+ */
+export function spuriousFailures(
+  histories: Iterable<Pick<PodHistory, 'pod' | 'uid' | 'phases' | 'restarts' | 'deletionRequestedAt'>>,
+  lost: ReadonlySet<string>,
+): string[] {
+  const found: string[] = [];
+  for (const history of histories) {
+    if (lost.has(history.uid)) continue;
+    if (history.restarts > 0) {
+      found.push(`${history.pod} (${history.uid}): containers restarted ${history.restarts} times`);
+    }
+    const deleting = history.deletionRequestedAt ?? Infinity;
+    const failed = history.phases.find(change => change.phase === 'Failed' && change.t < deleting);
+    if (failed) found.push(`${history.pod} (${history.uid}): ${describe(failed)} at ${iso(failed.t)}`);
+  }
+  return found;
 }
 
 function orphans(inventory: readonly BackendPod[], apiPods: readonly ApiPod[]): string[] {

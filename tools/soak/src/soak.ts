@@ -26,12 +26,16 @@ export interface SoakOptions {
   /** One agent, or several for the node with leader election. */
   agents: number;
   leaderElection?: LeaderElectionTimings;
-  /** Only these fault kinds (default all that apply). */
+  /** Only these fault kinds (default: the backend's choice, or all that apply). */
   faults?: readonly string[];
+  /** Kinds injected together at the end of the chaos, pods still churning: the last fault (default: the backend's, or none). */
+  finale?: readonly string[];
   /** Kinds injected at least once whatever the dice say (a test that must see a holder killed). */
   mustInclude?: readonly string[];
   seed: number;
   outDir: string;
+  /** An ended agent starts again after a delay uniform in [min, max] ms (default: the backend's, or 0-3 s). */
+  agentRestartDelayMs?: { min: number; max: number };
   /** More flags for every agent, after the soak's own. */
   agentArgs?: readonly string[];
   /** The backend under the provider (default the mock). */
@@ -49,8 +53,10 @@ export interface SoakReport {
   agentRestarts: number;
   /** How agent processes ended, by cause (`signal SIGKILL`, `code 1`: the lease lost, or a failure). */
   agentExits: Record<string, number>;
-  /** Time from the last fault to convergence, or undefined when the bound ran out. */
+  /** Time from the end of the faults (every window closed) to convergence, or undefined when the bound ran out. */
   convergedAfterMs: number | undefined;
+  /** Time from the last fault healed (an agent killed, a restart done) to convergence, when it converged. */
+  convergedAfterLastFaultMs?: number | undefined;
   durationMs: number;
   loadAverage: number[];
 }
@@ -93,19 +99,21 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const { log } = options;
   const rng = new Rng(options.seed);
   mkdirSync(options.outDir, { recursive: true });
-  const backend =
+  const backend: SoakBackend =
     options.backend?.({ nodeName: NODE_NAME, callTimeoutMs: CALL_TIMEOUT_MS }) ??
     new MockSoakBackend({ nodeName: NODE_NAME, callTimeoutMs: CALL_TIMEOUT_MS });
   if (backend instanceof MockSoakBackend) backend.server.useRandom(rng);
+  const faultsAsked = options.faults ?? backend.defaults?.faults;
+  const mustInclude = options.mustInclude ?? backend.defaults?.mustInclude;
+  const restartDelay = options.agentRestartDelayMs ??
+    backend.defaults?.agentRestartDelayMs ?? { min: 0, max: 3_000 };
   const withElection = options.agents > 1;
   const known = new Set<string>([
     ...FAULT_KINDS.common,
     ...(withElection ? FAULT_KINDS.leaderElection : FAULT_KINDS.oneAgent),
     ...backend.faults().map(fault => fault.kind),
   ]);
-  const unknown = [...(options.faults ?? []), ...(options.mustInclude ?? [])].filter(
-    kind => !known.has(kind),
-  );
+  const unknown = [...(faultsAsked ?? []), ...(mustInclude ?? [])].filter(kind => !known.has(kind));
   if (unknown.length > 0) {
     throw new UnknownFaultError(
       `no fault ${unknown.join(', ')} in this run (known: ${[...known].join(', ')})`,
@@ -119,7 +127,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     backend,
     callTimeoutMs: CALL_TIMEOUT_MS,
     agentArgs: options.agentArgs,
-    maxRestartDelayMs: 3_000,
+    restartDelayMs: restartDelay,
     rng,
     log,
   });
@@ -143,14 +151,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         backendFaults: backend.faults(),
         holder: withElection ? () => currentHolder(cluster.agents, cluster.leasePath) : undefined,
         holderPartitionMs: (options.leaderElection ?? SOAK_ELECTION).leaseDurationMs * 2,
-        only: options.faults,
+        only: faultsAsked,
         rng,
         log,
       }),
       {
         rng,
         meanGapMs: options.meanFaultGapMs,
-        mustInclude: options.mustInclude,
+        mustInclude,
         windowMs: options.durationMs * 0.8,
         log,
       },
@@ -169,8 +177,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     }, 15_000);
     await sleep(Math.max(0, options.durationMs - (Date.now() - started)));
     clearInterval(progress);
-    await workload.stop();
     await chaos.stop();
+    // The last fault hits while pods are still being created and deleted, so that converging after it
+    // takes work (pods to start, deletes to carry out) and its time is measured.
+    const finale = options.finale ?? backend.defaults?.finale ?? [];
+    if (finale.length > 0) {
+      log(`the last fault: ${finale.join(' + ')} at once, pods still churning`);
+      await chaos.finale(finale);
+    }
+    await workload.stop();
     await backend.calm();
     for (const agent of cluster.agents) {
       agent.proxy.calm();
@@ -182,11 +197,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const lost = lostForGood(await backend.events());
     let remaining: Unconverged[] = [];
     let convergedAfterMs: number | undefined;
+    let convergedAfterLastFaultMs: number | undefined;
     while (Date.now() - lastFault <= options.convergeBoundMs) {
       const pods = await listPods(cluster.admin);
       remaining = pods ? unconverged(pods, await backend.inventory(), lost) : remaining;
       if (pods && remaining.length === 0) {
         convergedAfterMs = Date.now() - lastFault;
+        if (chaos.lastHealed > 0) convergedAfterLastFaultMs = Date.now() - chaos.lastHealed;
         break;
       }
       await sleep(1_000);
@@ -232,6 +249,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       agentRestarts,
       agentExits,
       convergedAfterMs,
+      convergedAfterLastFaultMs,
       durationMs: Date.now() - started,
       loadAverage: loadavg().map(value => Math.round(value * 10) / 10),
     };
@@ -264,6 +282,7 @@ const INVARIANT_NAMES: Record<keyof InvariantCounts, string> = {
   unrequestedDeletes: 'unrequested-deletes',
   statusRegressions: 'status-regressions',
   notConverged: 'not-converged',
+  spuriousFailures: 'spurious-failures',
   twoWriters: 'two-writers',
 };
 
@@ -287,7 +306,11 @@ export function summaryLine(
   const converged =
     report.convergedAfterMs === undefined
       ? `not converged within ${options.convergeBoundMs / 1000}s`
-      : `converged ${(report.convergedAfterMs / 1000).toFixed(1)}s after the last fault (bound ${options.convergeBoundMs / 1000}s)`;
+      : `converged ${(report.convergedAfterMs / 1000).toFixed(1)}s after the faults stopped` +
+        (report.convergedAfterLastFaultMs === undefined
+          ? ''
+          : `, ${(report.convergedAfterLastFaultMs / 1000).toFixed(1)}s after the last fault healed`) +
+        ` (bound ${options.convergeBoundMs / 1000}s)`;
   return (
     `soak ${report.passed ? 'PASS' : 'FAIL'}: ${Math.round(report.durationMs / 1000)}s, seed ${options.seed}, ` +
     `${options.agents} agent${options.agents > 1 ? 's (leader election)' : ''}, ` +

@@ -46,6 +46,8 @@ export interface BackendFault {
  */
 export interface SoakBackend {
   readonly name: string;
+  /** What a run on this backend does unless told otherwise. */
+  readonly defaults?: SoakDefaults;
   /** Starts the backend (files under `dir`). */
   start(dir: string): Promise<void>;
   /** The agent command-line arguments that select and configure this provider, for agent `agent`. */
@@ -64,4 +66,16 @@ export interface SoakBackend {
   /** What runs now. */
   inventory(): Promise<BackendPod[]>;
   stop(): Promise<void>;
+}
+
+/** A backend's defaults for the options of runSoak that it cares about. */
+export interface SoakDefaults {
+  /** Only these fault kinds. */
+  faults?: readonly string[];
+  /** Kinds injected at least once. */
+  mustInclude?: readonly string[];
+  /** Kinds injected together at the end of the chaos, pods still churning: the last fault, from which convergence is timed. */
+  finale?: readonly string[];
+  /** An agent that ended starts again after a delay uniform in [min, max] ms (default 0-3 s). */
+  agentRestartDelayMs?: { min: number; max: number };
 }

@@ -17,6 +17,7 @@ const NO_VIOLATIONS = {
   unrequestedDeletes: [],
   statusRegressions: [],
   notConverged: [],
+  spuriousFailures: [],
   twoWriters: [],
 };
 

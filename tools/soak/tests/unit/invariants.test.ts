@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 
 import type { BackendEvent } from '../../src/backend/types.js';
 import type { PodHistory } from '../../src/history.js';
-import { checkInvariants, countViolations, regressions, twoWriters } from '../../src/invariants.js';
+import {
+  checkInvariants,
+  countViolations,
+  regressions,
+  spuriousFailures,
+  twoWriters,
+} from '../../src/invariants.js';
 import type { WireWrite } from '../../src/proxy/fault-proxy.js';
 
 const LEASE = '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/vk-soak';
@@ -18,6 +24,7 @@ function history(
     kind: 'long',
     firstSeen: 0,
     phases: phases.map(([t, phase, terminated]) => ({ t, phase, ...(terminated ? { terminated } : {}) })),
+    restarts: 0,
     last: {},
     ...extra,
   };
@@ -179,5 +186,39 @@ describe('two writers', () => {
     expect(
       twoWriters([write('a1', 1, status), write('a1', 2, LEASE, { holder: 'one' })], LEASE),
     ).toHaveLength(1);
+  });
+});
+
+describe('spurious failures', () => {
+  it('counts restarts and Failed phases before deletion was asked, not those of lost or deleted pods', () => {
+    const found = spuriousFailures(
+      [
+        history('fine', [
+          [1, 'Pending'],
+          [2, 'Running'],
+        ]),
+        history('restarted', [[2, 'Running']], { restarts: 2 }),
+        history('failed', [
+          [2, 'Running'],
+          [3, 'Failed', 'main=128/StartError'],
+        ]),
+        history(
+          'killed-on-delete',
+          [
+            [2, 'Running'],
+            [6, 'Failed', 'main=137/Error'],
+          ],
+          { deletionRequestedAt: 5 },
+        ),
+        history('lost', [
+          [2, 'Running'],
+          [4, 'Failed'],
+        ]),
+      ],
+      new Set(['lost']),
+    );
+    expect(found).toHaveLength(2);
+    expect(found[0]).toContain('default/restarted (restarted): containers restarted 2 times');
+    expect(found[1]).toContain('default/failed (failed): Failed main=128/StartError');
   });
 });

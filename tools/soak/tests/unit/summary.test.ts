@@ -8,6 +8,7 @@ const counts = {
   unrequestedDeletes: 0,
   statusRegressions: 0,
   notConverged: 0,
+  spuriousFailures: 0,
   twoWriters: 0,
 };
 const report = {
@@ -19,6 +20,7 @@ const report = {
     unrequestedDeletes: [],
     statusRegressions: [],
     notConverged: [],
+    spuriousFailures: [],
     twoWriters: [],
   },
   faults: { 'apiserver-kill': 2, 'pod-lost': 1 },
@@ -26,6 +28,7 @@ const report = {
   agentRestarts: 3,
   agentExits: { 'signal SIGKILL': 3 },
   convergedAfterMs: 12_345,
+  convergedAfterLastFaultMs: 40_120,
   durationMs: 121_000,
   loadAverage: [9.5, 8, 7],
 };
@@ -36,9 +39,11 @@ describe('the summary line', () => {
     expect(line).not.toContain('\n');
     expect(line).toMatch(/^soak PASS: 121s, seed 7, 1 agent, pods created=240 updated=100 deleted=120, /);
     expect(line).toContain('faults 3 (apiserver-kill=2 pod-lost=1), agent restarts 3 (signal:SIGKILL=3)');
-    expect(line).toContain('converged 12.3s after the last fault (bound 90s)');
     expect(line).toContain(
-      'double-created=0 orphans=0 unrequested-deletes=0 status-regressions=0 not-converged=0;',
+      'converged 12.3s after the faults stopped, 40.1s after the last fault healed (bound 90s)',
+    );
+    expect(line).toContain(
+      'double-created=0 orphans=0 unrequested-deletes=0 status-regressions=0 not-converged=0 spurious-failures=0;',
     );
     expect(line).not.toContain('two-writers'); // one agent: no election
   });

@@ -7,7 +7,14 @@ import { BEHAVIOUR_ANNOTATION } from '@vkubelet/provider-kit/mock';
 
 import type { Rng } from '../../random.js';
 import { KIND_LABEL, type PodKind } from '../../workload.js';
-import type { BackendEvent, BackendFault, BackendPod, PodTemplate, SoakBackend } from '../types.js';
+import type {
+  BackendEvent,
+  BackendFault,
+  BackendPod,
+  PodTemplate,
+  SoakBackend,
+  SoakDefaults,
+} from '../types.js';
 import { MockBackendServer } from './server.js';
 
 /** The agent's provider module, as built (the agent process runs JavaScript, also when tests run the sources). */
@@ -25,6 +32,8 @@ export interface MockSoakBackendOptions {
  */
 export class MockSoakBackend implements SoakBackend {
   readonly name = 'mock';
+  /** Every fault applies; agents start again 0-3 s after they end. */
+  readonly defaults: SoakDefaults = {};
   readonly server: MockBackendServer;
   private url = '';
   private dir = '';
