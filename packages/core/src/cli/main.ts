@@ -24,6 +24,7 @@ import { describeFailure, oneLine } from './failure.js';
 import { useAgentHeapFlags } from './heap-flags.js';
 import { defineRootFlags, toCommandLineConfig, UsageError, type CommandLineConfig } from './flags.js';
 import { otlpCertificateFiles } from './trace-flags.js';
+import { releaseStartupMemory } from './release-startup-memory.js';
 import { availableProviders, KNOWN_PROVIDERS, loadProviderPlugin } from './provider-loader.js';
 
 /** Exit codes: 0 clean stop, 1 runtime failure, 2 bad flags or configuration (as upstream). */
@@ -212,7 +213,10 @@ async function createAndRun(
   });
   logger.info('waiting for the virtual node to be ready', { provider: providerName, version: CORE_VERSION });
   void agent.whenReady().then(
-    () => logger.info('ready'),
+    () => {
+      logger.info('ready');
+      releaseStartupMemory();
+    },
     () => {},
   );
   try {
