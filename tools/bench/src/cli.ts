@@ -9,7 +9,7 @@ import { runBenchmark, type BenchmarkReport } from './benchmark.js';
 import { IDENTITY_MODES, type IdentityMode } from './identity.js';
 import { renderComparison, renderTable } from './table.js';
 import { runRestartBench, renderRestart } from './restart.js';
-import { runPollingBench, renderPolling } from './polling.js';
+import { POLLING_VIAS, runPollingBench, renderPolling, type PollingVia } from './polling.js';
 import { runCriBench, renderCri } from './cri.js';
 import { measureImportCosts, renderImportCosts } from './import-costs.js';
 import { compareTracing, renderTracingComparison } from './tracing-comparison.js';
@@ -19,7 +19,10 @@ const usage = `usage: vkubelet-bench [lifecycle] [--pods 1000,10000] [--rates 10
                      [--identity node|node-rbac] [--isolation fresh|drain] [--cap-s N] [--running-cap-s N] [--gone-cap-s N]
                      [--mock-latency-ms N] [--no-notifier] [--concurrency 64] [--out DIR] [--tracing]
        vkubelet-bench restart [--pods 10000] [--rates max]   kill -9 and restart vkubelet on a full node
-       vkubelet-bench polling [--pods 10000] [--rates 100]   a provider without notifier (status polling)
+       vkubelet-bench polling [--pods 10000] [--rates 100] [--via core,runtime] [--request-latency-ms 10]
+                                                             a provider whose backend can only be polled: by
+                                                             core (getPodStatus per pod), by the provider
+                                                             runtime (100 pods per request), or both in turn
        vkubelet-bench cri [--pods 200] [--rates max]         the CRI provider on a private containerd
        vkubelet-bench imports                                RSS and heap each of the agent's imports adds
   lifecycle (default): starts a control plane and the agent (vkubelet with the mock provider unless
@@ -51,6 +54,8 @@ const { values, positionals } = parseArgs({
     concurrency: { type: 'string', default: '64' },
     out: { type: 'string', default: 'bench-results' },
     tracing: { type: 'boolean', default: false },
+    via: { type: 'string', default: POLLING_VIAS.join(',') },
+    'request-latency-ms': { type: 'string', default: '10' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -136,8 +141,28 @@ if (values.tracing) {
   const report = await runRestartBench({ pods: podCounts[0]!, rate: rates[0]!, outDir, log });
   write('report.md', renderRestart(report));
 } else if (command === 'polling') {
-  const report = await runPollingBench({ pods: podCounts[0]!, rate: rates[0]!, outDir, log });
-  write('report.md', renderPolling(report));
+  const vias = values.via.split(',');
+  if (vias.length === 0 || vias.some(v => !(POLLING_VIAS as readonly string[]).includes(v)))
+    fail(`bad --via: ${values.via} (known: ${POLLING_VIAS.join(', ')})`);
+  const requestLatencyMs = Number(values['request-latency-ms']);
+  if (!(requestLatencyMs >= 0)) fail(`bad --request-latency-ms: ${values['request-latency-ms']}`);
+  const reports = [];
+  for (const via of vias as PollingVia[]) {
+    log(`polling via ${via}`);
+    const viaDir = join(outDir, via);
+    mkdirSync(viaDir, { recursive: true });
+    reports.push(
+      await runPollingBench({
+        pods: podCounts[0]!,
+        rate: rates[0]!,
+        via,
+        requestLatencyMs,
+        outDir: viaDir,
+        log,
+      }),
+    );
+  }
+  write('report.md', renderPolling(reports));
 } else if (command === 'cri') {
   const report = await runCriBench({ pods: podCounts[0]!, rate: rates[0]!, outDir, log });
   write('report.md', renderCri(report));
