@@ -13,8 +13,10 @@
 import type { V1Pod, V1PodStatus } from '@kubernetes/client-node';
 import type { CallOptions, ProviderPlugin } from '@vkubelet/provider-kit';
 import { MockBackend, MockProvider, parseMockSettings } from '@vkubelet/provider-kit/mock';
-import { appendFileSync, createReadStream, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, createReadStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+
+import { nodeSettings } from './node-settings.js';
 
 type Entry =
   | { op: 'create'; pod: V1Pod }
@@ -174,11 +176,7 @@ class JournaledMockProvider extends MockProvider {
 export const plugin: ProviderPlugin = {
   name: 'journaled-mock',
   async create(context) {
-    const file = JSON.parse(readFileSync(context.configPath ?? '', 'utf8')) as Record<
-      string,
-      Record<string, unknown>
-    >;
-    const { journal, ...settings } = file[context.nodeName] ?? {};
+    const { journal, ...settings } = nodeSettings(context);
     if (typeof journal !== 'string')
       throw new Error(`${context.configPath}: no "journal" path for ${context.nodeName}`);
     const restored = await readJournal(journal);

@@ -21,8 +21,9 @@ import {
   type TrackedPod,
 } from '@vkubelet/provider-kit';
 import { parseMockSettings, type MockSettings } from '@vkubelet/provider-kit/mock';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 
+import { nodeSettings } from './node-settings.js';
 import { PolledCloud, type CloudTask } from './polled-cloud.js';
 
 const call = backendCaller({ system: 'polled-cloud' });
@@ -138,11 +139,7 @@ class PolledProvider extends ProviderRuntime<CloudTask> {
 export const plugin: ProviderPlugin = {
   name: 'polled',
   async create(context) {
-    const file = JSON.parse(readFileSync(context.configPath ?? '', 'utf8')) as Record<
-      string,
-      Record<string, unknown>
-    >;
-    const settings = parsePolledSettings(file[context.nodeName] ?? {});
+    const settings = parsePolledSettings(nodeSettings(context));
     const log = settings.requestLog ? createWriteStream(settings.requestLog, { flags: 'a' }) : undefined;
     const cloud = new PolledCloud({
       startupDelayMs: settings.mock.startupDelayMs,

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 
-import { PolledCloud, type CloudTask } from '../../src/polled-cloud.js';
+import { PolledCloud, type CloudTask, type PolledCloudOptions } from '../../src/polled-cloud.js';
 import { parsePolledSettings, PolledBackend } from '../../src/polled-provider.js';
 import { readsInWindow } from '../../src/polling.js';
 
@@ -17,6 +17,19 @@ const pod = (i: number): V1Pod => ({
   metadata: { namespace: 'ns', name: `p-${i}`, uid: `uid-${i}` },
   spec: { containers: [{ name: 'app', image: 'img' }] },
 });
+
+/** A cloud without startup delay or round trip, and the requests it saw as `op:tasks`. */
+function instantCloud(overrides: Partial<PolledCloudOptions> = {}): { cloud: PolledCloud; seen: string[] } {
+  const seen: string[] = [];
+  const cloud = new PolledCloud({
+    startupDelayMs: 0,
+    requestLatencyMs: 0,
+    describeLimit: 100,
+    onRequest: (op, tasks) => seen.push(`${op}:${tasks}`),
+    ...overrides,
+  });
+  return { cloud, seen };
+}
 
 describe('PolledCloud', () => {
   it('runs tasks PENDING and describes them RUNNING once the startup delay is over', async () => {
@@ -35,20 +48,14 @@ describe('PolledCloud', () => {
   });
 
   it('answers RunTask with PENDING even when the task is already running', async () => {
-    const cloud = new PolledCloud({ startupDelayMs: 0, requestLatencyMs: 0, describeLimit: 100 });
+    const cloud = instantCloud().cloud;
     const task = await cloud.run('uid-1', '{}');
     expect(task.status).toBe('PENDING');
     expect((await cloud.describe([task.id]))[0]?.status).toBe('RUNNING');
   });
 
   it('refuses a describe of more tasks than its limit, counts every request and reports it', async () => {
-    const seen: string[] = [];
-    const cloud = new PolledCloud({
-      startupDelayMs: 0,
-      requestLatencyMs: 0,
-      describeLimit: 2,
-      onRequest: (op, tasks) => seen.push(`${op}:${tasks}`),
-    });
+    const { cloud, seen } = instantCloud({ describeLimit: 2 });
     const a = await cloud.run('a', '{}');
     const b = await cloud.run('b', '{}');
     await expect(cloud.describe(['x', 'y', 'z'])).rejects.toThrow(/at most 2/);
@@ -59,13 +66,7 @@ describe('PolledCloud', () => {
   });
 
   it('stops tasks, finds them by pod UID and lists what runs', async () => {
-    const seen: string[] = [];
-    const cloud = new PolledCloud({
-      startupDelayMs: 0,
-      requestLatencyMs: 0,
-      describeLimit: 100,
-      onRequest: (op, tasks) => seen.push(`${op}:${tasks}`),
-    });
+    const { cloud, seen } = instantCloud();
     const a = await cloud.run('a', '{"a":1}');
     await cloud.run('b', '{}');
     expect((await cloud.list('a')).map(t => t.id)).toEqual([a.id]);
@@ -104,7 +105,7 @@ describe('PolledBackend on the provider runtime', () => {
   };
 
   it('turns 250 pods Running with 3 describe requests per pass and pushes each change once', async () => {
-    const cloud = new PolledCloud({ startupDelayMs: 0, requestLatencyMs: 0, describeLimit: 100 });
+    const cloud = instantCloud().cloud;
     const provider = await start(cloud);
     const running = new Map<string, number>();
     provider.notifyPods(p => {
@@ -128,7 +129,7 @@ describe('PolledBackend on the provider runtime', () => {
   });
 
   it('does not run a pod twice when its create is retried, and deletes it from the backend', async () => {
-    const cloud = new PolledCloud({ startupDelayMs: 0, requestLatencyMs: 0, describeLimit: 100 });
+    const cloud = instantCloud().cloud;
     const provider = await start(cloud);
     await provider.createPod(pod(1), signal());
     await provider.createPod(pod(1), signal());
@@ -139,7 +140,7 @@ describe('PolledBackend on the provider runtime', () => {
   });
 
   it('adopts the tasks the backend runs after a restart, with their pods', async () => {
-    const cloud = new PolledCloud({ startupDelayMs: 0, requestLatencyMs: 0, describeLimit: 100 });
+    const cloud = instantCloud().cloud;
     const first = await start(cloud);
     await first.createPod(pod(3), signal());
     await first.close();
@@ -149,7 +150,7 @@ describe('PolledBackend on the provider runtime', () => {
   });
 
   it('fails the pass of a batch larger than the backend allows', async () => {
-    const cloud = new PolledCloud({ startupDelayMs: 0, requestLatencyMs: 0, describeLimit: 100 });
+    const cloud = instantCloud().cloud;
     const provider = await start(cloud, 101);
     for (let i = 0; i < 101; i++) await provider.createPod(pod(i), signal());
     // Several passes' worth: each one's request is refused before it reaches the backend.
