@@ -75,7 +75,8 @@ export interface PollingReport {
   apiRequestsPerPod: number;
 }
 
-const polledProvider = fileURLToPath(new URL('./polled-provider.js', import.meta.url));
+// The built module, also when this file runs from source (tests): the agent is a separate process.
+const polledProvider = fileURLToPath(new URL('../dist/polled-provider.js', import.meta.url));
 
 /** Backend requests in the runtime variant's request log between two times (epoch ms). */
 export function readsInWindow(path: string, from: number, to: number): { requests: number; pods: number } {
@@ -97,7 +98,7 @@ function pollingAgent(options: PollingBenchOptions, requestLog: string) {
     return {
       agent: vkubeletAgent(),
       settings: { ...node, notifier: false },
-      description: 'core polls: mock provider without notifier, getPodStatus per pod every 5 s',
+      description: 'mock provider without notifier, getPodStatus per pod every 5 s',
     };
   }
   const requestLatencyMs = options.requestLatencyMs ?? 10;
@@ -112,7 +113,7 @@ function pollingAgent(options: PollingBenchOptions, requestLog: string) {
   return {
     agent,
     settings: { ...node, requestLog, requestLatencyMs, batchSize: 100, refreshIntervalMs: POLL_INTERVAL_MS },
-    description: `provider runtime polls: refresh of 100 pods per backend request (${requestLatencyMs} ms each, one at a time) every 5 s, changes pushed through notifyPods`,
+    description: `refresh of 100 pods per backend request (${requestLatencyMs} ms each, one at a time) every 5 s, changes pushed through notifyPods`,
   };
 }
 
