@@ -2,6 +2,7 @@ import type { V1Pod, V1PodStatus } from '@kubernetes/client-node';
 import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 
 import { InvalidInputError, NotFoundError, TransientError } from '../errdefs/index.js';
+import { jsonEqual } from '../json-equal.js';
 import { noopLogger, type Logger } from '../logger.js';
 import type { CallOptions, Provider } from '../provider.js';
 import { buildPodStatus, goneObservation } from '../status/index.js';
@@ -331,7 +332,11 @@ export class ProviderRuntime<S> implements Provider {
         // An answer that started before a newer state (a delete, a push) arrived is stale.
         if (!own || own.generation !== generations.get(record) || own.deleteOp || !states.has(record.uid))
           continue;
-        this.apply(own, states.get(record.uid)!);
+        const state = states.get(record.uid)!;
+        // Most passes find most pods as they were: the same state builds the same status, so building
+        // it again (every pod, every pass) would be the pass's main cost.
+        if (state !== null && jsonEqual(state, own.state)) continue;
+        this.apply(own, state);
       }
     });
   }

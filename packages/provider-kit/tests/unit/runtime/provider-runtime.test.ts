@@ -107,6 +107,24 @@ describe('ProviderRuntime: status', () => {
     expect(reported.length).toBe(before + 1);
   });
 
+  it('builds no status for a pod whose refreshed state is unchanged', async () => {
+    vi.useFakeTimers();
+    const { r, backend, reported } = runtime(undefined, { intervalMs: 1000 });
+    await r.start();
+    const [a, b] = [pod('same'), pod('changing')];
+    await r.createPod(a, call());
+    await r.createPod(b, call());
+    const observed = vi.spyOn(backend, 'observe');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(backend.count('refresh')).toBe(1);
+    expect(observed).not.toHaveBeenCalled();
+    backend.boxes.get(b.metadata!.uid!)!.phase = 'Running';
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(observed.mock.calls.map(([record]) => record.uid)).toEqual([b.metadata!.uid]);
+    expect(phases(reported, b.metadata!.uid!).at(-1)).toBe('Running');
+    expect(phases(reported, a.metadata!.uid!).at(-1)).toBe('Pending');
+  });
+
   it('drops a refresh answer that started before a delete', async () => {
     vi.useFakeTimers();
     const { r, backend, reported } = runtime(undefined, { intervalMs: 1000 });
