@@ -4,6 +4,7 @@ import { FAULT_SWITCHES, type FaultSwitches } from './faults.js';
 import { readBody, sendJson } from './http/io.js';
 import type { Recorder } from './recorder.js';
 import type { EmulatorState } from './state.js';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 export interface AdminParts {
   faults: FaultSwitches;
@@ -65,6 +66,6 @@ export async function handleAdmin(
     }
     return sendJson(res, 404, { error: `no admin endpoint ${method} ${url.pathname}` });
   } catch (err) {
-    return sendJson(res, 400, { error: (err as Error).message });
+    return sendJson(res, 400, { error: errorMessage(err) });
   }
 }

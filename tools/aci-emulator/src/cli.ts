@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 
 import type { AciEmulatorOptions } from './options.js';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 const usage = `usage: vkubelet-aci-emulator [--port N] [--host ADDR] [--resource-group NAME]... [--location NAME]...
     [--tenant-id ID] [--subscription-id ID] [--client-id ID] [--client-secret SECRET]
@@ -51,7 +52,7 @@ function optionsFromArgs(argv: string[]): AciEmulatorOptions {
       },
     }));
   } catch (err) {
-    fail((err as Error).message);
+    fail(errorMessage(err));
   }
   if (values.help) {
     process.stdout.write(`${usage}\n`);
@@ -122,6 +123,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`[aci-emulator] failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`[aci-emulator] failed: ${errorMessage(err)}\n`);
   process.exitCode = 1;
 });

@@ -3,6 +3,7 @@ import type { KubeClient } from '@vkubelet/core';
 
 import { summarize, type LatencySummary } from './percentiles.js';
 import { PodWatch } from './pod-watch.js';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 export interface ScenarioOptions {
   name: string;
@@ -188,7 +189,7 @@ export async function runScenario(
       createdSoFar++;
     } catch (err) {
       entry.created = undefined;
-      if (createErrors++ === 0) options.log?.(`create of ${name} failed: ${(err as Error).message}`);
+      if (createErrors++ === 0) options.log?.(`create of ${name} failed: ${errorMessage(err)}`);
     }
   });
   const createSeconds = (now() - start) / 1000;

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 
 import type { EciEmulator } from './emulator.js';
 import type { EciEmulatorOptions } from './options.js';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 export const USAGE = `usage: vkubelet-eci-emulator [--port N] [--host ADDR] [--region ID] [--access-key-id ID --access-key-secret SECRET]
   [--sts] [--scheduling-ms N] [--pending-ms N] [--restart-backoff-ms N]
@@ -39,7 +40,7 @@ export function parseCliArgs(argv: string[]): EciEmulatorOptions {
       strict: true,
     }));
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(errorMessage(error));
   }
   if ((values['access-key-id'] === undefined) !== (values['access-key-secret'] === undefined)) {
     throw new UsageError('--access-key-id and --access-key-secret go together');

@@ -4,6 +4,7 @@
 import { connectionLine, parseCliArgs, USAGE, UsageError } from './cli-args.js';
 import { startEciEmulator, type EciEmulator } from './emulator.js';
 import type { EciEmulatorOptions } from './options.js';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
@@ -23,7 +24,7 @@ async function main(): Promise<void> {
   try {
     emulator = await startEciEmulator(options);
   } catch (error) {
-    process.stderr.write(`vkubelet-eci-emulator: ${(error as Error).message.replace(/\n/g, ' ')}\n`);
+    process.stderr.write(`vkubelet-eci-emulator: ${errorMessage(error).replace(/\n/g, ' ')}\n`);
     process.exit(2);
   }
   process.stdout.write(`${connectionLine(emulator)}\n`);
@@ -35,6 +36,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`vkubelet-eci-emulator: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`vkubelet-eci-emulator: ${errorMessage(error)}\n`);
   process.exitCode = 1;
 });

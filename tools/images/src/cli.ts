@@ -7,6 +7,7 @@ import { Buildah } from './buildah.js';
 import { buildProviderImage, describeReport, ImageBudgetError, MB, stageProvider } from './image.js';
 import { ensureNodeBase } from './node-base.js';
 import { REPO_ROOT } from './paths.js';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 const USAGE = `usage:
   vkubelet-images build <provider dir>... [--base <image>] [--budget-mb <n>] [--out <dir>]
@@ -78,7 +79,7 @@ try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
   if (error instanceof UsageError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
-    process.stderr.write(`vkubelet-images: ${(error as Error).message}\n${USAGE}\n`);
+    process.stderr.write(`vkubelet-images: ${errorMessage(error)}\n${USAGE}\n`);
     process.exitCode = 2;
   } else if (error instanceof ImageBudgetError) {
     process.stderr.write(`vkubelet-images: ${error.message}\n`);

@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 
 import { startNomadEmulator } from './emulator.js';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 const usage = `usage: vkubelet-nomad-emulator [--port N] [--region R] [--datacenter DC] [--nodes N]
                                [--namespace NS]... [--no-acl] [--token SECRET] [--tls | --mtls]
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
       allowPositionals: false,
     }));
   } catch (error) {
-    fail(error instanceof Error ? error.message : String(error));
+    fail(errorMessage(error));
   }
   if (values.help) {
     process.stdout.write(`${usage}\n`);
@@ -80,8 +81,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(
-    `vkubelet-nomad-emulator: ${error instanceof Error ? error.message : String(error)}\n`,
-  );
+  process.stderr.write(`vkubelet-nomad-emulator: ${errorMessage(error)}\n`);
   process.exitCode = 1;
 });

@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
 import { virtualKubeletCli } from './paths.js';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 const run = promisify(execFile);
 
@@ -56,6 +57,6 @@ export async function providerUnavailable(provider: string): Promise<string | un
     return undefined;
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr?.trim();
-    return stderr || (error as Error).message;
+    return stderr || errorMessage(error);
   }
 }

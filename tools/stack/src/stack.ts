@@ -23,6 +23,7 @@ import { aggregationLayerFlags, writeStackPki } from './pki.js';
 import type { Progress } from './progress.js';
 import type { ProviderEntry } from './providers/index.js';
 import { claimStackDir, readRecord, stackKubeconfigPath, writeRecord } from './state.js';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 const run = promisify(execFile);
 
@@ -88,7 +89,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       for (const step of undo.reverse()) {
-        await step().catch((error: unknown) => progress.line(`while stopping: ${(error as Error).message}`));
+        await step().catch((error: unknown) => progress.line(`while stopping: ${errorMessage(error)}`));
       }
       watchdog.dispose();
       rmSync(dir, { recursive: true, force: true });

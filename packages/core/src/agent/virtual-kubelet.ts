@@ -1,6 +1,7 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 
 import {
+  errorMessage,
   noopLogger,
   type Logger,
   type MetricMeter,
@@ -28,7 +29,6 @@ import { NodeController } from '../node/node-controller.js';
 import { buildNodeTemplate } from '../node/node-template.js';
 import { PodController } from '../pod/index.js';
 import { serviceAccountTokens } from '../pod/service-account-tokens.js';
-import { errorMessage } from '../util/error-message.js';
 import { isDnsSubdomain } from '../util/names.js';
 import { IllegalStateError, type VirtualKubeletState } from './lifecycle.js';
 import { leaderIdentity } from './leader-identity.js';

@@ -1,5 +1,5 @@
 import type { ClusterAccess } from '../kube/kubeconfig/index.js';
-import { errorMessage } from '../util/error-message.js';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 /**
  * Error codes of a connection that never got an HTTP answer: refused, unresolvable, timed out, or a

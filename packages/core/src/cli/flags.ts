@@ -18,6 +18,7 @@ import type { TracingConfig } from '../tracing/config.js';
 import { parseDuration } from './duration.js';
 import { traceExporter, traceSampleRate, tracingConfig, traceTag, type TraceFlags } from './trace-flags.js';
 import { UsageError } from './usage-error.js';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 /** Everything the command line (flags and upstream's environment variables) decides. */
 export interface CommandLineConfig {
@@ -69,7 +70,7 @@ const duration = (value: string): number => {
   try {
     return parseDuration(value);
   } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
+    throw new InvalidArgumentError(errorMessage(err));
   }
 };
 
@@ -401,7 +402,7 @@ export function toCommandLineConfig(flags: RawFlags, env: NodeJS.ProcessEnv): Co
     try {
       listen = { host: '0.0.0.0', port: envPort ? port(envPort) : 10250 };
     } catch (err) {
-      throw new UsageError(`$KUBELET_PORT: ${(err as Error).message}`);
+      throw new UsageError(`$KUBELET_PORT: ${errorMessage(err)}`);
     }
   }
   const tlsCert = fromFlagOrEnv('--tls-cert-file', flags.tlsCertFile, 'APISERVER_CERT_LOCATION', env);

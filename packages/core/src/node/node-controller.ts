@@ -4,6 +4,7 @@ import type { Logger, MetricMeter, NodeProvider } from '@vkubelet/provider-kit';
 
 import { isKubeNotFound, KubeApiError, type KubeClient } from '../kube/client.js';
 import { abortableSleep } from '../util/abortable-sleep.js';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 export interface NodeControllerOptions {
   client: KubeClient;
@@ -165,7 +166,7 @@ export class NodeController {
       next = { healthy: true, message: '' };
     } catch (err) {
       if (signal.aborted) return;
-      next = { healthy: false, message: err instanceof Error ? err.message : String(err) };
+      next = { healthy: false, message: errorMessage(err) };
     }
     if (next.healthy !== this.health.healthy || next.message !== this.health.message) {
       this.options.logger[next.healthy ? 'info' : 'warn'](

@@ -1,6 +1,7 @@
 import type { V1Pod, V1PodStatus } from '@kubernetes/client-node';
 import { context, ROOT_CONTEXT, trace, type Link } from '@opentelemetry/api';
 import {
+  errorMessage,
   inSpan,
   isAlreadyExists,
   isInvalidInput,
@@ -46,7 +47,6 @@ import { pollStatuses } from './status-poller.js';
 import { activePodTrace } from './pod-trace.js';
 import type { PodApi, PodInformer, PodState } from './types.js';
 import { reportedStatus, sameReport, withoutStatus } from './kept-state.js';
-import { errorMessage } from '../util/error-message.js';
 import { forEachConcurrently, uidOf } from './util.js';
 import { abortableSleep } from '../util/abortable-sleep.js';
 

@@ -5,7 +5,7 @@ import type { Sampler, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { Logger } from '@vkubelet/provider-kit';
 
 import { CORE_VERSION } from '../agent/version.js';
-import { errorMessage } from '../util/error-message.js';
+import { errorMessage } from '@vkubelet/provider-kit';
 import type { OtlpProtocol, SamplerConfig, TracingConfig } from './config.js';
 
 /** Who is tracing: the resource attributes every span carries. */

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 
 import { InvalidInputError } from '../errdefs/index.js';
 import { configFields, type ConfigField } from './config-fields.js';
+import { errorMessage } from '../errdefs/error-message.js';
 
 /** Where a provider's configuration comes from. */
 export interface ConfigSources {
@@ -19,7 +20,7 @@ const fileLabel = (path: string | undefined): string =>
   path === undefined ? '--provider-config (none given)' : `--provider-config ${path}`;
 
 /** The first line of a parser's message (YAML errors append a code frame). */
-const firstLine = (error: unknown): string => String((error as Error).message ?? error).split('\n')[0]!;
+const firstLine = (error: unknown): string => errorMessage(error).split('\n')[0]!;
 
 async function readDocument(path: string): Promise<unknown> {
   let text: string;

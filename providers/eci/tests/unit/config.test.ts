@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { isInvalidInput } from '@vkubelet/provider-kit';
+import { errorMessage, isInvalidInput } from '@vkubelet/provider-kit';
 import { fakeProviderContext } from '@vkubelet/provider-kit/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
@@ -23,7 +23,7 @@ async function invalid(work: () => unknown): Promise<string> {
     await work();
   } catch (error) {
     expect(isInvalidInput(error), String(error)).toBe(true);
-    return (error as Error).message;
+    return errorMessage(error);
   }
   throw new Error('expected an InvalidInputError');
 }

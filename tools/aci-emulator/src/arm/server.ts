@@ -14,6 +14,7 @@ import { locationRoutes } from './location.js';
 import { metricsRoutes } from './metrics.js';
 import { operationRoutes } from './operations.js';
 import { resourceGroupRoutes } from './resource-groups.js';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 /**
  * ContainerInstance api-versions ARM routes to the provider. The emulator serves 2023-05-01 (what
@@ -149,7 +150,7 @@ export class ArmServer {
       try {
         body = JSON.parse(text);
       } catch (err) {
-        throw invalidRequestContent((err as Error).message);
+        throw invalidRequestContent(errorMessage(err));
       }
     }
     const requestModel = route.requestModels?.[method];

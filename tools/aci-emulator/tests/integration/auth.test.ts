@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt } from '../../src/identity/jwt.js';
 import { startAciEmulator, type AciEmulator } from '../../src/index.js';
 import { clientFor, credentialFor, FAST, groupSpec, groupPath, rawRequest } from './helpers.js';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 const SUBJECT = 'system:serviceaccount:vk-system:virtual-kubelet';
 const ARM_SCOPE = 'https://management.azure.com/.default';
@@ -226,7 +227,7 @@ describe('ARM bearer tokens', () => {
     const client = clientWith(fixedToken(emulator.issueAccessToken(claims)));
     const error = await client.containerGroups.get(emulator.resourceGroup, 'x').catch((err: unknown) => err);
     expect(error).toMatchObject({ name: 'RestError', statusCode: 401, code });
-    expect((error as Error).message).toMatch(message);
+    expect(errorMessage(error)).toMatch(message);
   });
 
   it('refuses a token it did not sign', async () => {

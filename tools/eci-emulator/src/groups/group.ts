@@ -11,6 +11,7 @@ import { EventLog } from './events.js';
 import { podForGroup } from './pod.js';
 import type { GroupSpec } from './spec.js';
 import type { EciTiming } from './timing.js';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 export type GroupStatus =
   | 'Scheduling'
@@ -90,7 +91,7 @@ export class ContainerGroup {
         changed: () => {},
       });
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       const name = /^container ([^:]+):/.exec(message)?.[1];
       const init = spec.initContainers.findIndex(container => container.name === name);
       const app = spec.containers.findIndex(container => container.name === name);

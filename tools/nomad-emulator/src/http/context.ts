@@ -5,6 +5,7 @@ import type { Cluster } from '../cluster.js';
 import { parseGoDuration } from './duration.js';
 import { HttpError, permissionDenied } from './errors.js';
 import { compileFilter } from './filter.js';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 /** The agent's identity, as `/v1/agent/self` and defaults for requests report it. */
 export interface AgentInfo {
@@ -68,7 +69,7 @@ export async function readJson(ctx: RequestContext): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new HttpError(400, `Failed to decode request body: ${(err as Error).message}`);
+    throw new HttpError(400, `Failed to decode request body: ${errorMessage(err)}`);
   }
 }
 

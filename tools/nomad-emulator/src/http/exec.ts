@@ -6,6 +6,7 @@ import type { WebSocket } from 'ws';
 import type { AllocRunner } from '../client/alloc-runner.js';
 import { booleanParam, query, type RequestContext } from './context.js';
 import { HttpError } from './errors.js';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 /*
  * `GET /v1/client/allocation/<id>/exec` as a WebSocket, in the api module's frames
@@ -125,7 +126,7 @@ export async function runExec(
     await frame(socket, { exited: true, result: { exit_code: exitCode } });
     socket.close(1000);
   } catch (err) {
-    if (!session.signal.aborted) fail(INTERNAL_ERROR, (err as Error).message);
+    if (!session.signal.aborted) fail(INTERNAL_ERROR, errorMessage(err));
   } finally {
     clearInterval(heartbeat);
   }

@@ -15,6 +15,7 @@ import { allocationRoutes } from './routes/allocations.js';
 import { clientRoutes } from './routes/client.js';
 import { clusterRoutes } from './routes/cluster-info.js';
 import { jobRoutes } from './routes/jobs.js';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 const EXEC_ROUTE: Route = {
   methods: ['GET'],
@@ -176,7 +177,7 @@ export class NomadApi {
 
   private describe(err: unknown): { status: number; message: string } {
     if (err instanceof HttpError) return { status: err.status, message: err.message };
-    return { status: 500, message: err instanceof Error ? err.message : String(err) };
+    return { status: 500, message: errorMessage(err) };
   }
 
   private sendError(res: ServerResponse, err: unknown): void {

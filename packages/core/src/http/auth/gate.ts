@@ -7,6 +7,7 @@ import { requestAttributes } from './attributes.js';
 import { RequestAuthenticator } from './authenticator.js';
 import { alwaysAllow, SubjectAccessReviewAuthorizer, type Authorizer } from './authorizer.js';
 import type { UserInfo } from './types.js';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 export type GateResult =
   { ok: true; user: UserInfo } | { ok: false; statusCode: 401 | 403 | 500; message: string };
@@ -50,7 +51,7 @@ export class AuthGate {
       this.logger.error('authorization of a kubelet API request failed', {
         path,
         user: user.username,
-        err: err instanceof Error ? err.message : String(err),
+        err: errorMessage(err),
       });
       return { ok: false, statusCode: 500, message: `Authorization error (${describe})` };
     }

@@ -5,6 +5,7 @@ import type { Logger } from '@vkubelet/provider-kit';
 
 import { watchFiles } from './file-watch.js';
 import type { CertificateSource, ServingCredentials } from './types.js';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 /** Reads a key pair and checks that the key belongs to the (first) certificate. */
 /** Reads a PEM bundle of CA certificates, failing clearly if it holds none. */
@@ -64,7 +65,7 @@ export class FileCertificateSource implements CertificateSource {
       },
       (err: unknown) =>
         this.logger.warn('serving certificate changed but does not load yet; keeping the current one', {
-          err: err instanceof Error ? err.message : String(err),
+          err: errorMessage(err),
         }),
     );
   }

@@ -9,6 +9,7 @@ import { EXEC_API_VERSIONS, type ExecApiVersion, type ExecPluginConfig } from '.
 import { Fields } from './fields.js';
 import type { ClusterAccess } from './types.js';
 import { WatchedFile } from './watched-file.js';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 /** Options of `loadKubeconfig()`. */
 export interface LoadKubeconfigOptions {
@@ -30,7 +31,7 @@ export function loadKubeconfig(path: string, options: LoadKubeconfigOptions = {}
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new KubeconfigError(`cannot read kubeconfig ${path}: ${(err as Error).message}`, { cause: err });
+    throw new KubeconfigError(`cannot read kubeconfig ${path}: ${errorMessage(err)}`, { cause: err });
   }
   return accessFromKubeconfigText(text, path, options);
 }
@@ -45,7 +46,7 @@ export function accessFromKubeconfigText(
   try {
     document = parseYaml(text);
   } catch (err) {
-    throw new KubeconfigError(`kubeconfig ${path} is not valid YAML: ${(err as Error).message}`, {
+    throw new KubeconfigError(`kubeconfig ${path} is not valid YAML: ${errorMessage(err)}`, {
       cause: err,
     });
   }

@@ -2,6 +2,7 @@ import { readFileSync, statSync, type Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 
 import { KubeconfigError } from './errors.js';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 /** How often a credential file is checked for changes by default: rotation shows within a second. */
 export const DEFAULT_FILE_CHECK_INTERVAL_MS = 1000;
@@ -31,7 +32,7 @@ export class WatchedFile {
       this.#signature = signatureOf(statSync(path));
       this.#content = readFileSync(path, 'utf8');
     } catch (err) {
-      throw new KubeconfigError(`${what}: cannot read ${path}: ${(err as Error).message}`, { cause: err });
+      throw new KubeconfigError(`${what}: cannot read ${path}: ${errorMessage(err)}`, { cause: err });
     }
     this.#checkedAt = this.#now();
   }
@@ -51,7 +52,7 @@ export class WatchedFile {
         this.#signature = signature;
       }
     } catch (err) {
-      throw new KubeconfigError(`${this.#what}: cannot read ${this.path}: ${(err as Error).message}`, {
+      throw new KubeconfigError(`${this.#what}: cannot read ${this.path}: ${errorMessage(err)}`, {
         cause: err,
       });
     }

@@ -15,6 +15,7 @@ import {
 } from '../../../src/kube/client.js';
 import { clusterAccess, type ClusterAccess } from '../../../src/kube/index.js';
 import { FakeApiServer, sendJson, status } from './fake-api-server.js';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 const pod = (name: string, rv = '1'): V1Pod => ({
   apiVersion: 'v1',
@@ -128,7 +129,7 @@ describe('KubeClient', () => {
     server.route = (_req, res) => res.writeHead(502).end('upstream proxy said no');
     const err = await client.requestJson('GET', '/api/v1/pods').catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 502, reason: undefined, status: undefined });
-    expect((err as Error).message).toBe('GET /api/v1/pods: 502: upstream proxy said no');
+    expect(errorMessage(err)).toBe('GET /api/v1/pods: 502: upstream proxy said no');
   });
 
   it('tells AlreadyExists from Conflict (both 409) by the Status reason', async () => {

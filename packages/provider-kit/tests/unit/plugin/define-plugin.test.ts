@@ -7,6 +7,7 @@ import { z } from 'zod';
 
 import { definePlugin, isInvalidInput, quantitySchema, type Provider } from '../../../src/index.js';
 import { fakeProviderContext } from '../../../src/testing/index.js';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 const schema = z
   .object({
@@ -53,7 +54,7 @@ async function failure(promise: Promise<unknown>): Promise<string> {
     (err: unknown) => err,
   );
   expect(isInvalidInput(error)).toBe(true);
-  return (error as Error).message;
+  return errorMessage(error);
 }
 
 describe('definePlugin', () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { EnvResolutionError } from '../../../../src/pod/env/errors.js';
 import { resolvePodEnvironment } from '../../../../src/pod/env/resolve-env.js';
 import { FakeResources, podWith, RecordingEvents } from './fakes.js';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 function setup(resources = new FakeResources()) {
   const events = new RecordingEvents();
@@ -123,7 +124,7 @@ describe('resolvePodEnvironment', () => {
     );
     expect(failure).toBeInstanceOf(EnvResolutionError);
     expect((failure as EnvResolutionError).failure).toBe('missing');
-    expect((failure as Error).message).toBe(message);
+    expect(errorMessage(failure)).toBe(message);
     expect(events.reasons()).toEqual([reason]);
   });
 
