@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { Logger } from '@vkubelet/provider-kit';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import type { QueryResult } from './nomad/client.js';
-import { errorMessage } from '@vkubelet/provider-kit';
 
 export interface BlockingLoopOptions<T> {
   /** What the loop follows, for logs (`allocations`, `jobs`, `nodes`). */

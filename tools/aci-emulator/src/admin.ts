@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import { FAULT_SWITCHES, type FaultSwitches } from './faults.js';
 import { readBody, sendJson } from './http/io.js';
 import type { Recorder } from './recorder.js';
 import type { EmulatorState } from './state.js';
-import { errorMessage } from '@vkubelet/provider-kit';
 
 export interface AdminParts {
   faults: FaultSwitches;

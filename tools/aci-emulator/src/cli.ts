@@ -2,9 +2,9 @@
 // vkubelet-aci-emulator: starts the ACI emulator on loopback, prints one JSON line with what a client
 // needs (endpoints, ids, secret, CA file), and runs until SIGINT/SIGTERM. Bad flags: exit 2.
 import { parseArgs } from 'node:util';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import type { AciEmulatorOptions } from './options.js';
-import { errorMessage } from '@vkubelet/provider-kit';
 
 const usage = `usage: vkubelet-aci-emulator [--port N] [--host ADDR] [--resource-group NAME]... [--location NAME]...
     [--tenant-id ID] [--subscription-id ID] [--client-id ID] [--client-secret SECRET]

@@ -1,9 +1,9 @@
 import type { V1Pod, V1PodSpec } from '@kubernetes/client-node';
 import type { KubeClient } from '@vkubelet/core';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import { summarize, type LatencySummary } from './percentiles.js';
 import { PodWatch } from './pod-watch.js';
-import { errorMessage } from '@vkubelet/provider-kit';
 
 export interface ScenarioOptions {
   name: string;

@@ -1,9 +1,9 @@
 // Flags of vkubelet-eci-emulator and the line it prints (kept apart from cli.ts, which runs on import).
 import { parseArgs } from 'node:util';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import type { EciEmulator } from './emulator.js';
 import type { EciEmulatorOptions } from './options.js';
-import { errorMessage } from '@vkubelet/provider-kit';
 
 export const USAGE = `usage: vkubelet-eci-emulator [--port N] [--host ADDR] [--region ID] [--access-key-id ID --access-key-secret SECRET]
   [--sts] [--scheduling-ms N] [--pending-ms N] [--restart-backoff-ms N]

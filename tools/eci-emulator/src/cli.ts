@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // vkubelet-eci-emulator: starts the ECI emulator on loopback, prints one JSON line with what a client
 // needs (endpoint, regionId, keys) and serves until SIGINT/SIGTERM. Bad flags: exit 2, one line.
+import { errorMessage } from '@vkubelet/provider-kit';
+
 import { connectionLine, parseCliArgs, USAGE, UsageError } from './cli-args.js';
 import { startEciEmulator, type EciEmulator } from './emulator.js';
 import type { EciEmulatorOptions } from './options.js';
-import { errorMessage } from '@vkubelet/provider-kit';
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);

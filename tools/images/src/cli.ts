@@ -2,12 +2,12 @@
 // `vkubelet-images`: builds provider images (tools/images/build.sh runs it after compiling it).
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import { Buildah } from './buildah.js';
 import { buildProviderImage, describeReport, ImageBudgetError, MB, stageProvider } from './image.js';
 import { ensureNodeBase } from './node-base.js';
 import { REPO_ROOT } from './paths.js';
-import { errorMessage } from '@vkubelet/provider-kit';
 
 const USAGE = `usage:
   vkubelet-images build <provider dir>... [--base <image>] [--budget-mb <n>] [--out <dir>]

@@ -2,9 +2,9 @@
 // vkubelet-nomad-emulator: starts the Nomad API emulator on 127.0.0.1, prints one JSON line with what
 // a client needs (address, token, namespace, region, TLS files) and runs until SIGINT/SIGTERM.
 import { parseArgs } from 'node:util';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import { startNomadEmulator } from './emulator.js';
-import { errorMessage } from '@vkubelet/provider-kit';
 
 const usage = `usage: vkubelet-nomad-emulator [--port N] [--region R] [--datacenter DC] [--nodes N]
                                [--namespace NS]... [--no-acl] [--token SECRET] [--tls | --mtls]

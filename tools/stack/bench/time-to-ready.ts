@@ -12,9 +12,9 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { cacheRoot } from '@vkubelet/testenv';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import { PROVIDERS } from '../dist/index.js';
-import { errorMessage } from '@vkubelet/provider-kit';
 
 const { values } = parseArgs({
   options: {

@@ -1,9 +1,9 @@
 // The `virtual-kubelet` command line of a stack's node.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import { virtualKubeletCli } from './paths.js';
-import { errorMessage } from '@vkubelet/provider-kit';
 
 const run = promisify(execFile);
 

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 
 import { binaryPath } from '@vkubelet/testenv';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import { hostAddress, unproxyableReason } from './address.js';
 import { parseUpArgs, USAGE, UsageError, type UpArgs } from './cli-args.js';
@@ -22,7 +23,6 @@ import {
   readRecord,
 } from './state.js';
 import { tryItText } from './try-it.js';
-import { errorMessage } from '@vkubelet/provider-kit';
 
 const run = promisify(execFile);
 const progress = createProgress(line => process.stderr.write(`${line}\n`));

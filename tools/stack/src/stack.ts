@@ -15,6 +15,7 @@ import {
   tailFile,
   type ManagedProcess,
 } from '@vkubelet/testenv';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import { agentArgs, providerUnavailable } from './agent.js';
 import { startMetricsServer } from './metrics-server.js';
@@ -23,7 +24,6 @@ import { aggregationLayerFlags, writeStackPki } from './pki.js';
 import type { Progress } from './progress.js';
 import type { ProviderEntry } from './providers/index.js';
 import { claimStackDir, readRecord, stackKubeconfigPath, writeRecord } from './state.js';
-import { errorMessage } from '@vkubelet/provider-kit';
 
 const run = promisify(execFile);
 

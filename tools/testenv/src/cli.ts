@@ -4,8 +4,8 @@
 import { copyFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startLocalControlPlane } from './local.js';
 import { errorMessage } from '@vkubelet/provider-kit';
+import { startLocalControlPlane } from './local.js';
 
 const usage = `usage: vkubelet-testenv up [--kubeconfig PATH] [--name NAME] [--no-scheduler] [--no-controller-manager]
   Starts etcd, kube-apiserver, kube-scheduler and kube-controller-manager on 127.0.0.1, writes the

@@ -3,8 +3,8 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describeExit, tailFile, type ManagedProcess } from './process.js';
 import { errorMessage } from '@vkubelet/provider-kit';
+import { describeExit, tailFile, type ManagedProcess } from './process.js';
 
 export interface TlsIdentity {
   readonly ca?: string;

@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import { DEFAULT_KUBE_API_BURST, DEFAULT_KUBE_API_QPS } from '../agent/options.js';
 import {
@@ -18,7 +19,6 @@ import type { TracingConfig } from '../tracing/config.js';
 import { parseDuration } from './duration.js';
 import { traceExporter, traceSampleRate, tracingConfig, traceTag, type TraceFlags } from './trace-flags.js';
 import { UsageError } from './usage-error.js';
-import { errorMessage } from '@vkubelet/provider-kit';
 
 /** Everything the command line (flags and upstream's environment variables) decides. */
 export interface CommandLineConfig {

@@ -1,10 +1,10 @@
 import type { V1Node, V1NodeCondition, V1NodeStatus, V1Taint } from '@kubernetes/client-node';
 
 import type { Logger, MetricMeter, NodeProvider } from '@vkubelet/provider-kit';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import { isKubeNotFound, KubeApiError, type KubeClient } from '../kube/client.js';
 import { abortableSleep } from '../util/abortable-sleep.js';
-import { errorMessage } from '@vkubelet/provider-kit';
 
 export interface NodeControllerOptions {
   client: KubeClient;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import type { FaultSwitches } from '../faults.js';
 import { authenticate, type BearerSettings } from '../identity/bearer.js';
@@ -14,7 +15,6 @@ import { locationRoutes } from './location.js';
 import { metricsRoutes } from './metrics.js';
 import { operationRoutes } from './operations.js';
 import { resourceGroupRoutes } from './resource-groups.js';
-import { errorMessage } from '@vkubelet/provider-kit';
 
 /**
  * ContainerInstance api-versions ARM routes to the provider. The emulator serves 2023-05-01 (what

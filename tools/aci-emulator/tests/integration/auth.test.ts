@@ -12,11 +12,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import { decodeJwt } from '../../src/identity/jwt.js';
 import { startAciEmulator, type AciEmulator } from '../../src/index.js';
 import { clientFor, credentialFor, FAST, groupSpec, groupPath, rawRequest } from './helpers.js';
-import { errorMessage } from '@vkubelet/provider-kit';
 
 const SUBJECT = 'system:serviceaccount:vk-system:virtual-kubelet';
 const ARM_SCOPE = 'https://management.azure.com/.default';

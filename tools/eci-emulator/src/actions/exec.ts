@@ -1,11 +1,11 @@
 import { Writable } from 'node:stream';
 
 import { execInContainer, type ContainerRun } from '@vkubelet/provider-kit/mock';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import type { ContainerGroup } from '../groups/group.js';
 import { apiErrors } from '../rpc/errors.js';
 import type { ActionContext, Wire } from './context.js';
-import { errorMessage } from '@vkubelet/provider-kit';
 
 const MAX_COMMANDS = 20;
 const MAX_COMMAND_LENGTH = 256;

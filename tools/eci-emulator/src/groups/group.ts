@@ -5,13 +5,13 @@ import {
   type ContainerLog,
   type ContainerRun,
 } from '@vkubelet/provider-kit/mock';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import { apiErrors } from '../rpc/errors.js';
 import { EventLog } from './events.js';
 import { podForGroup } from './pod.js';
 import type { GroupSpec } from './spec.js';
 import type { EciTiming } from './timing.js';
-import { errorMessage } from '@vkubelet/provider-kit';
 
 export type GroupStatus =
   | 'Scheduling'

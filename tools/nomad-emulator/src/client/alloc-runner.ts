@@ -1,6 +1,7 @@
 import type { V1Container } from '@kubernetes/client-node';
 import type { MockSettings } from '@vkubelet/provider-kit/mock';
 import { PodRuntime, type ContainerRun } from '@vkubelet/provider-kit/mock';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import type {
   Allocation,
@@ -15,7 +16,6 @@ import { RestartTracker } from './restart-tracker.js';
 import { appendEvent, newTaskState, taskEvents } from './task-events.js';
 import { TaskLogs } from './task-logs.js';
 import { allocationPod, isMainTask, isPrestartTask, taskContainer, taskEnvironment } from './task-pod.js';
-import { errorMessage } from '@vkubelet/provider-kit';
 
 export interface AllocRunnerHooks {
   settings: MockSettings;

@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import type { Identity } from '../acl.js';
 import type { Cluster } from '../cluster.js';
 import { parseGoDuration } from './duration.js';
 import { HttpError, permissionDenied } from './errors.js';
 import { compileFilter } from './filter.js';
-import { errorMessage } from '@vkubelet/provider-kit';
 
 /** The agent's identity, as `/v1/agent/self` and defaults for requests report it. */
 export interface AgentInfo {

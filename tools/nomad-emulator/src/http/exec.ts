@@ -2,11 +2,11 @@ import { PassThrough, Writable } from 'node:stream';
 
 import { execInContainer } from '@vkubelet/provider-kit/mock';
 import type { WebSocket } from 'ws';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import type { AllocRunner } from '../client/alloc-runner.js';
 import { booleanParam, query, type RequestContext } from './context.js';
 import { HttpError } from './errors.js';
-import { errorMessage } from '@vkubelet/provider-kit';
 
 /*
  * `GET /v1/client/allocation/<id>/exec` as a WebSocket, in the api module's frames

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 import { WebSocketServer } from 'ws';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import type { Acl } from '../acl.js';
 import type { Cluster } from '../cluster.js';
@@ -15,7 +16,6 @@ import { allocationRoutes } from './routes/allocations.js';
 import { clientRoutes } from './routes/client.js';
 import { clusterRoutes } from './routes/cluster-info.js';
 import { jobRoutes } from './routes/jobs.js';
-import { errorMessage } from '@vkubelet/provider-kit';
 
 const EXEC_ROUTE: Route = {
   methods: ['GET'],

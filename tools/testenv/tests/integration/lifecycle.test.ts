@@ -8,9 +8,9 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
+import { errorMessage } from '@vkubelet/provider-kit';
 import { ComponentStartError, MissingBinaryError, startControlPlane } from '../../src/index.js';
 import { eventually, processesMentioning, statusOf, uniqueName } from './helpers.js';
-import { errorMessage } from '@vkubelet/provider-kit';
 
 const fixture = fileURLToPath(new URL('../fixtures/hold-control-plane.mjs', import.meta.url));
 const tsResolveHook = fileURLToPath(new URL('../fixtures/ts-resolve.mjs', import.meta.url));

@@ -6,9 +6,9 @@ import type { V1TokenReview } from '@kubernetes/client-node';
 import { LRUCache } from 'lru-cache';
 
 import type { Logger } from '@vkubelet/provider-kit';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import type { AuthApis, AuthenticationResult, UserInfo } from './types.js';
-import { errorMessage } from '@vkubelet/provider-kit';
 
 const TOKEN_REVIEWS = '/apis/authentication.k8s.io/v1/tokenreviews';
 

@@ -1,13 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 
 import type { Logger } from '@vkubelet/provider-kit';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import type { KubeletAuthOptions } from '../options.js';
 import { requestAttributes } from './attributes.js';
 import { RequestAuthenticator } from './authenticator.js';
 import { alwaysAllow, SubjectAccessReviewAuthorizer, type Authorizer } from './authorizer.js';
 import type { UserInfo } from './types.js';
-import { errorMessage } from '@vkubelet/provider-kit';
 
 export type GateResult =
   { ok: true; user: UserInfo } | { ok: false; statusCode: 401 | 403 | 500; message: string };

@@ -2,10 +2,10 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 
 import type { Logger } from '@vkubelet/provider-kit';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import { watchFiles } from './file-watch.js';
 import type { CertificateSource, ServingCredentials } from './types.js';
-import { errorMessage } from '@vkubelet/provider-kit';
 
 /** Reads a key pair and checks that the key belongs to the (first) certificate. */
 /** Reads a PEM bundle of CA certificates, failing clearly if it holds none. */

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 
 import { load as parseYaml } from 'js-yaml';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import { ConfiguredAccess, type AccessSpec, type Secret } from './configured-access.js';
 import { KubeconfigError } from './errors.js';
@@ -9,7 +10,6 @@ import { EXEC_API_VERSIONS, type ExecApiVersion, type ExecPluginConfig } from '.
 import { Fields } from './fields.js';
 import type { ClusterAccess } from './types.js';
 import { WatchedFile } from './watched-file.js';
-import { errorMessage } from '@vkubelet/provider-kit';
 
 /** Options of `loadKubeconfig()`. */
 export interface LoadKubeconfigOptions {

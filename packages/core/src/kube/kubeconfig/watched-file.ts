@@ -1,8 +1,8 @@
 import { readFileSync, statSync, type Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import { KubeconfigError } from './errors.js';
-import { errorMessage } from '@vkubelet/provider-kit';
 
 /** How often a credential file is checked for changes by default: rotation shows within a second. */
 export const DEFAULT_FILE_CHECK_INTERVAL_MS = 1000;

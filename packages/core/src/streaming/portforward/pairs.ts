@@ -1,9 +1,9 @@
 import type { Duplex, Writable } from 'node:stream';
 
 import type { Logger } from '@vkubelet/provider-kit';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import { finishWritable } from '../remotecommand/session.js';
-import { errorMessage } from '@vkubelet/provider-kit';
 
 /** Carries one forwarded connection to `port`; resolves when either side closed it. */
 export type PortForwardRunner = (port: number, stream: Duplex, signal: AbortSignal) => Promise<void>;

@@ -3,6 +3,7 @@ import type { MetricLabels, MetricMeter } from '@vkubelet/provider-kit';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import {
   KubeApiError,
@@ -15,7 +16,6 @@ import {
 } from '../../../src/kube/client.js';
 import { clusterAccess, type ClusterAccess } from '../../../src/kube/index.js';
 import { FakeApiServer, sendJson, status } from './fake-api-server.js';
-import { errorMessage } from '@vkubelet/provider-kit';
 
 const pod = (name: string, rv = '1'): V1Pod => ({
   apiVersion: 'v1',

@@ -1,8 +1,8 @@
 import type { MetricLabels, MetricMeter } from '@vkubelet/provider-kit';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import { WorkQueue, type WorkQueueOptions } from '../../../src/queue/index.js';
-import { errorMessage } from '@vkubelet/provider-kit';
 
 /** A handler whose calls can be resolved or rejected one by one from the test. */
 function controllableHandler() {

@@ -6,11 +6,10 @@ import type { V1Node } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { CONFORMANCE_CHECKS, runConformanceChecks } from '../../../src/conformance/index.js';
-import { isInvalidInput } from '../../../src/index.js';
 import { fakeProviderContext } from '../../../src/testing/index.js';
 import { connectToyCloud } from './toy-cloud.js';
 import { plugin, ToyProvider, toyConfigSchema } from './toy-provider.js';
-import { errorMessage } from '@vkubelet/provider-kit';
+import { errorMessage, isInvalidInput } from '../../../src/index.js';
 
 const providers: ToyProvider[] = [];
 afterAll(async () => {

@@ -5,9 +5,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
-import { definePlugin, isInvalidInput, quantitySchema, type Provider } from '../../../src/index.js';
+import {
+  definePlugin,
+  errorMessage,
+  isInvalidInput,
+  quantitySchema,
+  type Provider,
+} from '../../../src/index.js';
 import { fakeProviderContext } from '../../../src/testing/index.js';
-import { errorMessage } from '@vkubelet/provider-kit';
 
 const schema = z
   .object({

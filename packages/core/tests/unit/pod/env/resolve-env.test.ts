@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import { EnvResolutionError } from '../../../../src/pod/env/errors.js';
 import { resolvePodEnvironment } from '../../../../src/pod/env/resolve-env.js';
 import { FakeResources, podWith, RecordingEvents } from './fakes.js';
-import { errorMessage } from '@vkubelet/provider-kit';
 
 function setup(resources = new FakeResources()) {
   const events = new RecordingEvents();
