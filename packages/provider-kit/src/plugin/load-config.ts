@@ -121,9 +121,16 @@ export function validateConfig<Schema extends z.ZodType>(
 ): z.output<Schema> {
   const result = schema.safeParse(document, { reportInput: true });
   if (result.success) return result.data;
+  const envOf = new Map(
+    configFields(schema).flatMap(field => (field.env ? [[field.path, field.env] as const] : [])),
+  );
   const bySource = new Map<string, string[]>();
   for (const issue of result.error.issues) {
-    const { path, problem } = describeIssue(issue);
+    const described = describeIssue(issue);
+    const { path } = described;
+    // A missing value may come from a variable as well as the file: say which.
+    const variable = described.problem === 'required' ? envOf.get(path) : undefined;
+    const problem = variable ? `required (or set ${variable})` : described.problem;
     const origin = fromEnv.get(path) ?? source;
     bySource.set(origin, [...(bySource.get(origin) ?? []), `${path || '(the whole file)'}: ${problem}`]);
   }

@@ -113,7 +113,7 @@ describe('definePlugin', () => {
     const fromEnv = await failure(plugin.loadConfig({ configPath: bad.replace('bad', 'nothing'), env: {} }));
     expect(fromEnv).toMatch(/^--provider-config .*nothing\.yaml: cannot read it: ENOENT/);
     expect(await failure(plugin.loadConfig({ env: { TEST_QUOTA_PODS: 'many' } }))).toBe(
-      '--provider-config (none given): region: required; TEST_QUOTA_PODS: capacity.pods: expected number, received string ("many")',
+      '--provider-config (none given): region: required (or set TEST_REGION); TEST_QUOTA_PODS: capacity.pods: expected number, received string ("many")',
     );
     const broken = await file('broken.yaml', 'region: [unclosed\n');
     const message = await failure(plugin.create(fakeProviderContext({ configPath: broken })));
@@ -127,7 +127,9 @@ describe('definePlugin', () => {
 
   it('validates a config given directly', () => {
     expect(plugin.parseConfig({ region: 'r' }).cluster).toBe('default');
-    expect(() => plugin.parseConfig({})).toThrow('test provider config: region: required');
+    expect(() => plugin.parseConfig({})).toThrow(
+      'test provider config: region: required (or set TEST_REGION)',
+    );
   });
 
   it('documents the fields from the schema', () => {
