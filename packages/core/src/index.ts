@@ -8,7 +8,12 @@ export type {
 export { IllegalStateError, type VirtualKubeletState } from './agent/lifecycle.js';
 export { CORE_VERSION, KUBELET_VERSION, KUBERNETES_VERSION } from './agent/version.js';
 export { main, runAgent, EXIT_USAGE, type ProcessControl } from './cli/main.js';
-export { AGENT_HEAP_FLAGS, useAgentHeapFlags, type HeapFlagsProcess } from './cli/heap-flags.js';
+export {
+  AGENT_HEAP_FLAGS,
+  AGENT_MALLOC_ENV,
+  useAgentHeapFlags,
+  type HeapFlagsProcess,
+} from './cli/heap-flags.js';
 export { createPinoLogger, LOG_LEVELS, type LogLevel } from './logging/pino-logger.js';
 export { PrometheusMeter } from './metrics/prometheus-meter.js';
 export { KubeClient, KubeApiError, type KubeClientOptions } from './kube/client.js';

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
-import { isInvalidInput, type Logger, type ProviderPlugin } from '@vkubelet/provider-kit';
+import { errorMessage, isInvalidInput, type Logger, type ProviderPlugin } from '@vkubelet/provider-kit';
 
 import { CORE_VERSION, KUBELET_VERSION } from '../agent/version.js';
 import { VirtualKubelet } from '../agent/virtual-kubelet.js';
@@ -19,11 +19,11 @@ import {
 } from '../kube/kubeconfig/index.js';
 import { createPinoLogger } from '../logging/pino-logger.js';
 import { startTracing } from '../tracing/sdk.js';
-import { errorMessage } from '../util/error-message.js';
 import { describeFailure, oneLine } from './failure.js';
 import { useAgentHeapFlags } from './heap-flags.js';
 import { defineRootFlags, toCommandLineConfig, UsageError, type CommandLineConfig } from './flags.js';
 import { otlpCertificateFiles } from './trace-flags.js';
+import { releaseStartupMemory } from './release-startup-memory.js';
 import { availableProviders, KNOWN_PROVIDERS, loadProviderPlugin } from './provider-loader.js';
 
 /** Exit codes: 0 clean stop, 1 runtime failure, 2 bad flags or configuration (as upstream). */
@@ -212,7 +212,10 @@ async function createAndRun(
   });
   logger.info('waiting for the virtual node to be ready', { provider: providerName, version: CORE_VERSION });
   void agent.whenReady().then(
-    () => logger.info('ready'),
+    () => {
+      logger.info('ready');
+      releaseStartupMemory();
+    },
     () => {},
   );
   try {

@@ -1,4 +1,4 @@
-import { isNotFound } from '@vkubelet/provider-kit';
+import { errorMessage, isNotFound } from '@vkubelet/provider-kit';
 
 import { isInterruptedCall, isUnreachable } from '../cri/client.js';
 import { nextBackoff, shouldResetBackoff } from './backoff.js';
@@ -173,7 +173,7 @@ export async function startContainer(
       container: record.spec.name,
       error: String(error),
     });
-    record.waiting = { reason: 'RunContainerError', message: (error as Error).message };
+    record.waiting = { reason: 'RunContainerError', message: errorMessage(error) };
     return;
   }
   record.waiting = undefined;
@@ -217,8 +217,8 @@ async function ensureImage(
     record.waiting = {
       reason: failedBefore ? 'ImagePullBackOff' : 'ErrImagePull',
       message: failedBefore
-        ? `Back-off pulling image "${image}": ${(error as Error).message}`
-        : (error as Error).message,
+        ? `Back-off pulling image "${image}": ${errorMessage(error)}`
+        : errorMessage(error),
     };
     return false;
   }

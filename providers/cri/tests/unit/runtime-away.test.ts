@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import type { V1Pod } from '@kubernetes/client-node';
-import { isTransient } from '@vkubelet/provider-kit';
+import { errorMessage, isTransient } from '@vkubelet/provider-kit';
 import { fakeProviderContext } from '@vkubelet/provider-kit/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
@@ -58,7 +58,7 @@ describe('CRI provider while the runtime is away', () => {
     );
     const early = await provider.getPods(call(300)).catch((error: unknown) => error);
     expect(isTransient(early)).toBe(true);
-    expect((early as Error).message).toContain(grpcRuntime.endpoint);
+    expect(errorMessage(early)).toContain(grpcRuntime.endpoint);
 
     await grpcRuntime.start();
     const pods = await provider.getPods(call(10_000));

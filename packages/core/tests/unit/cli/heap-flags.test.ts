@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 
-import { AGENT_HEAP_FLAGS, useAgentHeapFlags, type HeapFlagsProcess } from '../../../src/cli/heap-flags.js';
+import {
+  AGENT_HEAP_FLAGS,
+  AGENT_MALLOC_ENV,
+  useAgentHeapFlags,
+  type HeapFlagsProcess,
+} from '../../../src/cli/heap-flags.js';
 
 function fakeProcess(overrides: Partial<HeapFlagsProcess> = {}) {
   const execve = vi.fn();
@@ -27,9 +32,18 @@ describe('useAgentHeapFlags', () => {
     expect(execve).toHaveBeenCalledWith(
       '/usr/bin/node',
       ['/usr/bin/node', ...AGENT_HEAP_FLAGS, '--enable-source-maps', '/app/main.js', '--provider', 'mock'],
-      { HOME: '/root' },
+      { HOME: '/root', ...AGENT_MALLOC_ENV },
     );
   });
+
+  it.each(['MALLOC_TRIM_THRESHOLD_', 'MALLOC_MMAP_THRESHOLD_', 'GLIBC_TUNABLES'])(
+    'keeps the environment as it is when %s tunes malloc already',
+    name => {
+      const { proc, execve } = fakeProcess({ env: { HOME: '/root', [name]: '1' } });
+      useAgentHeapFlags(proc);
+      expect(execve).toHaveBeenCalledWith('/usr/bin/node', expect.any(Array), { HOME: '/root', [name]: '1' });
+    },
+  );
 
   it.each([
     ['the command line', { execArgv: ['--max-semi-space-size=32'] }],
