@@ -12,6 +12,25 @@ const CLIENT_NODE_TYPES_ONLY = {
   allowTypeImports: true,
 };
 
+// The guide's "one way to do each thing", for what a linter can see. Restated in every
+// no-restricted-syntax block below: a later block's options replace an earlier one's.
+const ONE_WAY_SYNTAX = [
+  {
+    selector:
+      "MemberExpression[property.name='message'] > TSAsExpression.object[typeAnnotation.typeName.name='Error']",
+    message: 'Use errorMessage(err) from @vkubelet/provider-kit: a thrown non-Error has no .message.',
+  },
+  {
+    selector:
+      "ConditionalExpression[test.operator='instanceof'][test.right.name='Error'][consequent.property.name='message']",
+    message: 'Use errorMessage(err) from @vkubelet/provider-kit.',
+  },
+  {
+    selector: 'PrivateIdentifier',
+    message: 'Use TypeScript `private` (`private readonly` when never reassigned), not ECMAScript #private.',
+  },
+];
+
 export default tseslint.config(
   {
     ignores: [
@@ -119,6 +138,12 @@ export default tseslint.config(
     },
   },
   {
+    // One way to read a caught value's message (a thrown string has no .message) and one private-field
+    // style (TypeScript's private readonly).
+    files: ['packages/*/src/**/*.ts', 'providers/*/src/**/*.ts', 'tools/*/src/**/*.ts'],
+    rules: { 'no-restricted-syntax': ['error', ...ONE_WAY_SYNTAX] },
+  },
+  {
     // z.enum's inferred type lists its values in an order that changes between builds, and with it the
     // declarations and API reports of the published packages; enumSchema keeps the order as written.
     files: ['packages/*/src/**/*.ts', 'providers/*/src/**/*.ts'],
@@ -131,6 +156,7 @@ export default tseslint.config(
           message:
             'Use enumSchema from @vkubelet/provider-kit: z.enum makes the API report change from build to build.',
         },
+        ...ONE_WAY_SYNTAX,
       ],
     },
   },

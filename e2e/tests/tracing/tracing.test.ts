@@ -7,6 +7,7 @@ import { startContainerd, type Containerd } from '@vkubelet/containerd';
 import { renderTrace, startCollector, type Collector, type ReceivedSpan } from '@vkubelet/otelcol';
 import { startControlPlane, type ControlPlane } from '@vkubelet/testenv';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 /**
  * Tracing as an operator turns it on: `virtual-kubelet --trace-exporter otlp` with the standard
@@ -177,7 +178,7 @@ async function waitForCreationTrace(pod: string): Promise<{ trace: ReceivedSpan[
           .filter(span => span.attributes['k8s.pod.name'] === pod)
           .map(span => span.name)
           .join(', ');
-    throw new Error(`${(err as Error).message}; the pod's spans:\n${seen}`, { cause: err });
+    throw new Error(`${errorMessage(err)}; the pod's spans:\n${seen}`, { cause: err });
   }
 }
 

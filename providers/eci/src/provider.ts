@@ -1,5 +1,6 @@
 import type { V1Node } from '@kubernetes/client-node';
 import {
+  errorMessage,
   InvalidInputError,
   NotFoundError,
   ProviderRuntime,
@@ -184,7 +185,7 @@ export class EciProvider extends ProviderRuntime<GroupState> {
         );
       }
       if (error instanceof InvalidInputError) throw error;
-      throw new Error(`cannot reach ECI at ${client.endpoint}: ${(error as Error).message}`, {
+      throw new Error(`cannot reach ECI at ${client.endpoint}: ${errorMessage(error)}`, {
         cause: error,
       });
     }

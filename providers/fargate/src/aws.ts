@@ -2,6 +2,7 @@ import { CloudWatchLogsClient, type CloudWatchLogsClientConfig } from '@aws-sdk/
 import { ECSClient, type ECSClientConfig } from '@aws-sdk/client-ecs';
 import type { Attributes } from '@opentelemetry/api';
 import {
+  errorMessage,
   backendCaller,
   InvalidInputError,
   NotFoundError,
@@ -58,7 +59,7 @@ const NOT_FOUND = new Set(['ResourceNotFoundException', 'TaskNotFoundException']
  */
 export function toProviderError(err: unknown, what: string): Error {
   const name = err instanceof Error ? err.name : 'Error';
-  const message = `${what}: ${err instanceof Error ? err.message : String(err)}`;
+  const message = `${what}: ${errorMessage(err)}`;
   if (NOT_FOUND.has(name)) return new NotFoundError(message, { cause: err });
   if (INVALID_INPUT.has(name)) return new InvalidInputError(message, { cause: err });
   return new TransientError(message, { cause: err });

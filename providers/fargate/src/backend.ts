@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import type { V1Pod } from '@kubernetes/client-node';
 import {
+  errorMessage,
   isNotFound,
   podIdentity,
   TransientError,
@@ -161,7 +162,7 @@ export class EcsBackend implements PodBackend<TaskState> {
       stopped = out.task;
     } catch (err) {
       // A task ECS no longer knows is as stopped as it gets.
-      if (!isNotFound(err) && !/not found|could not find/i.test((err as Error).message)) throw err;
+      if (!isNotFound(err) && !/not found|could not find/i.test(errorMessage(err))) throw err;
     }
     if (task.taskDefinitionArn) await this.deregister(task.taskDefinitionArn);
     return stopped ? this.next(record.state, stopped) : null;
@@ -220,7 +221,7 @@ export class EcsBackend implements PodBackend<TaskState> {
       // A leftover definition costs nothing and blocks nothing; the task is what matters.
       this.options.logger.warn('could not deregister task definition', {
         taskDefinitionArn,
-        error: (err as Error).message,
+        error: errorMessage(err),
       });
     }
   }

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { Logger } from '@vkubelet/provider-kit';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import type { QueryResult } from './nomad/client.js';
 
@@ -44,7 +45,7 @@ export async function runBlockingLoop<T>(options: BlockingLoopOptions<T>): Promi
       if (signal.aborted) return;
       if (!failing)
         logger.warn(`reading Nomad ${options.name} failed; retrying`, {
-          error: error instanceof Error ? error.message : String(error),
+          error: errorMessage(error),
         });
       failing = true;
       await sleep(backoff, undefined, { signal }).catch(() => undefined);

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 
-import { definePlugin, InvalidInputError, type ProviderContext } from '@vkubelet/provider-kit';
+import { errorMessage, definePlugin, InvalidInputError, type ProviderContext } from '@vkubelet/provider-kit';
 
 import { nomadConfigSchema, type NomadConfig, type NomadConfigInput } from './config.js';
 import { NomadApi } from './nomad/api.js';
@@ -14,7 +14,7 @@ async function pem(path: string | undefined, field: string, variable: string): P
     return await readFile(path, 'utf8');
   } catch (error) {
     throw new InvalidInputError(
-      `${field} (${variable}): cannot read ${path}: ${(error as Error).message.split('\n')[0]}`,
+      `${field} (${variable}): cannot read ${path}: ${errorMessage(error).split('\n')[0]}`,
       { cause: error },
     );
   }

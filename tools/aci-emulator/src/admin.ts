@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import { FAULT_SWITCHES, type FaultSwitches } from './faults.js';
 import { readBody, sendJson } from './http/io.js';
@@ -65,6 +66,6 @@ export async function handleAdmin(
     }
     return sendJson(res, 404, { error: `no admin endpoint ${method} ${url.pathname}` });
   } catch (err) {
-    return sendJson(res, 400, { error: (err as Error).message });
+    return sendJson(res, 400, { error: errorMessage(err) });
   }
 }

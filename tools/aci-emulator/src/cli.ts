@@ -2,6 +2,7 @@
 // vkubelet-aci-emulator: starts the ACI emulator on loopback, prints one JSON line with what a client
 // needs (endpoints, ids, secret, CA file), and runs until SIGINT/SIGTERM. Bad flags: exit 2.
 import { parseArgs } from 'node:util';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import type { AciEmulatorOptions } from './options.js';
 
@@ -51,7 +52,7 @@ function optionsFromArgs(argv: string[]): AciEmulatorOptions {
       },
     }));
   } catch (err) {
-    fail((err as Error).message);
+    fail(errorMessage(err));
   }
   if (values.help) {
     process.stdout.write(`${usage}\n`);
@@ -122,6 +123,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`[aci-emulator] failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`[aci-emulator] failed: ${errorMessage(err)}\n`);
   process.exitCode = 1;
 });

@@ -1,5 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { KubeClient } from '@vkubelet/core';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 type PodHandler = (type: 'ADDED' | 'MODIFIED' | 'DELETED', pod: V1Pod) => void;
 
@@ -89,7 +90,7 @@ export class PodWatch {
         );
       } catch (err) {
         if (this.abort.signal.aborted) break;
-        this.log?.(`watch of ${this.labelSelector} ended (${(err as Error).message}); listing again`);
+        this.log?.(`watch of ${this.labelSelector} ended (${errorMessage(err)}); listing again`);
         await new Promise(resolve => setTimeout(resolve, 100));
       }
     }

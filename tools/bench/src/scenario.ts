@@ -1,5 +1,6 @@
 import type { V1Pod, V1PodSpec } from '@kubernetes/client-node';
 import type { KubeClient } from '@vkubelet/core';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import { summarize, type LatencySummary } from './percentiles.js';
 import { PodWatch } from './pod-watch.js';
@@ -188,7 +189,7 @@ export async function runScenario(
       createdSoFar++;
     } catch (err) {
       entry.created = undefined;
-      if (createErrors++ === 0) options.log?.(`create of ${name} failed: ${(err as Error).message}`);
+      if (createErrors++ === 0) options.log?.(`create of ${name} failed: ${errorMessage(err)}`);
     }
   });
   const createSeconds = (now() - start) / 1000;

@@ -1,5 +1,6 @@
 // Flags of vkubelet-eci-emulator and the line it prints (kept apart from cli.ts, which runs on import).
 import { parseArgs } from 'node:util';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import type { EciEmulator } from './emulator.js';
 import type { EciEmulatorOptions } from './options.js';
@@ -39,7 +40,7 @@ export function parseCliArgs(argv: string[]): EciEmulatorOptions {
       strict: true,
     }));
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(errorMessage(error));
   }
   if ((values['access-key-id'] === undefined) !== (values['access-key-secret'] === undefined)) {
     throw new UsageError('--access-key-id and --access-key-secret go together');

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // vkubelet-eci-emulator: starts the ECI emulator on loopback, prints one JSON line with what a client
 // needs (endpoint, regionId, keys) and serves until SIGINT/SIGTERM. Bad flags: exit 2, one line.
+import { errorMessage } from '@vkubelet/provider-kit';
+
 import { connectionLine, parseCliArgs, USAGE, UsageError } from './cli-args.js';
 import { startEciEmulator, type EciEmulator } from './emulator.js';
 import type { EciEmulatorOptions } from './options.js';
@@ -23,7 +25,7 @@ async function main(): Promise<void> {
   try {
     emulator = await startEciEmulator(options);
   } catch (error) {
-    process.stderr.write(`vkubelet-eci-emulator: ${(error as Error).message.replace(/\n/g, ' ')}\n`);
+    process.stderr.write(`vkubelet-eci-emulator: ${errorMessage(error).replace(/\n/g, ' ')}\n`);
     process.exit(2);
   }
   process.stdout.write(`${connectionLine(emulator)}\n`);
@@ -35,6 +37,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`vkubelet-eci-emulator: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`vkubelet-eci-emulator: ${errorMessage(error)}\n`);
   process.exitCode = 1;
 });

@@ -2,6 +2,7 @@
 // `vkubelet-images`: builds provider images (tools/images/build.sh runs it after compiling it).
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import { Buildah } from './buildah.js';
 import { buildProviderImage, describeReport, ImageBudgetError, MB, stageProvider } from './image.js';
@@ -78,7 +79,7 @@ try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
   if (error instanceof UsageError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
-    process.stderr.write(`vkubelet-images: ${(error as Error).message}\n${USAGE}\n`);
+    process.stderr.write(`vkubelet-images: ${errorMessage(error)}\n${USAGE}\n`);
     process.exitCode = 2;
   } else if (error instanceof ImageBudgetError) {
     process.stderr.write(`vkubelet-images: ${error.message}\n`);

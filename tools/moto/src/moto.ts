@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 /** How moto moves a model (e.g. `ecs::task`) through its states; see moto's state-manager docs. */
 export type MotoTransition =
@@ -107,7 +108,7 @@ export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> 
     await waitUntilReady(endpoint, child, exited, options.readyTimeoutMs ?? 30_000);
   } catch (err) {
     child.kill('SIGKILL');
-    throw new Error(`moto server did not start: ${(err as Error).message}\n${stderr}`, { cause: err });
+    throw new Error(`moto server did not start: ${errorMessage(err)}\n${stderr}`, { cause: err });
   }
 
   const stop = async (): Promise<void> => {

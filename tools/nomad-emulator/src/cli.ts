@@ -2,6 +2,7 @@
 // vkubelet-nomad-emulator: starts the Nomad API emulator on 127.0.0.1, prints one JSON line with what
 // a client needs (address, token, namespace, region, TLS files) and runs until SIGINT/SIGTERM.
 import { parseArgs } from 'node:util';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import { startNomadEmulator } from './emulator.js';
 
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
       allowPositionals: false,
     }));
   } catch (error) {
-    fail(error instanceof Error ? error.message : String(error));
+    fail(errorMessage(error));
   }
   if (values.help) {
     process.stdout.write(`${usage}\n`);
@@ -80,8 +81,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(
-    `vkubelet-nomad-emulator: ${error instanceof Error ? error.message : String(error)}\n`,
-  );
+  process.stderr.write(`vkubelet-nomad-emulator: ${errorMessage(error)}\n`);
   process.exitCode = 1;
 });

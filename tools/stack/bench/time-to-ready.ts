@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { cacheRoot } from '@vkubelet/testenv';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import { PROVIDERS } from '../dist/index.js';
 
@@ -119,7 +120,7 @@ try {
       rows.push(await measure(provider));
     } catch (error) {
       // e.g. a provider whose package is not written yet: the start command refuses it.
-      const reason = /vkubelet-stack: (.*)/.exec((error as Error).message)?.[1] ?? (error as Error).message;
+      const reason = /vkubelet-stack: (.*)/.exec(errorMessage(error))?.[1] ?? errorMessage(error);
       rows.push(`| ${provider.padEnd(8)} | ${reason} |`);
     }
   }

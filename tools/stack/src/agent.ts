@@ -1,6 +1,7 @@
 // The `virtual-kubelet` command line of a stack's node.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import { virtualKubeletCli } from './paths.js';
 
@@ -56,6 +57,6 @@ export async function providerUnavailable(provider: string): Promise<string | un
     return undefined;
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr?.trim();
-    return stderr || (error as Error).message;
+    return stderr || errorMessage(error);
   }
 }

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 
 import { binaryPath } from '@vkubelet/testenv';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import { hostAddress, unproxyableReason } from './address.js';
 import { parseUpArgs, USAGE, UsageError, type UpArgs } from './cli-args.js';
@@ -58,9 +59,7 @@ async function chooseCluster(args: UpArgs): Promise<string | undefined> {
           },
         );
       } catch (error) {
-        const reason = ((error as { stderr?: string }).stderr ?? (error as Error).message)
-          .trim()
-          .split('\n')[0];
+        const reason = ((error as { stderr?: string }).stderr ?? errorMessage(error)).trim().split('\n')[0];
         throw new ClusterUnreachableError(
           `KUBECONFIG=${diagnosis.path} points at a cluster that does not answer (${reason}). ` +
             'Unset KUBECONFIG to start a local control plane, or start that cluster first.',
@@ -213,7 +212,7 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`vkubelet-stack: ${error.message}\n`);
       return 1;
     }
-    process.stderr.write(`vkubelet-stack: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`vkubelet-stack: ${errorMessage(error)}\n`);
     return 1;
   }
 }

@@ -15,6 +15,7 @@ import {
   tailFile,
   type ManagedProcess,
 } from '@vkubelet/testenv';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import { agentArgs, providerUnavailable } from './agent.js';
 import { startMetricsServer } from './metrics-server.js';
@@ -88,7 +89,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       for (const step of undo.reverse()) {
-        await step().catch((error: unknown) => progress.line(`while stopping: ${(error as Error).message}`));
+        await step().catch((error: unknown) => progress.line(`while stopping: ${errorMessage(error)}`));
       }
       watchdog.dispose();
       rmSync(dir, { recursive: true, force: true });

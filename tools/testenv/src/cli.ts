@@ -4,6 +4,7 @@
 import { copyFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { errorMessage } from '@vkubelet/provider-kit';
 import { startLocalControlPlane } from './local.js';
 
 const usage = `usage: vkubelet-testenv up [--kubeconfig PATH] [--name NAME] [--no-scheduler] [--no-controller-manager]
@@ -30,7 +31,7 @@ async function up(argv: string[]): Promise<void> {
       strict: true,
     }));
   } catch (error) {
-    fail(error instanceof Error ? error.message : String(error));
+    fail(errorMessage(error));
   }
   const started = Date.now();
   process.stderr.write(
@@ -70,7 +71,7 @@ async function up(argv: string[]): Promise<void> {
 const [command, ...rest] = process.argv.slice(2);
 if (command === 'up') {
   up(rest).catch((error: unknown) => {
-    process.stderr.write(`[testenv] failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`[testenv] failed: ${errorMessage(error)}\n`);
     process.exitCode = 1;
   });
 } else if (command === '--help' || command === '-h' || command === 'help') {

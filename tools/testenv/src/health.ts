@@ -3,6 +3,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { errorMessage } from '@vkubelet/provider-kit';
 import { describeExit, tailFile, type ManagedProcess } from './process.js';
 
 export interface TlsIdentity {
@@ -86,7 +87,7 @@ export async function waitUntilReady(
       if (await check()) return;
       lastProblem = 'probe answered but not ready';
     } catch (error) {
-      lastProblem = error instanceof Error ? error.message : String(error);
+      lastProblem = errorMessage(error);
     }
     if (Date.now() >= deadline) {
       throw new ComponentStartError(

@@ -1,6 +1,7 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 
 import {
+  errorMessage,
   noopLogger,
   type Logger,
   type MetricMeter,
@@ -28,7 +29,6 @@ import { NodeController } from '../node/node-controller.js';
 import { buildNodeTemplate } from '../node/node-template.js';
 import { PodController } from '../pod/index.js';
 import { serviceAccountTokens } from '../pod/service-account-tokens.js';
-import { errorMessage } from '../util/error-message.js';
 import { isDnsSubdomain } from '../util/names.js';
 import { IllegalStateError, type VirtualKubeletState } from './lifecycle.js';
 import { leaderIdentity } from './leader-identity.js';
@@ -80,14 +80,14 @@ export class AgentPartError extends Error {
  * within that time finds its node still Ready and its pods untouched.
  */
 export class VirtualKubelet {
-  #state: VirtualKubeletState = 'INITIALIZED';
-  readonly #abort = new AbortController();
-  readonly #ready: Promise<void>;
-  #markReady!: () => void;
-  #failReady!: (err: unknown) => void;
-  #running: Promise<void> | undefined;
+  private lifecycleState: VirtualKubeletState = 'INITIALIZED';
+  private readonly abort = new AbortController();
+  private readonly ready: Promise<void>;
+  private markReady!: () => void;
+  private failReady!: (err: unknown) => void;
+  private running: Promise<void> | undefined;
   /** The first failure, which stopped the agent. */
-  #cause: AgentPartError | undefined;
+  private cause: AgentPartError | undefined;
 
   private constructor(
     private readonly options: VirtualKubeletOptions,
@@ -96,12 +96,12 @@ export class VirtualKubelet {
     private readonly meter: MetricMeter,
     private readonly nodeIP: string,
   ) {
-    this.#ready = new Promise<void>((resolve, reject) => {
-      this.#markReady = resolve;
-      this.#failReady = reject;
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.markReady = resolve;
+      this.failReady = reject;
     });
     // A failure before anyone waits for readiness must not surface as an unhandled rejection.
-    this.#ready.catch(() => {});
+    this.ready.catch(() => {});
   }
 
   /**
@@ -152,7 +152,7 @@ export class VirtualKubelet {
       metrics: meter,
     });
     let provider: Provider | undefined;
-    const server = VirtualKubelet.#kubeletServer(options, {
+    const server = VirtualKubelet.kubeletServer(options, {
       client,
       nodeIP,
       podInformer,
@@ -191,7 +191,7 @@ export class VirtualKubelet {
   }
 
   get state(): VirtualKubeletState {
-    return this.#state;
+    return this.lifecycleState;
   }
 
   /** The port the kubelet API listens on (known from `create()` on). */
@@ -201,25 +201,25 @@ export class VirtualKubelet {
 
   /** Resolves when the node is registered and pods are being synced; rejects if the agent stops first. */
   whenReady(): Promise<void> {
-    return this.#ready;
+    return this.ready;
   }
 
   /** Runs until `shutdown()`; rejects with the first failure of any part. Call once. */
   run(): Promise<void> {
-    if (this.#state !== 'INITIALIZED') throw new IllegalStateError('run', this.#state);
-    this.#state = 'STARTING';
-    this.#running = this.#run().then(
+    if (this.lifecycleState !== 'INITIALIZED') throw new IllegalStateError('run', this.lifecycleState);
+    this.lifecycleState = 'STARTING';
+    this.running = this.runAgent().then(
       () => {
-        if (this.#cause) throw this.#cause;
-        this.#state = 'STOPPED';
+        if (this.cause) throw this.cause;
+        this.lifecycleState = 'STOPPED';
       },
       (err: unknown) => {
-        // Only a bug in the teardown itself gets here; parts' failures are recorded as #cause.
-        this.#state = 'FAILED';
-        throw this.#cause ?? err;
+        // Only a bug in the teardown itself gets here; parts' failures are recorded as cause.
+        this.lifecycleState = 'FAILED';
+        throw this.cause ?? err;
       },
     );
-    return this.#running;
+    return this.running;
   }
 
   /**
@@ -227,39 +227,43 @@ export class VirtualKubelet {
    * period (`shutdownGraceMs`). Safe to call more than once. Resolves even if `run()` failed.
    */
   async shutdown(): Promise<void> {
-    if (this.#state === 'INITIALIZED') {
-      this.#state = 'STOPPED';
-      this.#failReady(new Error('the virtual node was shut down before it ran'));
-      await this.#teardown([], []);
+    if (this.lifecycleState === 'INITIALIZED') {
+      this.lifecycleState = 'STOPPED';
+      this.failReady(new Error('the virtual node was shut down before it ran'));
+      await this.teardown([], []);
       return;
     }
-    if (this.#state === 'STARTING' || this.#state === 'STANDBY' || this.#state === 'RUNNING') {
-      this.#state = 'STOPPING';
+    if (
+      this.lifecycleState === 'STARTING' ||
+      this.lifecycleState === 'STANDBY' ||
+      this.lifecycleState === 'RUNNING'
+    ) {
+      this.lifecycleState = 'STOPPING';
     }
-    this.#abort.abort(new Error('the virtual node is shutting down'));
-    await this.#running?.catch(() => {});
+    this.abort.abort(new Error('the virtual node is shutting down'));
+    await this.running?.catch(() => {});
   }
 
   /** Records the first failure and stops every part. Later failures are consequences of it. */
-  #fail(part: string, err: unknown): void {
-    if (this.#abort.signal.aborted) {
+  private fail(part: string, err: unknown): void {
+    if (this.abort.signal.aborted) {
       this.logger.debug('part ended while stopping', { part, err: errorMessage(err) });
       return;
     }
-    this.#cause = new AgentPartError(part, err);
-    this.#state = 'FAILED';
+    this.cause = new AgentPartError(part, err);
+    this.lifecycleState = 'FAILED';
     this.logger.error('stopping the virtual node', { part, err: errorMessage(err) });
-    this.#failReady(this.#cause);
-    this.#abort.abort(this.#cause);
+    this.failReady(this.cause);
+    this.abort.abort(this.cause);
   }
 
   /** A running part: it ends when the agent stops; failing, or ending on its own, stops the agent. */
-  #supervise(part: string, running: Promise<void>): Promise<void> {
+  private supervise(part: string, running: Promise<void>): Promise<void> {
     return running.then(
       () => {
-        if (!this.#abort.signal.aborted) this.#fail(part, new Error('stopped unexpectedly'));
+        if (!this.abort.signal.aborted) this.fail(part, new Error('stopped unexpectedly'));
       },
-      (err: unknown) => this.#fail(part, err),
+      (err: unknown) => this.fail(part, err),
     );
   }
 
@@ -268,8 +272,8 @@ export class VirtualKubelet {
    * failed, or the agent is stopping (a step that hangs, such as a provider's `configureNode`, is
    * abandoned then, so that neither the start-up timeout nor a signal waits for it).
    */
-  async #step<T>(part: string, step: () => Promise<T>): Promise<T | undefined> {
-    const signal = this.#abort.signal;
+  private async step<T>(part: string, step: () => Promise<T>): Promise<T | undefined> {
+    const signal = this.abort.signal;
     if (signal.aborted) return undefined;
     let onAbort: (() => void) | undefined;
     const stopped = new Promise<undefined>(resolve => {
@@ -279,15 +283,15 @@ export class VirtualKubelet {
     try {
       return await Promise.race([step(), stopped]);
     } catch (err) {
-      this.#fail(part, err);
+      this.fail(part, err);
       return undefined;
     } finally {
       if (onAbort) signal.removeEventListener('abort', onAbort);
     }
   }
 
-  async #run(): Promise<void> {
-    const signal = this.#abort.signal;
+  private async runAgent(): Promise<void> {
+    const signal = this.abort.signal;
     const { options, logger, meter } = this;
     const { client, writer, fence, provider, resources, podInformer, server, events } = this.parts;
     const closers: [string, () => Promise<void>][] = [];
@@ -300,7 +304,7 @@ export class VirtualKubelet {
       if (startupTimeoutMs <= 0) return;
       startupTimer = setTimeout(
         () =>
-          this.#fail(
+          this.fail(
             'start-up',
             new Error(`the node was not ready within the startup timeout of ${startupTimeoutMs} ms`, {
               cause: startupProblem,
@@ -324,7 +328,7 @@ export class VirtualKubelet {
       closers.push(['pod informer', () => podInformer.stop()]);
       if (server) closers.push(['kubelet API', () => server.close()]);
 
-      const lease = this.#leaseLock();
+      const lease = this.leaseLock();
       // The Node, once registered, owns the leader lease (as it owns the node Lease).
       const registeredNode: { controller?: NodeController } = {};
       if (fence && lease) {
@@ -348,30 +352,30 @@ export class VirtualKubelet {
         // after the fence has closed.
         fence.signal.addEventListener(
           'abort',
-          () => this.#fail('leader election', new LeadershipLostError(errorMessage(fence.signal.reason))),
+          () => this.fail('leader election', new LeadershipLostError(errorMessage(fence.signal.reason))),
           { once: true },
         );
-        this.#state = 'STANDBY';
+        this.lifecycleState = 'STANDBY';
         // A standby serves its metrics and health but not the kubelet API (503 until it leads).
-        const metricsUp = await this.#step('starting the metrics server', async () => {
+        const metricsUp = await this.step('starting the metrics server', async () => {
           await server?.startMetrics();
           return true;
         });
         if (!metricsUp) return;
-        const acquired = await this.#step('acquiring the leader lease', async () => {
+        const acquired = await this.step('acquiring the leader lease', async () => {
           await elector.acquire(signal);
           return true;
         });
         if (!acquired || signal.aborted) return;
-        this.#state = 'STARTING';
-        running.push(this.#supervise('leader election', elector.hold(signal)));
+        this.lifecycleState = 'STARTING';
+        running.push(this.supervise('leader election', elector.hold(signal)));
       }
       armStartupTimeout();
       if (server) {
-        if (!(await this.#step('starting servers', () => server.start()))) return;
+        if (!(await this.step('starting servers', () => server.start()))) return;
       }
 
-      const template = await this.#step('building the node', () => this.#nodeTemplate());
+      const template = await this.step('building the node', () => this.nodeTemplate());
       if (!template) return;
       const nodeController = new NodeController({
         client: writer,
@@ -384,7 +388,7 @@ export class VirtualKubelet {
         statusIntervalMs: options.nodeStatusIntervalMs,
       });
       registeredNode.controller = nodeController;
-      const registered = await this.#step('registering the node', () =>
+      const registered = await this.step('registering the node', () =>
         nodeController.register(signal, err => (startupProblem = err)),
       );
       if (!registered) return;
@@ -405,8 +409,8 @@ export class VirtualKubelet {
       });
 
       running.push(
-        this.#supervise('node status loop', nodeController.run(signal)),
-        this.#supervise('pod controller', pods.run(signal)),
+        this.supervise('node status loop', nodeController.run(signal)),
+        this.supervise('pod controller', pods.run(signal)),
       );
       // The leader election renews the node Lease when that is its lock; otherwise the lease loop does.
       if (!lease?.isNodeLease) {
@@ -418,29 +422,29 @@ export class VirtualKubelet {
           logger: logger.child({ controller: 'lease' }),
           metrics: meter,
         });
-        running.push(this.#supervise('lease loop', nodeLease.run(signal)));
+        running.push(this.supervise('lease loop', nodeLease.run(signal)));
       }
-      const synced = await this.#step('listing pods', async () => {
+      const synced = await this.step('listing pods', async () => {
         await podInformer.waitForSync(signal);
         return true;
       });
       if (!synced) return;
       clearTimeout(startupTimer);
       if (signal.aborted) return;
-      this.#state = 'RUNNING';
-      this.#markReady();
+      this.lifecycleState = 'RUNNING';
+      this.markReady();
       logger.info('virtual node is ready', { kubeletPort: this.parts.kubeletPort });
       await new Promise<void>(resolve => signal.addEventListener('abort', () => resolve(), { once: true }));
     } finally {
       clearTimeout(startupTimer);
-      if (!signal.aborted) this.#abort.abort(new Error('the virtual node is stopping'));
-      this.#failReady(this.#cause ?? new Error('the virtual node stopped before it was ready'));
-      await this.#teardown(running, closers);
+      if (!signal.aborted) this.abort.abort(new Error('the virtual node is stopping'));
+      this.failReady(this.cause ?? new Error('the virtual node stopped before it was ready'));
+      await this.teardown(running, closers);
     }
   }
 
   /** The leader election's Lease, when it is on: the node's own Lease unless configured otherwise. */
-  #leaseLock(): { namespace: string; name: string; isNodeLease: boolean } | undefined {
+  private leaseLock(): { namespace: string; name: string; isNodeLease: boolean } | undefined {
     const election = this.options.leaderElection;
     if (!election) return undefined;
     const namespace = election.leaseNamespace ?? LEASE_NAMESPACE;
@@ -452,7 +456,7 @@ export class VirtualKubelet {
    * Waits for the parts to end, then closes what was opened in reverse order, the provider, the event
    * recorder and the client last; all of it within the shutdown grace period, past which nothing more is waited for.
    */
-  async #teardown(running: Promise<void>[], closers: [string, () => Promise<void>][]): Promise<void> {
+  private async teardown(running: Promise<void>[], closers: [string, () => Promise<void>][]): Promise<void> {
     const { provider, client, server, events } = this.parts;
     const deadline = Date.now() + (this.options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
     const steps: [string, () => Promise<unknown>][] = [['running parts', () => Promise.all(running)]];
@@ -476,7 +480,7 @@ export class VirtualKubelet {
     }
   }
 
-  static #kubeletServer(
+  private static kubeletServer(
     options: VirtualKubeletOptions,
     parts: {
       client: KubeClient;
@@ -513,7 +517,7 @@ export class VirtualKubelet {
     });
   }
 
-  async #nodeTemplate(): Promise<V1Node> {
+  private async nodeTemplate(): Promise<V1Node> {
     const { options } = this;
     const port = this.parts.kubeletPort ?? 0;
     const template = buildNodeTemplate({

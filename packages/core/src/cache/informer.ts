@@ -61,18 +61,18 @@ class WatchStalledError extends Error {
  */
 export class Informer<T extends KubeObject> {
   readonly name: string;
-  readonly #options: InformerOptions<T>;
-  readonly #collectionPath: string;
-  readonly #logger: Logger;
-  readonly #metrics: InformerMetrics;
-  readonly #store = new Map<string, T>();
-  readonly #strings = new StringPool();
-  readonly #handlers = new Set<InformerHandlers<T>>();
-  #resourceVersion: string | undefined;
-  #synced = false;
-  readonly #syncWaiters = new Set<() => void>();
-  #controller: AbortController | undefined;
-  #loop: Promise<void> | undefined;
+  private readonly options: InformerOptions<T>;
+  private readonly collectionPath: string;
+  private readonly logger: Logger;
+  private readonly metrics: InformerMetrics;
+  private readonly store = new Map<string, T>();
+  private readonly strings = new StringPool();
+  private readonly handlers = new Set<InformerHandlers<T>>();
+  private resourceVersion: string | undefined;
+  private synced = false;
+  private readonly syncWaiters = new Set<() => void>();
+  private controller: AbortController | undefined;
+  private loop: Promise<void> | undefined;
 
   constructor(options: InformerOptions<T>) {
     if (!options.path.startsWith('/'))
@@ -80,41 +80,41 @@ export class Informer<T extends KubeObject> {
     const pageSize = options.pageSize ?? 500;
     if (!Number.isInteger(pageSize) || pageSize < 1)
       throw new TypeError(`Informer: bad pageSize ${pageSize}`);
-    this.#options = { ...options, pageSize };
-    this.#collectionPath = namespaced(options.path, options.namespace);
-    this.name = options.name ?? this.#collectionPath;
-    this.#logger = (options.logger ?? noopLogger).child({ informer: this.name });
-    this.#metrics = createInformerMetrics(options.metrics ?? noopMeter, this.name);
-    if (options.handlers) this.#handlers.add(options.handlers);
+    this.options = { ...options, pageSize };
+    this.collectionPath = namespaced(options.path, options.namespace);
+    this.name = options.name ?? this.collectionPath;
+    this.logger = (options.logger ?? noopLogger).child({ informer: this.name });
+    this.metrics = createInformerMetrics(options.metrics ?? noopMeter, this.name);
+    if (options.handlers) this.handlers.add(options.handlers);
   }
 
   /** True once the first list has been stored (and stays true across relists). */
   get hasSynced(): boolean {
-    return this.#synced;
+    return this.synced;
   }
 
   /** The cached object under `namespace/name` (or `name` for cluster-scoped resources). */
   get(key: string): T | undefined {
-    return this.#store.get(key);
+    return this.store.get(key);
   }
 
   list(): T[] {
-    return [...this.#store.values()];
+    return [...this.store.values()];
   }
 
   /** Register handlers; when already synced, the cached objects are replayed to `onAdd` first. */
   addHandlers(handlers: InformerHandlers<T>): () => void {
-    if (this.#synced) for (const obj of this.#store.values()) this.#call(handlers, 'onAdd', obj);
-    this.#handlers.add(handlers);
-    return () => this.#handlers.delete(handlers);
+    if (this.synced) for (const obj of this.store.values()) this.call(handlers, 'onAdd', obj);
+    this.handlers.add(handlers);
+    return () => this.handlers.delete(handlers);
   }
 
   /** Resolves once synced; rejects with the abort reason if `signal` aborts first. */
   waitForSync(signal?: AbortSignal): Promise<void> {
-    if (this.#synced) return Promise.resolve();
+    if (this.synced) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const onAbort = (): void => {
-        this.#syncWaiters.delete(done);
+        this.syncWaiters.delete(done);
         reject(signal?.reason as Error);
       };
       const done = (): void => {
@@ -122,39 +122,39 @@ export class Informer<T extends KubeObject> {
         resolve();
       };
       if (signal?.aborted) return onAbort();
-      this.#syncWaiters.add(done);
+      this.syncWaiters.add(done);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
   /** Start listing and watching in the background until `stop()` or `signal` aborts. */
   start(signal?: AbortSignal): void {
-    if (this.#loop) throw new Error(`Informer ${this.name} is already started`);
+    if (this.loop) throw new Error(`Informer ${this.name} is already started`);
     const controller = new AbortController();
-    this.#controller = controller;
+    this.controller = controller;
     const stopSignal = signal ? AbortSignal.any([signal, controller.signal]) : controller.signal;
-    this.#loop = this.#run(stopSignal).catch((err: unknown) => {
-      this.#logger.error('informer loop ended unexpectedly', { err });
+    this.loop = this.run(stopSignal).catch((err: unknown) => {
+      this.logger.error('informer loop ended unexpectedly', { err });
     });
   }
 
   /** Stop and wait for the current list or watch to end. */
   async stop(): Promise<void> {
-    this.#controller?.abort();
-    await this.#loop;
-    this.#loop = undefined;
-    this.#controller = undefined;
+    this.controller?.abort();
+    await this.loop;
+    this.loop = undefined;
+    this.controller = undefined;
   }
 
-  get #minBackoffMs(): number {
-    return this.#options.minBackoffMs ?? 1000;
+  private get minBackoffMs(): number {
+    return this.options.minBackoffMs ?? 1000;
   }
 
-  get #maxBackoffMs(): number {
-    return this.#options.maxBackoffMs ?? 30_000;
+  private get maxBackoffMs(): number {
+    return this.options.maxBackoffMs ?? 30_000;
   }
 
-  async #run(signal: AbortSignal): Promise<void> {
+  private async run(signal: AbortSignal): Promise<void> {
     let mustList = true;
     let failures = 0;
     // Consecutive 410s without a healthy event in between; a second one in a row backs off.
@@ -164,12 +164,12 @@ export class Informer<T extends KubeObject> {
     while (!signal.aborted) {
       try {
         if (mustList) {
-          await this.#relist(signal);
+          await this.relist(signal);
           mustList = false;
         }
         let healthy = false;
         const openedAt = performance.now();
-        await this.#watch(signal, () => {
+        await this.watch(signal, () => {
           healthy = true;
           failures = 0;
           expired = 0;
@@ -180,10 +180,10 @@ export class Informer<T extends KubeObject> {
         // node's pods): reopen that at once too, as waiting only lets more events pile up; a second
         // one in a row is a misbehaving server or proxy, so back off from then on.
         if (!healthy && performance.now() - openedAt < 1000) {
-          this.#metrics.failures.add();
+          this.metrics.failures.add();
           if (++emptyEnds > 1) {
-            const delay = jitteredBackoff(emptyEnds - 1, this.#minBackoffMs, this.#maxBackoffMs);
-            this.#logger.warn('watch ended at once without any event; retrying', {
+            const delay = jitteredBackoff(emptyEnds - 1, this.minBackoffMs, this.maxBackoffMs);
+            this.logger.warn('watch ended at once without any event; retrying', {
               attempt: emptyEnds,
               delayMs: Math.round(delay),
             });
@@ -193,22 +193,22 @@ export class Informer<T extends KubeObject> {
       } catch (err) {
         if (signal.aborted) break;
         if (isKubeGone(err)) {
-          this.#logger.info('resourceVersion expired; relisting', { resourceVersion: this.#resourceVersion });
-          this.#resourceVersion = undefined;
+          this.logger.info('resourceVersion expired; relisting', { resourceVersion: this.resourceVersion });
+          this.resourceVersion = undefined;
           mustList = true;
           if (++expired > 1)
-            await sleep(jitteredBackoff(expired - 1, this.#minBackoffMs, this.#maxBackoffMs), signal);
+            await sleep(jitteredBackoff(expired - 1, this.minBackoffMs, this.maxBackoffMs), signal);
           continue;
         }
         if (err instanceof WatchStalledError) {
-          this.#metrics.stalls.add();
-          this.#logger.warn(err.message);
+          this.metrics.stalls.add();
+          this.logger.warn(err.message);
           continue;
         }
         failures++;
-        const delay = jitteredBackoff(failures, this.#minBackoffMs, this.#maxBackoffMs);
-        this.#metrics.failures.add();
-        this.#logger.warn('list/watch failed; retrying', {
+        const delay = jitteredBackoff(failures, this.minBackoffMs, this.maxBackoffMs);
+        this.metrics.failures.add();
+        this.logger.warn('list/watch failed; retrying', {
           err,
           attempt: failures,
           delayMs: Math.round(delay),
@@ -219,46 +219,46 @@ export class Informer<T extends KubeObject> {
   }
 
   /** List every page, then replace the store, telling handlers what was added, changed or removed. */
-  async #relist(signal: AbortSignal): Promise<void> {
-    const { items, resourceVersion } = await this.#listAll(signal);
-    this.#metrics.relists.add(1, { reason: this.#synced ? 'relist' : 'initial' });
+  private async relist(signal: AbortSignal): Promise<void> {
+    const { items, resourceVersion } = await this.listAll(signal);
+    this.metrics.relists.add(1, { reason: this.synced ? 'relist' : 'initial' });
     const seen = new Set<string>();
     for (const raw of items) {
       const obj = stripManagedFields(raw);
       const key = objectKey(obj);
       seen.add(key);
-      const old = this.#store.get(key);
+      const old = this.store.get(key);
       if (old === undefined) {
-        this.#store.set(key, this.#compact(undefined, obj));
-        this.#emit('onAdd', obj);
+        this.store.set(key, this.compact(undefined, obj));
+        this.emit('onAdd', obj);
       } else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) {
-        this.#store.set(key, this.#compact(old, obj));
-        this.#emit('onUpdate', old, obj);
+        this.store.set(key, this.compact(old, obj));
+        this.emit('onUpdate', old, obj);
       }
     }
-    for (const [key, old] of this.#store) {
+    for (const [key, old] of this.store) {
       if (seen.has(key)) continue;
-      this.#store.delete(key);
-      this.#emit('onDelete', old);
+      this.store.delete(key);
+      this.emit('onDelete', old);
     }
-    this.#resourceVersion = resourceVersion;
-    this.#metrics.objects.set(this.#store.size);
-    if (!this.#synced) {
-      this.#synced = true;
-      for (const done of this.#syncWaiters) done();
-      this.#syncWaiters.clear();
+    this.resourceVersion = resourceVersion;
+    this.metrics.objects.set(this.store.size);
+    if (!this.synced) {
+      this.synced = true;
+      for (const done of this.syncWaiters) done();
+      this.syncWaiters.clear();
     }
   }
 
-  async #listAll(signal: AbortSignal): Promise<{ items: T[]; resourceVersion: string | undefined }> {
+  private async listAll(signal: AbortSignal): Promise<{ items: T[]; resourceVersion: string | undefined }> {
     const items: T[] = [];
     let continueToken: string | undefined;
-    let limit: number | undefined = this.#options.pageSize;
+    let limit: number | undefined = this.options.pageSize;
     for (;;) {
       let page: ListPage<T>;
       try {
-        page = await this.#options.client.requestJson<ListPage<T>>('GET', this.#collectionPath, {
-          query: { ...this.#selectors(), limit, continue: continueToken },
+        page = await this.options.client.requestJson<ListPage<T>>('GET', this.collectionPath, {
+          query: { ...this.selectors(), limit, continue: continueToken },
           signal,
         });
       } catch (err) {
@@ -278,8 +278,8 @@ export class Informer<T extends KubeObject> {
   }
 
   /** One watch from the current resourceVersion, cut by the watchdog if it goes quiet. */
-  async #watch(signal: AbortSignal, onHealthy: () => void): Promise<void> {
-    const stallMs = this.#options.stallTimeoutMs ?? 300_000;
+  private async watch(signal: AbortSignal, onHealthy: () => void): Promise<void> {
+    const stallMs = this.options.stallTimeoutMs ?? 300_000;
     const watchdog = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const feed = (): void => {
@@ -289,22 +289,22 @@ export class Informer<T extends KubeObject> {
         stallMs,
       );
     };
-    const baseTimeout = this.#options.watchTimeoutSeconds ?? 300;
+    const baseTimeout = this.options.watchTimeoutSeconds ?? 300;
     const query = {
-      ...this.#selectors(),
-      resourceVersion: this.#resourceVersion,
+      ...this.selectors(),
+      resourceVersion: this.resourceVersion,
       allowWatchBookmarks: true,
       timeoutSeconds: Math.round(baseTimeout * (1 + Math.random())),
     };
     feed();
     try {
-      await this.#options.client.watch<T>(
-        this.#collectionPath,
+      await this.options.client.watch<T>(
+        this.collectionPath,
         query,
         event => {
           feed();
           onHealthy();
-          this.#apply(event);
+          this.apply(event);
         },
         AbortSignal.any([signal, watchdog.signal]),
       );
@@ -316,61 +316,61 @@ export class Informer<T extends KubeObject> {
     }
   }
 
-  #apply(event: WatchEvent<T>): void {
+  private apply(event: WatchEvent<T>): void {
     const obj = stripManagedFields(event.object);
     const resourceVersion = obj.metadata?.resourceVersion;
     if (event.type === 'BOOKMARK') {
-      if (resourceVersion) this.#resourceVersion = resourceVersion;
+      if (resourceVersion) this.resourceVersion = resourceVersion;
       return;
     }
     const key = objectKey(obj);
     if (event.type === 'DELETED') {
-      this.#store.delete(key);
-      this.#emit('onDelete', obj);
+      this.store.delete(key);
+      this.emit('onDelete', obj);
     } else {
-      const old = this.#store.get(key);
+      const old = this.store.get(key);
       if (old === undefined) {
-        this.#store.set(key, this.#compact(undefined, obj));
-        this.#emit('onAdd', obj);
+        this.store.set(key, this.compact(undefined, obj));
+        this.emit('onAdd', obj);
       } else {
-        this.#store.set(key, this.#compact(old, obj));
-        this.#emit('onUpdate', old, obj);
+        this.store.set(key, this.compact(old, obj));
+        this.emit('onUpdate', old, obj);
       }
     }
-    if (resourceVersion) this.#resourceVersion = resourceVersion;
-    this.#metrics.objects.set(this.#store.size);
+    if (resourceVersion) this.resourceVersion = resourceVersion;
+    this.metrics.objects.set(this.store.size);
   }
 
   /** `next` sharing what it can: unchanged parts with `previous`, short strings with the pool. */
-  #compact(previous: T | undefined, next: T): T {
+  private compact(previous: T | undefined, next: T): T {
     if (previous !== undefined) shareUnchangedParts(previous, next);
     const before = (previous ?? {}) as Record<string, unknown>;
     const after = next as Record<string, unknown>;
     for (const part in after) {
       const value = after[part];
-      if (typeof value === 'string') after[part] = this.#strings.intern(value);
-      else if (value !== before[part]) this.#strings.internAll(value);
+      if (typeof value === 'string') after[part] = this.strings.intern(value);
+      else if (value !== before[part]) this.strings.internAll(value);
     }
     return next;
   }
 
-  #selectors(): { fieldSelector?: string; labelSelector?: string } {
-    return { fieldSelector: this.#options.fieldSelector, labelSelector: this.#options.labelSelector };
+  private selectors(): { fieldSelector?: string; labelSelector?: string } {
+    return { fieldSelector: this.options.fieldSelector, labelSelector: this.options.labelSelector };
   }
 
-  #emit(kind: 'onAdd' | 'onDelete', obj: T): void;
-  #emit(kind: 'onUpdate', oldObj: T, newObj: T): void;
-  #emit(kind: keyof InformerHandlers<T>, a: T, b?: T): void {
-    for (const handlers of this.#handlers) this.#call(handlers, kind, a, b);
+  private emit(kind: 'onAdd' | 'onDelete', obj: T): void;
+  private emit(kind: 'onUpdate', oldObj: T, newObj: T): void;
+  private emit(kind: keyof InformerHandlers<T>, a: T, b?: T): void {
+    for (const handlers of this.handlers) this.call(handlers, kind, a, b);
   }
 
   /** A throwing handler is logged; it must not stop the informer or the other handlers. */
-  #call(handlers: InformerHandlers<T>, kind: keyof InformerHandlers<T>, a: T, b?: T): void {
+  private call(handlers: InformerHandlers<T>, kind: keyof InformerHandlers<T>, a: T, b?: T): void {
     try {
       if (kind === 'onUpdate') handlers.onUpdate?.(a, b!);
       else handlers[kind]?.(a);
     } catch (err) {
-      this.#logger.error(`${kind} handler threw`, { err, key: objectKey(b ?? a) });
+      this.logger.error(`${kind} handler threw`, { err, key: objectKey(b ?? a) });
     }
   }
 }

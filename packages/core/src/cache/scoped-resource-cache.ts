@@ -58,20 +58,20 @@ const COLLECTION: Record<ReferencedKind, string> = { ConfigMap: 'configmaps', Se
  * need the pod's namespace plus `default`, and the kubelet itself keeps the same cluster-wide cache.
  */
 export class ScopedResourceCache implements ResourceLister {
-  readonly #options: ScopedResourceCacheOptions;
-  readonly #logger: Logger;
-  readonly #watched = new Map<ReferenceKey, Watched>();
+  private readonly options: ScopedResourceCacheOptions;
+  private readonly logger: Logger;
+  private readonly watched = new Map<ReferenceKey, Watched>();
   /** References of each tracked pod, by `namespace/name`. */
-  readonly #pods = new Map<string, Set<ReferenceKey>>();
-  readonly #notFoundUntil = new Map<ReferenceKey, number>();
-  readonly #watchGauge: MetricGauge;
-  readonly #abort = new AbortController();
-  #services: Informer<V1Service> | undefined;
+  private readonly pods = new Map<string, Set<ReferenceKey>>();
+  private readonly notFoundUntil = new Map<ReferenceKey, number>();
+  private readonly watchGauge: MetricGauge;
+  private readonly abort = new AbortController();
+  private services: Informer<V1Service> | undefined;
 
   constructor(options: ScopedResourceCacheOptions) {
-    this.#options = options;
-    this.#logger = (options.logger ?? noopLogger).child({ component: 'scoped-resource-cache' });
-    this.#watchGauge = (options.metrics ?? noopMeter).gauge(
+    this.options = options;
+    this.logger = (options.logger ?? noopLogger).child({ component: 'scoped-resource-cache' });
+    this.watchGauge = (options.metrics ?? noopMeter).gauge(
       'vkubelet_scoped_cache_watches',
       'Single-object watches of ConfigMaps and Secrets referenced by pods on this node.',
     );
@@ -89,46 +89,46 @@ export class ScopedResourceCache implements ResourceLister {
   /** Watch what `pod` refers to (and stop watching what an earlier version of it referred to). */
   trackPod(pod: V1Pod): void {
     const key = objectKey(pod);
-    const before = this.#pods.get(key) ?? new Set<ReferenceKey>();
+    const before = this.pods.get(key) ?? new Set<ReferenceKey>();
     const after = podReferences(pod);
-    this.#pods.set(key, after);
-    for (const ref of after) if (!before.has(ref)) this.#retainKey(ref);
-    for (const ref of before) if (!after.has(ref)) this.#releaseKey(ref);
-    this.#startServices();
+    this.pods.set(key, after);
+    for (const ref of after) if (!before.has(ref)) this.retainKey(ref);
+    for (const ref of before) if (!after.has(ref)) this.releaseKey(ref);
+    this.startServices();
   }
 
   untrackPod(pod: V1Pod | string): void {
     const key = typeof pod === 'string' ? pod : objectKey(pod);
-    const refs = this.#pods.get(key);
+    const refs = this.pods.get(key);
     if (!refs) return;
-    this.#pods.delete(key);
-    for (const ref of refs) this.#releaseKey(ref);
+    this.pods.delete(key);
+    for (const ref of refs) this.releaseKey(ref);
   }
 
   /** Count one more user of an object; the first starts its watch. */
   retain(namespace: string, kind: ReferencedKind, name: string): void {
-    this.#retainKey(referenceKey(kind, namespace, name));
+    this.retainKey(referenceKey(kind, namespace, name));
   }
 
   /** Count one user less; the last one stops the watch and drops the object from the cache. */
   release(namespace: string, kind: ReferencedKind, name: string): void {
-    this.#releaseKey(referenceKey(kind, namespace, name));
+    this.releaseKey(referenceKey(kind, namespace, name));
   }
 
   getConfigMap(namespace: string, name: string): Promise<V1ConfigMap | undefined> {
-    return this.#get<V1ConfigMap>('ConfigMap', namespace, name);
+    return this.get<V1ConfigMap>('ConfigMap', namespace, name);
   }
 
   getSecret(namespace: string, name: string): Promise<V1Secret | undefined> {
-    return this.#get<V1Secret>('Secret', namespace, name);
+    return this.get<V1Secret>('Secret', namespace, name);
   }
 
   async listServices(namespace?: string): Promise<V1Service[]> {
-    const services = this.#startServices();
+    const services = this.startServices();
     if (!services.hasSynced) {
-      const timeout = this.#options.servicesSyncTimeoutMs ?? 30_000;
+      const timeout = this.options.servicesSyncTimeoutMs ?? 30_000;
       await services
-        .waitForSync(AbortSignal.any([AbortSignal.timeout(timeout), this.#abort.signal]))
+        .waitForSync(AbortSignal.any([AbortSignal.timeout(timeout), this.abort.signal]))
         .catch(err => {
           throw new TransientError(`services have not been listed yet (waited ${timeout} ms)`, {
             cause: err,
@@ -141,16 +141,16 @@ export class ScopedResourceCache implements ResourceLister {
 
   /** Number of single-object watches running (one per referenced ConfigMap or Secret). */
   get watchCount(): number {
-    return this.#watched.size;
+    return this.watched.size;
   }
 
   /** Stop every watch; later calls answer with direct GETs only. */
   async stop(): Promise<void> {
-    this.#abort.abort();
-    const informers = [...this.#watched.values()].map(w => w.informer);
-    this.#watched.clear();
-    this.#watchGauge.set(0);
-    await Promise.all([...informers.map(i => i.stop()), this.#services?.stop()]);
+    this.abort.abort();
+    const informers = [...this.watched.values()].map(w => w.informer);
+    this.watched.clear();
+    this.watchGauge.set(0);
+    await Promise.all([...informers.map(i => i.stop()), this.services?.stop()]);
   }
 
   /**
@@ -158,76 +158,76 @@ export class ScopedResourceCache implements ResourceLister {
    * direct GET, so a caller never waits for a watch. A GET that finds nothing is believed briefly.
    * Forbidden and other errors are thrown to the caller.
    */
-  async #get<T extends Referenced>(
+  private async get<T extends Referenced>(
     kind: ReferencedKind,
     namespace: string,
     name: string,
   ): Promise<T | undefined> {
     const ref = referenceKey(kind, namespace, name);
-    const watched = this.#watched.get(ref);
+    const watched = this.watched.get(ref);
     if (watched?.informer.hasSynced) return watched.informer.get(`${namespace}/${name}`) as T | undefined;
-    const notFoundUntil = this.#notFoundUntil.get(ref);
+    const notFoundUntil = this.notFoundUntil.get(ref);
     if (notFoundUntil !== undefined) {
       if (notFoundUntil > Date.now()) return undefined;
-      this.#notFoundUntil.delete(ref);
+      this.notFoundUntil.delete(ref);
     }
     const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/${COLLECTION[kind]}/${encodeURIComponent(name)}`;
     try {
-      return await this.#options.client.requestJson<T>('GET', path);
+      return await this.options.client.requestJson<T>('GET', path);
     } catch (err) {
       if (!isKubeNotFound(err)) throw err;
-      this.#notFoundUntil.set(ref, Date.now() + (this.#options.notFoundTtlMs ?? 5000));
+      this.notFoundUntil.set(ref, Date.now() + (this.options.notFoundTtlMs ?? 5000));
       return undefined;
     }
   }
 
-  #retainKey(ref: ReferenceKey): void {
-    const watched = this.#watched.get(ref);
+  private retainKey(ref: ReferenceKey): void {
+    const watched = this.watched.get(ref);
     if (watched) {
       watched.refs++;
       return;
     }
-    if (this.#abort.signal.aborted) return;
+    if (this.abort.signal.aborted) return;
     const { kind, namespace, name } = parseReferenceKey(ref);
     const informer = new Informer<Referenced>({
-      ...this.#options.informerDefaults,
-      client: this.#options.client,
+      ...this.options.informerDefaults,
+      client: this.options.client,
       path: `/api/v1/${COLLECTION[kind]}`,
       namespace,
       fieldSelector: `metadata.name=${name}`,
       name: ref,
       pageSize: 1,
-      logger: this.#logger,
-      metrics: this.#options.metrics,
+      logger: this.logger,
+      metrics: this.options.metrics,
     });
-    this.#watched.set(ref, { refs: 1, informer });
-    this.#notFoundUntil.delete(ref);
-    this.#watchGauge.set(this.#watched.size);
-    informer.start(this.#abort.signal);
+    this.watched.set(ref, { refs: 1, informer });
+    this.notFoundUntil.delete(ref);
+    this.watchGauge.set(this.watched.size);
+    informer.start(this.abort.signal);
   }
 
-  #releaseKey(ref: ReferenceKey): void {
-    const watched = this.#watched.get(ref);
+  private releaseKey(ref: ReferenceKey): void {
+    const watched = this.watched.get(ref);
     if (!watched || --watched.refs > 0) return;
-    this.#watched.delete(ref);
-    this.#watchGauge.set(this.#watched.size);
+    this.watched.delete(ref);
+    this.watchGauge.set(this.watched.size);
     watched.informer
       .stop()
-      .catch((err: unknown) => this.#logger.warn('stopping a watch failed', { ref, err }));
+      .catch((err: unknown) => this.logger.warn('stopping a watch failed', { ref, err }));
   }
 
-  #startServices(): Informer<V1Service> {
-    if (this.#services) return this.#services;
+  private startServices(): Informer<V1Service> {
+    if (this.services) return this.services;
     const services = new Informer<V1Service>({
-      ...this.#options.informerDefaults,
-      client: this.#options.client,
+      ...this.options.informerDefaults,
+      client: this.options.client,
       path: '/api/v1/services',
       name: 'services',
-      logger: this.#logger,
-      metrics: this.#options.metrics,
+      logger: this.logger,
+      metrics: this.options.metrics,
     });
-    this.#services = services;
-    if (!this.#abort.signal.aborted) services.start(this.#abort.signal);
+    this.services = services;
+    if (!this.abort.signal.aborted) services.start(this.abort.signal);
     return services;
   }
 }

@@ -9,31 +9,31 @@
  * once (names, UIDs) age out while values that keep coming back stay.
  */
 export class StringPool {
-  readonly #capacity: number;
-  readonly #maxLength: number;
-  #young = new Map<string, string>();
-  #old = new Map<string, string>();
+  private readonly capacity: number;
+  private readonly maxLength: number;
+  private young = new Map<string, string>();
+  private old = new Map<string, string>();
 
   constructor(options: { capacity?: number; maxLength?: number } = {}) {
-    this.#capacity = options.capacity ?? 8192;
-    this.#maxLength = options.maxLength ?? 64;
+    this.capacity = options.capacity ?? 8192;
+    this.maxLength = options.maxLength ?? 64;
   }
 
   /** Strings held, at most twice the capacity. */
   get size(): number {
-    return this.#young.size + this.#old.size;
+    return this.young.size + this.old.size;
   }
 
   intern(value: string): string {
-    if (value.length > this.#maxLength) return value;
-    const young = this.#young.get(value);
+    if (value.length > this.maxLength) return value;
+    const young = this.young.get(value);
     if (young !== undefined) return young;
-    const pooled = this.#old.get(value) ?? value;
-    if (this.#young.size >= this.#capacity) {
-      this.#old = this.#young;
-      this.#young = new Map();
+    const pooled = this.old.get(value) ?? value;
+    if (this.young.size >= this.capacity) {
+      this.old = this.young;
+      this.young = new Map();
     }
-    this.#young.set(pooled, pooled);
+    this.young.set(pooled, pooled);
     return pooled;
   }
 

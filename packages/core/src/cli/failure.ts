@@ -1,5 +1,6 @@
+import { errorMessage } from '@vkubelet/provider-kit';
+
 import type { ClusterAccess } from '../kube/kubeconfig/index.js';
-import { errorMessage } from '../util/error-message.js';
 
 /**
  * Error codes of a connection that never got an HTTP answer: refused, unresolvable, timed out, or a

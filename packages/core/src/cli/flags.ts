@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import { DEFAULT_KUBE_API_BURST, DEFAULT_KUBE_API_QPS } from '../agent/options.js';
 import {
@@ -69,7 +70,7 @@ const duration = (value: string): number => {
   try {
     return parseDuration(value);
   } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
+    throw new InvalidArgumentError(errorMessage(err));
   }
 };
 
@@ -401,7 +402,7 @@ export function toCommandLineConfig(flags: RawFlags, env: NodeJS.ProcessEnv): Co
     try {
       listen = { host: '0.0.0.0', port: envPort ? port(envPort) : 10250 };
     } catch (err) {
-      throw new UsageError(`$KUBELET_PORT: ${(err as Error).message}`);
+      throw new UsageError(`$KUBELET_PORT: ${errorMessage(err)}`);
     }
   }
   const tlsCert = fromFlagOrEnv('--tls-cert-file', flags.tlsCertFile, 'APISERVER_CERT_LOCATION', env);

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
-import { isInvalidInput, type Logger, type ProviderPlugin } from '@vkubelet/provider-kit';
+import { errorMessage, isInvalidInput, type Logger, type ProviderPlugin } from '@vkubelet/provider-kit';
 
 import { CORE_VERSION, KUBELET_VERSION } from '../agent/version.js';
 import { VirtualKubelet } from '../agent/virtual-kubelet.js';
@@ -19,7 +19,6 @@ import {
 } from '../kube/kubeconfig/index.js';
 import { createPinoLogger } from '../logging/pino-logger.js';
 import { startTracing } from '../tracing/sdk.js';
-import { errorMessage } from '../util/error-message.js';
 import { describeFailure, oneLine } from './failure.js';
 import { useAgentHeapFlags } from './heap-flags.js';
 import { defineRootFlags, toCommandLineConfig, UsageError, type CommandLineConfig } from './flags.js';

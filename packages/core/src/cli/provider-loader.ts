@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 
 import type { ProviderPlugin } from '@vkubelet/provider-kit';
 
-import { errorMessage } from '../util/error-message.js';
+import { errorMessage } from '@vkubelet/provider-kit';
 import { UsageError } from './flags.js';
 
 /** Provider names shipped by the project, each in its own package. */

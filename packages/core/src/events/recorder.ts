@@ -87,84 +87,84 @@ interface Bucket {
  * - writes run one at a time in the background; `event()` never blocks and never throws.
  */
 export class EventRecorder implements PodEventRecorder {
-  readonly #sink: EventSink;
-  readonly #instance: string;
-  readonly #controller: string;
-  readonly #windowMs: number;
-  readonly #flushMs: number;
-  readonly #burst: number;
-  readonly #refillMs: number;
-  readonly #maxPending: number;
-  readonly #maxSeries: number;
+  private readonly sink: EventSink;
+  private readonly instance: string;
+  private readonly controller: string;
+  private readonly windowMs: number;
+  private readonly flushMs: number;
+  private readonly burst: number;
+  private readonly refillMs: number;
+  private readonly maxPending: number;
+  private readonly maxSeries: number;
   /** The node-wide bucket of new Normal events (continuous refill). */
-  readonly #normal: { perMs: number; burst: number; tokens: number; updatedAt: number };
-  readonly #logger: Logger;
-  readonly #written: MetricCounter;
-  readonly #dropped: MetricCounter;
-  readonly #series = new Map<string, Series>();
-  readonly #buckets = new Map<string, Bucket>();
-  readonly #pending: (() => Promise<void>)[] = [];
-  #draining: Promise<void> | undefined;
-  #sequence = 0;
-  #nextPruneAt = 0;
-  #closed = false;
+  private readonly normal: { perMs: number; burst: number; tokens: number; updatedAt: number };
+  private readonly logger: Logger;
+  private readonly written: MetricCounter;
+  private readonly dropped: MetricCounter;
+  private readonly series = new Map<string, Series>();
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly pending: (() => Promise<void>)[] = [];
+  private draining: Promise<void> | undefined;
+  private sequence = 0;
+  private nextPruneAt = 0;
+  private closed = false;
 
   constructor(options: EventRecorderOptions) {
     if (!options.nodeName) throw new TypeError('EventRecorder: nodeName must not be empty');
-    this.#sink = options.sink;
+    this.sink = options.sink;
     // kubelet's convention: the instance is the node.
-    this.#instance = truncate(options.nodeName, 128);
-    this.#controller = options.reportingController ?? podControllerComponent(options.nodeName);
-    this.#windowMs = options.seriesWindowMs ?? 6 * 60_000;
-    this.#flushMs = options.seriesFlushMs ?? 30_000;
-    this.#burst = options.perObjectBurst ?? 25;
-    this.#refillMs = options.perObjectRefillMs ?? 5 * 60_000;
-    this.#maxPending = options.maxPending ?? 1000;
-    this.#maxSeries = options.maxSeries ?? 4096;
+    this.instance = truncate(options.nodeName, 128);
+    this.controller = options.reportingController ?? podControllerComponent(options.nodeName);
+    this.windowMs = options.seriesWindowMs ?? 6 * 60_000;
+    this.flushMs = options.seriesFlushMs ?? 30_000;
+    this.burst = options.perObjectBurst ?? 25;
+    this.refillMs = options.perObjectRefillMs ?? 5 * 60_000;
+    this.maxPending = options.maxPending ?? 1000;
+    this.maxSeries = options.maxSeries ?? 4096;
     const normalBurst = options.normalBurst ?? 50;
     if (!((options.normalQps ?? 0) >= 0) || !Number.isInteger(normalBurst) || normalBurst < 1) {
       throw new TypeError('EventRecorder: normalQps must be >= 0 and normalBurst an integer >= 1');
     }
-    this.#normal = {
+    this.normal = {
       perMs: (options.normalQps ?? 20) / 1000,
       burst: normalBurst,
       tokens: normalBurst,
       updatedAt: Date.now(),
     };
-    this.#logger = (options.logger ?? noopLogger).child({ component: 'event-recorder' });
+    this.logger = (options.logger ?? noopLogger).child({ component: 'event-recorder' });
     const meter = options.metrics ?? noopMeter;
-    this.#written = meter.counter('vkubelet_events_written_total', 'Event writes to the API server', [
+    this.written = meter.counter('vkubelet_events_written_total', 'Event writes to the API server', [
       'result',
     ]);
-    this.#dropped = meter.counter('vkubelet_events_dropped_total', 'Events not written', ['why']);
+    this.dropped = meter.counter('vkubelet_events_dropped_total', 'Events not written', ['why']);
   }
 
   event(regarding: V1Pod, type: EventType, reason: string, note: string, action = reason): void {
-    if (this.#closed) return;
+    if (this.closed) return;
     const meta = regarding.metadata;
     const namespace = meta?.namespace ?? 'default';
     const podName = meta?.name ?? '';
     const uid = meta?.uid ?? '';
-    this.#logger.info('event', { pod: `${namespace}/${podName}`, type, reason, note });
+    this.logger.info('event', { pod: `${namespace}/${podName}`, type, reason, note });
     const now = Date.now();
     const key = JSON.stringify([uid, namespace, podName, type, reason, action, note]);
-    const existing = this.#series.get(key);
-    if (existing && now - existing.lastObserved <= this.#windowMs) {
+    const existing = this.series.get(key);
+    if (existing && now - existing.lastObserved <= this.windowMs) {
       existing.count++;
       existing.lastObserved = now;
-      this.#scheduleFlush(existing);
+      this.scheduleFlush(existing);
       return;
     }
-    if (type === 'Normal' && !this.#takeNormal(now)) {
-      this.#dropped.add(1, { why: 'node-rate' });
+    if (type === 'Normal' && !this.takeNormal(now)) {
+      this.dropped.add(1, { why: 'node-rate' });
       return;
     }
-    if (!this.#take(uid || `${namespace}/${podName}`, now)) {
-      if (type === 'Normal') this.#normal.tokens += 1;
-      this.#dropped.add(1, { why: 'rate' });
+    if (!this.take(uid || `${namespace}/${podName}`, now)) {
+      if (type === 'Normal') this.normal.tokens += 1;
+      this.dropped.add(1, { why: 'rate' });
       return;
     }
-    const name = `${podName}.${this.#uniqueSuffix(now)}`;
+    const name = `${podName}.${this.uniqueSuffix(now)}`;
     const event: EventObject = {
       apiVersion: 'events.k8s.io/v1',
       kind: 'Event',
@@ -174,8 +174,8 @@ export class EventRecorder implements PodEventRecorder {
       reason: truncate(reason, 128),
       action: truncate(action, 128),
       note: truncate(note, 1024),
-      reportingController: this.#controller,
-      reportingInstance: this.#instance,
+      reportingController: this.controller,
+      reportingInstance: this.instance,
       regarding: { apiVersion: 'v1', kind: 'Pod', namespace, name: podName, uid },
     };
     const series: Series = {
@@ -188,26 +188,26 @@ export class EventRecorder implements PodEventRecorder {
       flushTimer: undefined,
       created: false,
     };
-    this.#series.set(key, series);
-    this.#evictOldestSeries();
-    this.#prune(now);
-    this.#submit(async () => {
-      await this.#sink.create(namespace, event);
+    this.series.set(key, series);
+    this.evictOldestSeries();
+    this.prune(now);
+    this.submit(async () => {
+      await this.sink.create(namespace, event);
       series.created = true;
     });
   }
 
   /** Stops recording, writes pending series updates and waits for queued writes (bounded by `signal`). */
   async close(signal?: AbortSignal): Promise<void> {
-    this.#closed = true;
-    for (const series of this.#series.values()) {
+    this.closed = true;
+    for (const series of this.series.values()) {
       if (series.flushTimer) {
         clearTimeout(series.flushTimer);
         series.flushTimer = undefined;
-        this.#submitSeries(series);
+        this.submitSeries(series);
       }
     }
-    const drained = this.#draining ?? Promise.resolve();
+    const drained = this.draining ?? Promise.resolve();
     if (!signal) return drained;
     await Promise.race([
       drained,
@@ -215,27 +215,27 @@ export class EventRecorder implements PodEventRecorder {
     ]);
   }
 
-  #uniqueSuffix(now: number): string {
+  private uniqueSuffix(now: number): string {
     // client-go names events <object>.<unix nanos in hex>; a sequence keeps same-millisecond names apart.
-    const nanos = BigInt(now) * 1_000_000n + BigInt(this.#sequence++ % 1_000_000);
+    const nanos = BigInt(now) * 1_000_000n + BigInt(this.sequence++ % 1_000_000);
     return nanos.toString(16);
   }
 
-  #take(objectKey: string, now: number): boolean {
-    const bucket = this.#buckets.get(objectKey) ?? { tokens: this.#burst, updatedAt: now };
-    const refill = Math.floor((now - bucket.updatedAt) / this.#refillMs);
+  private take(objectKey: string, now: number): boolean {
+    const bucket = this.buckets.get(objectKey) ?? { tokens: this.burst, updatedAt: now };
+    const refill = Math.floor((now - bucket.updatedAt) / this.refillMs);
     if (refill > 0) {
-      bucket.tokens = Math.min(this.#burst, bucket.tokens + refill);
-      bucket.updatedAt += refill * this.#refillMs;
+      bucket.tokens = Math.min(this.burst, bucket.tokens + refill);
+      bucket.updatedAt += refill * this.refillMs;
     }
-    this.#buckets.set(objectKey, bucket);
+    this.buckets.set(objectKey, bucket);
     if (bucket.tokens < 1) return false;
     bucket.tokens--;
     return true;
   }
 
-  #takeNormal(now: number): boolean {
-    const bucket = this.#normal;
+  private takeNormal(now: number): boolean {
+    const bucket = this.normal;
     if (bucket.perMs <= 0) return true;
     bucket.tokens = Math.min(bucket.burst, bucket.tokens + (now - bucket.updatedAt) * bucket.perMs);
     bucket.updatedAt = now;
@@ -248,75 +248,75 @@ export class EventRecorder implements PodEventRecorder {
    * Forgets series and buckets that can no longer matter, so memory follows live pods only. A scan
    * every 30 s at most: run per event, it cost a sixth of the agent's CPU on a 10,000-pod node.
    */
-  #prune(now: number): void {
-    if (now < this.#nextPruneAt) return;
-    this.#nextPruneAt = now + PRUNE_INTERVAL_MS;
-    for (const [key, series] of this.#series) {
-      if (now - series.lastObserved > this.#windowMs && !series.flushTimer) this.#series.delete(key);
+  private prune(now: number): void {
+    if (now < this.nextPruneAt) return;
+    this.nextPruneAt = now + PRUNE_INTERVAL_MS;
+    for (const [key, series] of this.series) {
+      if (now - series.lastObserved > this.windowMs && !series.flushTimer) this.series.delete(key);
     }
-    for (const [key, bucket] of this.#buckets) {
-      if (now - bucket.updatedAt > this.#refillMs * this.#burst) this.#buckets.delete(key);
+    for (const [key, bucket] of this.buckets) {
+      if (now - bucket.updatedAt > this.refillMs * this.burst) this.buckets.delete(key);
     }
   }
 
   /** Beyond maxSeries, the oldest series goes; a count it has not written yet is written first. */
-  #evictOldestSeries(): void {
-    for (const [key, series] of this.#series) {
-      if (this.#series.size <= this.#maxSeries) return;
-      this.#series.delete(key);
+  private evictOldestSeries(): void {
+    for (const [key, series] of this.series) {
+      if (this.series.size <= this.maxSeries) return;
+      this.series.delete(key);
       if (series.flushTimer) {
         clearTimeout(series.flushTimer);
         series.flushTimer = undefined;
-        this.#submitSeries(series);
+        this.submitSeries(series);
       }
     }
   }
 
-  #scheduleFlush(series: Series): void {
+  private scheduleFlush(series: Series): void {
     if (series.flushTimer) return;
     series.flushTimer = setTimeout(() => {
       series.flushTimer = undefined;
-      this.#submitSeries(series);
-    }, this.#flushMs);
+      this.submitSeries(series);
+    }, this.flushMs);
     series.flushTimer.unref();
   }
 
-  #submitSeries(series: Series): void {
+  private submitSeries(series: Series): void {
     if (series.count === series.writtenCount) return;
-    this.#submit(async () => {
+    this.submit(async () => {
       if (!series.created) return;
       const count = series.count;
       const updated: EventObject = {
         ...series.event,
         series: { count, lastObservedTime: microTime(new Date(series.lastObserved)) },
       };
-      const written = await this.#sink.replace(series.namespace, series.name, updated);
+      const written = await this.sink.replace(series.namespace, series.name, updated);
       series.event = { ...updated, metadata: written.metadata ?? updated.metadata };
       series.writtenCount = count;
     });
   }
 
-  #submit(write: () => Promise<void>): void {
-    if (this.#pending.length >= this.#maxPending) {
-      this.#pending.shift();
-      this.#dropped.add(1, { why: 'backlog' });
+  private submit(write: () => Promise<void>): void {
+    if (this.pending.length >= this.maxPending) {
+      this.pending.shift();
+      this.dropped.add(1, { why: 'backlog' });
     }
     // Each write joins the trace of whoever recorded the event (a pod's sync); the drain itself,
     // which runs the writes of many pods, belongs to none.
-    this.#pending.push(context.bind(context.active(), write));
-    this.#draining ??= context
-      .with(ROOT_CONTEXT, () => this.#drain())
-      .finally(() => (this.#draining = undefined));
+    this.pending.push(context.bind(context.active(), write));
+    this.draining ??= context
+      .with(ROOT_CONTEXT, () => this.drain())
+      .finally(() => (this.draining = undefined));
   }
 
-  async #drain(): Promise<void> {
-    for (let write = this.#pending.shift(); write; write = this.#pending.shift()) {
+  private async drain(): Promise<void> {
+    for (let write = this.pending.shift(); write; write = this.pending.shift()) {
       try {
         await write();
-        this.#written.add(1, { result: 'ok' });
+        this.written.add(1, { result: 'ok' });
       } catch (err) {
-        this.#written.add(1, { result: 'error' });
-        this.#logger.warn('failed to write event', { err: String(err) });
+        this.written.add(1, { result: 'error' });
+        this.logger.warn('failed to write event', { err: String(err) });
       }
     }
   }

@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import { context } from '@opentelemetry/api';
 
 import {
+  errorMessage,
   noopLogger,
   noopMeter,
   type Logger,
@@ -21,7 +22,6 @@ import {
 } from '../streaming/index.js';
 
 import { createAuthGate, type AuthGate } from './auth/gate.js';
-import { errorMessage } from '../util/error-message.js';
 import { statusCodeOf, writeTextError } from './errors.js';
 import { handleRequest, type HandlerContext } from './handlers.js';
 import { MetricsServer } from './metrics-server.js';

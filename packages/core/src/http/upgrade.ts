@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 import { context, trace } from '@opentelemetry/api';
-import { recordSpanError, type Provider } from '@vkubelet/provider-kit';
+import { errorMessage, recordSpanError, type Provider } from '@vkubelet/provider-kit';
 
 import { HttpError } from './errors.js';
 import { notImplemented, objectName, podRefOf, type HandlerContext } from './handlers.js';
@@ -123,7 +123,7 @@ async function handOver(
     await serve();
   } catch (err) {
     ctx.streaming.logger.error('streaming session failed', {
-      err: err instanceof Error ? err.message : String(err),
+      err: errorMessage(err),
     });
     socket.destroy();
   }

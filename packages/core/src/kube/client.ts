@@ -79,13 +79,13 @@ const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 export class KubeClient {
   readonly kubeConfig: ClusterAccess;
-  readonly #transport: KubeTransport;
-  readonly #fence: WriteFence | undefined;
+  private readonly transport: KubeTransport;
+  private readonly fence: WriteFence | undefined;
 
   private constructor(kubeConfig: ClusterAccess, transport: KubeTransport, fence?: WriteFence) {
     this.kubeConfig = kubeConfig;
-    this.#transport = transport;
-    this.#fence = fence;
+    this.transport = transport;
+    this.fence = fence;
   }
 
   static create(options: KubeClientOptions): KubeClient {
@@ -115,7 +115,7 @@ export class KubeClient {
    * fenced client closes nothing; close the original.
    */
   withWriteFence(fence: WriteFence): KubeClient {
-    return new KubeClient(this.kubeConfig, this.#transport, fence);
+    return new KubeClient(this.kubeConfig, this.transport, fence);
   }
 
   /**
@@ -124,7 +124,7 @@ export class KubeClient {
    * pods/status` and carries its `traceparent`, so an API server that traces joins the trace.
    */
   async requestJson<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    const text = await this.#traced(method, path, options, true);
+    const text = await this.traced(method, path, options, true);
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
@@ -140,7 +140,7 @@ export class KubeClient {
     options: RequestOptions & { patchType?: PatchType } = {},
   ): Promise<void> {
     const { patchType, ...rest } = options;
-    await this.#traced(
+    await this.traced(
       method,
       path,
       patchType ? { ...rest, contentType: PATCH_CONTENT_TYPES[patchType] } : rest,
@@ -148,10 +148,15 @@ export class KubeClient {
     );
   }
 
-  /** `#send`, as a client span when made within a trace. */
-  async #traced(method: string, path: string, options: RequestOptions, read: boolean): Promise<string> {
-    const url = this.#url(path, options.query);
-    if (!trace.getSpan(context.active())) return this.#fenced(method, url, options, read);
+  /** `send`, as a client span when made within a trace. */
+  private async traced(
+    method: string,
+    path: string,
+    options: RequestOptions,
+    read: boolean,
+  ): Promise<string> {
+    const url = this.url(path, options.query);
+    if (!trace.getSpan(context.active())) return this.fenced(method, url, options, read);
     const { resource } = requestLabels(method, url.pathname, url.searchParams);
     return coreTracer.startActiveSpan(`${method} ${resource}`, { kind: SpanKind.CLIENT }, async span => {
       if (span.isRecording()) {
@@ -163,7 +168,7 @@ export class KubeClient {
         });
       }
       try {
-        return await this.#fenced(method, url, options, read, span);
+        return await this.fenced(method, url, options, read, span);
       } catch (err) {
         if (!(err instanceof KubeApiError)) recordSpanError(span, err);
         throw err;
@@ -173,17 +178,17 @@ export class KubeClient {
     });
   }
 
-  /** `#send`, through the write fence for a write when the client has one. */
-  async #fenced(
+  /** `send`, through the write fence for a write when the client has one. */
+  private async fenced(
     method: string,
     url: URL,
     options: RequestOptions,
     read: boolean,
     span?: Span,
   ): Promise<string> {
-    const fence = this.#fence;
+    const fence = this.fence;
     if (!fence || READ_METHODS.has(method))
-      return this.#send(method, url, options, options.signal, read, span);
+      return this.send(method, url, options, options.signal, read, span);
     fence.check(`${method} ${url.pathname}`);
     // Aborted by the caller or by the fence closing, whichever comes first; the listeners go with
     // the request (AbortSignal.any would keep them as long as the fence lives).
@@ -195,14 +200,14 @@ export class KubeClient {
       else source.addEventListener('abort', onAbort, { once: true });
     }
     try {
-      return await this.#send(method, url, options, controller.signal, read, span);
+      return await this.send(method, url, options, controller.signal, read, span);
     } finally {
       for (const source of sources) source.removeEventListener('abort', onAbort);
     }
   }
 
   /** Sends a request; the answer's text, or '' when `read` is false and it succeeded. */
-  async #send(
+  private async send(
     method: string,
     url: URL,
     options: RequestOptions,
@@ -217,7 +222,7 @@ export class KubeClient {
       headers['content-type'] = options.contentType ?? 'application/json';
     }
     if (span) propagation.inject(context.active(), headers);
-    const response = await this.#transport.send({ method, url, headers, body, signal });
+    const response = await this.transport.send({ method, url, headers, body, signal });
     if (span?.isRecording()) {
       span.setAttribute('http.response.status_code', response.statusCode);
       if (response.statusCode >= 400) {
@@ -267,9 +272,9 @@ export class KubeClient {
     onEvent: (event: WatchEvent<T>) => void,
     signal: AbortSignal,
   ): Promise<void> {
-    const url = this.#url(path, { ...query, watch: true });
+    const url = this.url(path, { ...query, watch: true });
     const context = `watch ${url.pathname}`;
-    const response = await this.#transport.send({ method: 'GET', url, signal });
+    const response = await this.transport.send({ method: 'GET', url, signal });
     if (!isSuccess(response.statusCode)) {
       const text = await response.body.text().catch(() => '');
       throw new KubeApiError(response.statusCode, parseStatus(text), context, false, text);
@@ -284,13 +289,13 @@ export class KubeClient {
 
   /** Close the connection pool; requests in flight finish first. A fenced copy closes nothing. */
   close(): Promise<void> {
-    if (this.#fence) return Promise.resolve();
-    return this.#transport.close();
+    if (this.fence) return Promise.resolve();
+    return this.transport.close();
   }
 
-  #url(path: string, query: Query = {}): URL {
+  private url(path: string, query: Query = {}): URL {
     if (!path.startsWith('/')) throw new TypeError(`KubeClient: path must start with '/', got ${path}`);
-    const url = new URL(this.#transport.server + path);
+    const url = new URL(this.transport.server + path);
     for (const [name, value] of Object.entries(query)) {
       if (value !== undefined) url.searchParams.set(name, String(value));
     }

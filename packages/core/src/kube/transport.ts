@@ -21,13 +21,13 @@ export interface TransportRequest {
  * when the node's client certificate is rotated on disk or an exec plugin hands out a new one.
  */
 export class KubeTransport {
-  readonly #access: ClusterAccess;
-  readonly #bucket: TokenBucket;
-  readonly #requests: MetricCounter;
-  readonly #logger: Logger;
-  readonly #userAgent: string;
-  #dispatcher: Dispatcher | undefined;
-  #tls: TlsMaterial | undefined;
+  private readonly access: ClusterAccess;
+  private readonly bucket: TokenBucket;
+  private readonly requests: MetricCounter;
+  private readonly logger: Logger;
+  private readonly userAgent: string;
+  private dispatcher: Dispatcher | undefined;
+  private tls: TlsMaterial | undefined;
 
   constructor(
     access: ClusterAccess,
@@ -36,16 +36,16 @@ export class KubeTransport {
     logger: Logger,
     userAgent: string,
   ) {
-    this.#access = access;
-    this.#bucket = bucket;
-    this.#requests = requests;
-    this.#logger = logger;
-    this.#userAgent = userAgent;
+    this.access = access;
+    this.bucket = bucket;
+    this.requests = requests;
+    this.logger = logger;
+    this.userAgent = userAgent;
   }
 
   /** The API server's base URL. */
   get server(): string {
-    return this.#access.server;
+    return this.access.server;
   }
 
   /**
@@ -55,16 +55,16 @@ export class KubeTransport {
    * default; the API server handles such bodies fine, so `reset: false` keeps the connection.
    */
   async send(request: TransportRequest): Promise<Dispatcher.ResponseData> {
-    await this.#bucket.take(request.signal);
+    await this.bucket.take(request.signal);
     const { verb, resource } = requestLabels(request.method, request.url.pathname, request.url.searchParams);
-    const credentials = await this.#access.credentials();
+    const credentials = await this.access.credentials();
     try {
-      const response = await sendRequest(this.#dispatcherFor(credentials.tls), {
+      const response = await sendRequest(this.dispatcherFor(credentials.tls), {
         origin: request.url.origin,
         path: `${request.url.pathname}${request.url.search}`,
         method: request.method,
         headers: {
-          'user-agent': this.#userAgent,
+          'user-agent': this.userAgent,
           accept: 'application/json',
           ...credentials.headers,
           ...request.headers,
@@ -73,38 +73,38 @@ export class KubeTransport {
         signal: request.signal,
         reset: false,
       });
-      this.#requests.add(1, { verb, resource, code: String(response.statusCode) });
-      if (response.statusCode === 401) this.#access.rejected(credentials);
+      this.requests.add(1, { verb, resource, code: String(response.statusCode) });
+      if (response.statusCode === 401) this.access.rejected(credentials);
       return response;
     } catch (err) {
-      this.#requests.add(1, { verb, resource, code: '<error>' });
+      this.requests.add(1, { verb, resource, code: '<error>' });
       throw err;
     }
   }
 
   async close(): Promise<void> {
-    const dispatcher = this.#dispatcher;
-    this.#dispatcher = undefined;
-    this.#tls = undefined;
+    const dispatcher = this.dispatcher;
+    this.dispatcher = undefined;
+    this.tls = undefined;
     await dispatcher?.close();
   }
 
-  #dispatcherFor(tls: TlsMaterial): Dispatcher {
-    if (this.#dispatcher !== undefined && this.#tls !== undefined && sameTls(this.#tls, tls)) {
-      return this.#dispatcher;
+  private dispatcherFor(tls: TlsMaterial): Dispatcher {
+    if (this.dispatcher !== undefined && this.tls !== undefined && sameTls(this.tls, tls)) {
+      return this.dispatcher;
     }
-    const previous = this.#dispatcher;
-    this.#dispatcher = this.#createDispatcher(tls);
-    this.#tls = tls;
+    const previous = this.dispatcher;
+    this.dispatcher = this.createDispatcher(tls);
+    this.tls = tls;
     if (previous) {
-      this.#logger.info('TLS material changed; using a new connection pool');
+      this.logger.info('TLS material changed; using a new connection pool');
       // close() lets requests in flight (watches) finish on the old pool.
-      previous.close().catch((err: unknown) => this.#logger.warn('closing old dispatcher failed', { err }));
+      previous.close().catch((err: unknown) => this.logger.warn('closing old dispatcher failed', { err }));
     }
-    return this.#dispatcher;
+    return this.dispatcher;
   }
 
-  #createDispatcher(tls: TlsMaterial): Dispatcher {
+  private createDispatcher(tls: TlsMaterial): Dispatcher {
     const connect = {
       // One context for every connection of the pool: given ca/cert/key instead, Node parses them
       // again for each new socket, which under load cost more CPU than the requests themselves.
@@ -123,7 +123,7 @@ export class KubeTransport {
     // Idle connections stay 30 s (undici's default is 4 s; the API server keeps them 90 s), so bursts
     // of writes reuse them instead of opening and closing a TLS connection each time.
     const pool = { allowH2, keepAliveTimeout: 30_000 };
-    const proxy = this.#access.proxyUrl;
+    const proxy = this.access.proxyUrl;
     if (proxy !== undefined) {
       const ProxyAgent = proxyAgent();
       return new ProxyAgent({ uri: proxy, requestTls: connect, ...pool });

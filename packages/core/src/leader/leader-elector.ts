@@ -1,6 +1,6 @@
 import type { V1Lease, V1OwnerReference } from '@kubernetes/client-node';
 
-import { noopLogger, noopMeter, type Logger, type MetricMeter } from '@vkubelet/provider-kit';
+import { errorMessage, noopLogger, noopMeter, type Logger, type MetricMeter } from '@vkubelet/provider-kit';
 
 import {
   isKubeAlreadyExists,
@@ -12,7 +12,6 @@ import {
 import { leaseObject } from '../node/lease-object.js';
 import { microTime } from '../node/micro-time.js';
 import { abortableSleep } from '../util/abortable-sleep.js';
-import { errorMessage } from '../util/error-message.js';
 import { withDeadline } from '../util/with-deadline.js';
 import { WriteFence } from './write-fence.js';
 

@@ -1,6 +1,7 @@
 import type { V1Node, V1NodeCondition, V1NodeStatus, V1Taint } from '@kubernetes/client-node';
 
 import type { Logger, MetricMeter, NodeProvider } from '@vkubelet/provider-kit';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import { isKubeNotFound, KubeApiError, type KubeClient } from '../kube/client.js';
 import { abortableSleep } from '../util/abortable-sleep.js';
@@ -165,7 +166,7 @@ export class NodeController {
       next = { healthy: true, message: '' };
     } catch (err) {
       if (signal.aborted) return;
-      next = { healthy: false, message: err instanceof Error ? err.message : String(err) };
+      next = { healthy: false, message: errorMessage(err) };
     }
     if (next.healthy !== this.health.healthy || next.message !== this.health.message) {
       this.options.logger[next.healthy ? 'info' : 'warn'](

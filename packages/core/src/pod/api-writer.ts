@@ -13,7 +13,7 @@ function podPath(namespace: string, name: string): string {
 /** The controller's writes to the API server: status patches and deletes, both pinned to a UID. */
 export class PodApiWriter {
   /** A digest of the status patch last sent per key (a pod's patch is ~1 KB), with its resourceVersion. */
-  readonly #lastPatch = new Map<string, { resourceVersion: string; digest: string }>();
+  private readonly lastPatch = new Map<string, { resourceVersion: string; digest: string }>();
 
   constructor(private readonly client: PodApi) {}
 
@@ -30,11 +30,11 @@ export class PodApiWriter {
     const key = podKey(pod);
     const resourceVersion = pod.metadata?.resourceVersion ?? '';
     const digest = createHash('sha256').update(JSON.stringify(patch)).digest('base64');
-    const last = this.#lastPatch.get(key);
+    const last = this.lastPatch.get(key);
     // The informer may not show our last write yet; the same patch on the same version is a no-op.
     if (last && last.resourceVersion === resourceVersion && last.digest === digest) return true;
     await this.patchStatus(pod, patch, signal, pinned ? resourceVersion : undefined);
-    this.#lastPatch.set(key, { resourceVersion, digest });
+    this.lastPatch.set(key, { resourceVersion, digest });
     return true;
   }
 
@@ -78,6 +78,6 @@ export class PodApiWriter {
   }
 
   forget(key: string): void {
-    this.#lastPatch.delete(key);
+    this.lastPatch.delete(key);
   }
 }

@@ -32,27 +32,27 @@ const METHODS: Record<ProviderOperation, string> = {
  * backend calls. Provider errors pass through unchanged.
  */
 export class ProviderCalls {
-  readonly #latency: MetricHistogram;
-  readonly #errors: MetricCounter;
+  private readonly latency: MetricHistogram;
+  private readonly errors: MetricCounter;
 
   constructor(
     private readonly provider: Provider,
     private readonly timeoutMs: number,
     meter: MetricMeter = noopMeter,
   ) {
-    this.#latency = meter.histogram(
+    this.latency = meter.histogram(
       'vkubelet_provider_call_duration_seconds',
       'Duration of pod calls to the provider',
       ['operation'],
       [0.005, 0.025, 0.1, 0.5, 1, 2.5, 10, 30, 120],
     );
-    this.#errors = meter.counter('vkubelet_provider_call_errors_total', 'Failed pod calls to the provider', [
+    this.errors = meter.counter('vkubelet_provider_call_errors_total', 'Failed pod calls to the provider', [
       'operation',
       'kind',
     ]);
   }
 
-  async #call<T>(
+  private async call<T>(
     operation: ProviderOperation,
     pod: Pick<V1Pod, 'metadata'> | undefined,
     signal: AbortSignal,
@@ -71,33 +71,33 @@ export class ProviderCalls {
         return withDeadline(signal, this.timeoutMs, run);
       });
     } catch (err) {
-      this.#errors.add(1, { operation, kind: errorKind(err) ?? 'Unknown' });
+      this.errors.add(1, { operation, kind: errorKind(err) ?? 'Unknown' });
       throw err;
     } finally {
-      this.#latency.observe((performance.now() - started) / 1000, { operation });
+      this.latency.observe((performance.now() - started) / 1000, { operation });
     }
   }
 
   create(pod: V1Pod, signal: AbortSignal): Promise<void> {
-    return this.#call('create', pod, signal, s => this.provider.createPod(copyApiObject(pod), { signal: s }));
+    return this.call('create', pod, signal, s => this.provider.createPod(copyApiObject(pod), { signal: s }));
   }
   update(pod: V1Pod, signal: AbortSignal): Promise<void> {
-    return this.#call('update', pod, signal, s => this.provider.updatePod(copyApiObject(pod), { signal: s }));
+    return this.call('update', pod, signal, s => this.provider.updatePod(copyApiObject(pod), { signal: s }));
   }
   delete(pod: V1Pod, signal: AbortSignal): Promise<void> {
-    return this.#call('delete', pod, signal, s => this.provider.deletePod(copyApiObject(pod), { signal: s }));
+    return this.call('delete', pod, signal, s => this.provider.deletePod(copyApiObject(pod), { signal: s }));
   }
   get(namespace: string, name: string, signal: AbortSignal): Promise<V1Pod> {
-    return this.#call('get', { metadata: { namespace, name } }, signal, s =>
+    return this.call('get', { metadata: { namespace, name } }, signal, s =>
       this.provider.getPod(namespace, name, { signal: s }),
     );
   }
   getStatus(namespace: string, name: string, signal: AbortSignal): Promise<V1PodStatus> {
-    return this.#call('getStatus', { metadata: { namespace, name } }, signal, s =>
+    return this.call('getStatus', { metadata: { namespace, name } }, signal, s =>
       this.provider.getPodStatus(namespace, name, { signal: s }),
     );
   }
   list(signal: AbortSignal): Promise<V1Pod[]> {
-    return this.#call('list', undefined, signal, s => this.provider.getPods({ signal: s }));
+    return this.call('list', undefined, signal, s => this.provider.getPods({ signal: s }));
   }
 }

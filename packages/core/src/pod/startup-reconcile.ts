@@ -1,11 +1,10 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { isNotFound, type Logger } from '@vkubelet/provider-kit';
+import { errorMessage, isNotFound, type Logger } from '@vkubelet/provider-kit';
 
 import { podKey } from './compare.js';
 import { reportedStatus, withoutStatus } from './kept-state.js';
 import type { ProviderCalls } from './provider-calls.js';
 import type { PodInformer, PodState } from './types.js';
-import { errorMessage } from '../util/error-message.js';
 import { forEachConcurrently, uidOf } from './util.js';
 
 /**

@@ -11,18 +11,18 @@ export interface DueEntry {
  * entry; the caller drops stale entries (whose `seq` no longer matches) as they surface.
  */
 export class DueHeap {
-  readonly #items: DueEntry[] = [];
+  private readonly items: DueEntry[] = [];
 
   get size(): number {
-    return this.#items.length;
+    return this.items.length;
   }
 
   peek(): DueEntry | undefined {
-    return this.#items[0];
+    return this.items[0];
   }
 
   push(entry: DueEntry): void {
-    const items = this.#items;
+    const items = this.items;
     items.push(entry);
     let i = items.length - 1;
     while (i > 0) {
@@ -34,7 +34,7 @@ export class DueHeap {
   }
 
   pop(): DueEntry | undefined {
-    const items = this.#items;
+    const items = this.items;
     const top = items[0];
     const last = items.pop();
     if (top === undefined || last === undefined || items.length === 0) return top;
@@ -54,7 +54,7 @@ export class DueHeap {
   }
 
   clear(): void {
-    this.#items.length = 0;
+    this.items.length = 0;
   }
 }
 

@@ -47,31 +47,31 @@ interface Scheduled {
  */
 export class WorkQueue {
   readonly name: string;
-  readonly #handler: WorkHandler;
-  readonly #workers: number;
-  readonly #baseBackoffMs: number;
-  readonly #maxBackoffMs: number;
-  readonly #maxAttempts: number;
-  readonly #onError: WorkQueueOptions['onError'];
-  readonly #logger: Logger;
-  readonly #metrics: WorkQueueMetrics;
+  private readonly handler: WorkHandler;
+  private readonly workers: number;
+  private readonly baseBackoffMs: number;
+  private readonly maxBackoffMs: number;
+  private readonly maxAttempts: number;
+  private readonly onError: WorkQueueOptions['onError'];
+  private readonly logger: Logger;
+  private readonly metrics: WorkQueueMetrics;
 
   /** Keys waiting to run (now or later), with the time they are due. */
-  readonly #queued = new Map<string, Scheduled>();
-  readonly #heap = new DueHeap();
+  private readonly queued = new Map<string, Scheduled>();
+  private readonly heap = new DueHeap();
   /** Keys being handled, mapped to the earliest time they were asked to run again (if at all). */
-  readonly #active = new Map<string, number | undefined>();
+  private readonly active = new Map<string, number | undefined>();
   /** Keys being handled whose failure must not be retried: `forget()` was called meanwhile. */
-  readonly #forgotten = new Set<string>();
+  private readonly forgotten = new Set<string>();
   /** Failures so far of keys that have not succeeded since. */
-  readonly #failures = new Map<string, number>();
-  #seq = 0;
-  #timer: NodeJS.Timeout | undefined;
-  #timerDueAt = Infinity;
-  #running = false;
-  #stopping = false;
-  #runSignal: AbortSignal | undefined;
-  #drained: (() => void) | undefined;
+  private readonly failures = new Map<string, number>();
+  private seq = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private timerDueAt = Infinity;
+  private running = false;
+  private stopping = false;
+  private runSignal: AbortSignal | undefined;
+  private drained: (() => void) | undefined;
 
   constructor(options: WorkQueueOptions) {
     if (!options.name) throw new TypeError('WorkQueue: name must not be empty');
@@ -81,26 +81,26 @@ export class WorkQueue {
       );
     }
     this.name = options.name;
-    this.#handler = options.handler;
-    this.#workers = options.workers;
-    this.#baseBackoffMs = positive(options.baseBackoffMs ?? 5, 'baseBackoffMs', options.name);
-    this.#maxBackoffMs = positive(options.maxBackoffMs ?? 300_000, 'maxBackoffMs', options.name);
-    this.#maxAttempts = positive(options.maxAttempts ?? Infinity, 'maxAttempts', options.name);
-    this.#onError = options.onError;
-    this.#logger = (options.logger ?? noopLogger).child({ queue: options.name });
-    this.#metrics = createWorkQueueMetrics(options.metrics ?? noopMeter, options.name);
+    this.handler = options.handler;
+    this.workers = options.workers;
+    this.baseBackoffMs = positive(options.baseBackoffMs ?? 5, 'baseBackoffMs', options.name);
+    this.maxBackoffMs = positive(options.maxBackoffMs ?? 300_000, 'maxBackoffMs', options.name);
+    this.maxAttempts = positive(options.maxAttempts ?? Infinity, 'maxAttempts', options.name);
+    this.onError = options.onError;
+    this.logger = (options.logger ?? noopLogger).child({ queue: options.name });
+    this.metrics = createWorkQueueMetrics(options.metrics ?? noopMeter, options.name);
   }
 
   /** Keys waiting to run, including delayed ones and keys due to run again after their current run. */
   get length(): number {
     let redo = 0;
-    for (const again of this.#active.values()) if (again !== undefined) redo++;
-    return this.#queued.size + redo;
+    for (const again of this.active.values()) if (again !== undefined) redo++;
+    return this.queued.size + redo;
   }
 
   /** Keys being handled right now. */
   get inFlight(): number {
-    return this.#active.size;
+    return this.active.size;
   }
 
   /**
@@ -110,22 +110,22 @@ export class WorkQueue {
    * writes), or a failing key retries without pause.
    */
   enqueue(key: string): void {
-    this.#schedule(key, Date.now());
+    this.schedule(key, Date.now());
   }
 
   /** Queue `key` to run after `ms`; if it is already queued to run earlier, that stays. */
   enqueueAfter(key: string, ms: number): void {
-    this.#schedule(key, Date.now() + Math.max(0, ms));
+    this.schedule(key, Date.now() + Math.max(0, ms));
   }
 
   /** Drop `key` from the queue (and its re-run after a current run) and reset its backoff. */
   forget(key: string): void {
-    if (this.#queued.delete(key)) this.#metrics.depth.set(this.#queued.size);
-    if (this.#active.has(key)) {
-      this.#active.set(key, undefined);
-      this.#forgotten.add(key);
+    if (this.queued.delete(key)) this.metrics.depth.set(this.queued.size);
+    if (this.active.has(key)) {
+      this.active.set(key, undefined);
+      this.forgotten.add(key);
     }
-    this.#failures.delete(key);
+    this.failures.delete(key);
   }
 
   /**
@@ -133,155 +133,155 @@ export class WorkQueue {
    * have returned (their signal aborts too). Keys still queued stay queued.
    */
   async run(signal: AbortSignal): Promise<void> {
-    if (this.#running) throw new Error(`WorkQueue ${this.name} is already running`);
-    this.#running = true;
-    this.#stopping = false;
-    this.#runSignal = signal;
-    const drained = new Promise<void>(resolve => (this.#drained = resolve));
+    if (this.running) throw new Error(`WorkQueue ${this.name} is already running`);
+    this.running = true;
+    this.stopping = false;
+    this.runSignal = signal;
+    const drained = new Promise<void>(resolve => (this.drained = resolve));
     const stop = (): void => {
-      this.#stopping = true;
-      this.#clearTimer();
-      this.#resolveIfDrained();
+      this.stopping = true;
+      this.clearTimer();
+      this.resolveIfDrained();
     };
     if (signal.aborted) stop();
     else signal.addEventListener('abort', stop, { once: true });
-    this.#pump();
+    this.pump();
     await drained;
     signal.removeEventListener('abort', stop);
-    this.#running = false;
-    this.#runSignal = undefined;
+    this.running = false;
+    this.runSignal = undefined;
   }
 
-  #schedule(key: string, dueAt: number): void {
-    this.#metrics.adds.add();
-    if (this.#active.has(key)) {
-      const again = this.#active.get(key);
-      this.#active.set(key, again === undefined ? dueAt : Math.min(again, dueAt));
-      this.#forgotten.delete(key);
+  private schedule(key: string, dueAt: number): void {
+    this.metrics.adds.add();
+    if (this.active.has(key)) {
+      const again = this.active.get(key);
+      this.active.set(key, again === undefined ? dueAt : Math.min(again, dueAt));
+      this.forgotten.delete(key);
       return;
     }
-    const current = this.#queued.get(key);
+    const current = this.queued.get(key);
     if (current !== undefined && current.dueAt <= dueAt) return;
-    this.#push(key, dueAt);
-    this.#pump();
+    this.push(key, dueAt);
+    this.pump();
   }
 
-  #push(key: string, dueAt: number): void {
-    const seq = ++this.#seq;
-    this.#queued.set(key, { dueAt, seq });
-    this.#heap.push({ key, dueAt, seq });
-    this.#metrics.depth.set(this.#queued.size);
+  private push(key: string, dueAt: number): void {
+    const seq = ++this.seq;
+    this.queued.set(key, { dueAt, seq });
+    this.heap.push({ key, dueAt, seq });
+    this.metrics.depth.set(this.queued.size);
   }
 
   /** Start handlers for due keys while workers are free, and arm a timer for the next due key. */
-  #pump(): void {
-    if (!this.#running || this.#stopping) return;
+  private pump(): void {
+    if (!this.running || this.stopping) return;
     const now = Date.now();
-    while (this.#active.size < this.#workers) {
-      const head = this.#heap.peek();
+    while (this.active.size < this.workers) {
+      const head = this.heap.peek();
       if (head === undefined) break;
-      const live = this.#queued.get(head.key);
+      const live = this.queued.get(head.key);
       if (live?.seq !== head.seq) {
-        this.#heap.pop();
+        this.heap.pop();
         continue;
       }
       if (head.dueAt > now) break;
-      this.#heap.pop();
-      this.#queued.delete(head.key);
-      this.#metrics.depth.set(this.#queued.size);
-      this.#metrics.latency.observe((now - head.dueAt) / 1000);
-      void this.#process(head.key, now - head.dueAt);
+      this.heap.pop();
+      this.queued.delete(head.key);
+      this.metrics.depth.set(this.queued.size);
+      this.metrics.latency.observe((now - head.dueAt) / 1000);
+      void this.process(head.key, now - head.dueAt);
     }
-    this.#armTimer(now);
+    this.armTimer(now);
   }
 
-  #armTimer(now: number): void {
-    const head = this.#nextLive();
-    if (head === undefined || this.#active.size >= this.#workers) {
-      this.#clearTimer();
+  private armTimer(now: number): void {
+    const head = this.nextLive();
+    if (head === undefined || this.active.size >= this.workers) {
+      this.clearTimer();
       return;
     }
-    if (this.#timer !== undefined && this.#timerDueAt <= head.dueAt) return;
-    this.#clearTimer();
-    this.#timerDueAt = head.dueAt;
-    this.#timer = setTimeout(
+    if (this.timer !== undefined && this.timerDueAt <= head.dueAt) return;
+    this.clearTimer();
+    this.timerDueAt = head.dueAt;
+    this.timer = setTimeout(
       () => {
-        this.#timer = undefined;
-        this.#timerDueAt = Infinity;
-        this.#pump();
+        this.timer = undefined;
+        this.timerDueAt = Infinity;
+        this.pump();
       },
       Math.max(0, head.dueAt - now),
     );
   }
 
-  #nextLive(): { key: string; dueAt: number } | undefined {
+  private nextLive(): { key: string; dueAt: number } | undefined {
     for (;;) {
-      const head = this.#heap.peek();
-      if (head === undefined || this.#queued.get(head.key)?.seq === head.seq) return head;
-      this.#heap.pop();
+      const head = this.heap.peek();
+      if (head === undefined || this.queued.get(head.key)?.seq === head.seq) return head;
+      this.heap.pop();
     }
   }
 
-  #clearTimer(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#timerDueAt = Infinity;
+  private clearTimer(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerDueAt = Infinity;
   }
 
-  async #process(key: string, waitMs: number): Promise<void> {
-    this.#active.set(key, undefined);
+  private async process(key: string, waitMs: number): Promise<void> {
+    this.active.set(key, undefined);
     const started = performance.now();
     let failure: { err: unknown } | undefined;
     try {
-      const item = { waitMs, attempt: (this.#failures.get(key) ?? 0) + 1 };
-      await this.#handler(key, this.#runSignal ?? AbortSignal.abort(), item);
+      const item = { waitMs, attempt: (this.failures.get(key) ?? 0) + 1 };
+      await this.handler(key, this.runSignal ?? AbortSignal.abort(), item);
     } catch (err) {
       failure = { err };
     }
-    this.#metrics.duration.observe((performance.now() - started) / 1000);
-    const again = this.#active.get(key);
-    const forgotten = this.#forgotten.delete(key);
-    this.#active.delete(key);
+    this.metrics.duration.observe((performance.now() - started) / 1000);
+    const again = this.active.get(key);
+    const forgotten = this.forgotten.delete(key);
+    this.active.delete(key);
     let retryAt: number | undefined;
-    if (failure === undefined) this.#failures.delete(key);
-    else if (!forgotten) retryAt = this.#recordFailure(key, failure.err);
+    if (failure === undefined) this.failures.delete(key);
+    else if (!forgotten) retryAt = this.recordFailure(key, failure.err);
     const nextAt = again === undefined ? retryAt : Math.min(again, retryAt ?? again);
-    if (nextAt !== undefined) this.#push(key, nextAt);
-    this.#resolveIfDrained();
-    this.#pump();
+    if (nextAt !== undefined) this.push(key, nextAt);
+    this.resolveIfDrained();
+    this.pump();
   }
 
   /** Count a failure, tell `onError`, and return when to retry (undefined: give up). */
-  #recordFailure(key: string, err: unknown): number | undefined {
-    const attempt = (this.#failures.get(key) ?? 0) + 1;
+  private recordFailure(key: string, err: unknown): number | undefined {
+    const attempt = (this.failures.get(key) ?? 0) + 1;
     try {
-      this.#onError?.(key, err, attempt);
+      this.onError?.(key, err, attempt);
     } catch (hookErr) {
-      this.#logger.error('onError hook threw', { key, err: hookErr });
+      this.logger.error('onError hook threw', { key, err: hookErr });
     }
-    if (attempt >= this.#maxAttempts) {
-      this.#failures.delete(key);
-      this.#logger.warn('dropping key after maximum attempts', { key, attempts: attempt, err });
+    if (attempt >= this.maxAttempts) {
+      this.failures.delete(key);
+      this.logger.warn('dropping key after maximum attempts', { key, attempts: attempt, err });
       return undefined;
     }
-    this.#failures.set(key, attempt);
-    this.#metrics.retries.add();
+    this.failures.set(key, attempt);
+    this.metrics.retries.add();
     const delay = this.backoffFor(attempt);
-    this.#logger.debug('retrying key after failure', { key, attempt, delayMs: Math.round(delay), err });
+    this.logger.debug('retrying key after failure', { key, attempt, delayMs: Math.round(delay), err });
     return Date.now() + delay;
   }
 
   /** The retry delay after `attempt` failures: exponential, capped, with up to 20 % taken off at random. */
   backoffFor(attempt: number): number {
-    const exponential = this.#baseBackoffMs * 2 ** Math.min(attempt - 1, 1023);
-    const capped = Math.min(this.#maxBackoffMs, exponential);
+    const exponential = this.baseBackoffMs * 2 ** Math.min(attempt - 1, 1023);
+    const capped = Math.min(this.maxBackoffMs, exponential);
     return capped * (1 - JITTER * Math.random());
   }
 
-  #resolveIfDrained(): void {
-    if (this.#stopping && this.#active.size === 0 && this.#drained) {
-      const resolve = this.#drained;
-      this.#drained = undefined;
+  private resolveIfDrained(): void {
+    if (this.stopping && this.active.size === 0 && this.drained) {
+      const resolve = this.drained;
+      this.drained = undefined;
       resolve();
     }
   }

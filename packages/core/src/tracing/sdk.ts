@@ -3,9 +3,9 @@ import { context, diag, DiagLogLevel, propagation, trace, type DiagLogger } from
 import type * as SdkTrace from '@opentelemetry/sdk-trace';
 import type { Sampler, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { Logger } from '@vkubelet/provider-kit';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import { CORE_VERSION } from '../agent/version.js';
-import { errorMessage } from '../util/error-message.js';
 import type { OtlpProtocol, SamplerConfig, TracingConfig } from './config.js';
 
 /** Who is tracing: the resource attributes every span carries. */

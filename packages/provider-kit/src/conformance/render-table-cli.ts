@@ -8,6 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 
 import { updateReadmeTable } from './render-table.js';
+import { errorMessage } from '../errdefs/error-message.js';
 
 interface PrettierLike {
   resolveConfig(file: string): Promise<Record<string, unknown> | null>;
@@ -42,6 +43,6 @@ try {
     `updated the conformance table in ${values.readme} from ${values.reports}${formatted ? ' (prettier)' : ''}\n`,
   );
 } catch (err) {
-  process.stderr.write(`vkubelet-conformance-table: ${(err as Error).message}\n`);
+  process.stderr.write(`vkubelet-conformance-table: ${errorMessage(err)}\n`);
   process.exitCode = 1;
 }

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CONFORMANCE_CHECKS, type ConformanceCheck } from './checks/index.js';
 import { ConformanceSession } from './session.js';
 import type { CheckResult, CheckStatus, ConformanceOptions, ConformanceReport } from './types.js';
+import { errorMessage } from '../errdefs/error-message.js';
 
 /** Why a check does not apply to these options, or undefined when it does. */
 export function notApplicableReason(
@@ -46,7 +47,7 @@ export async function executeCheck(
     if (outcome === 'timeout') throw new Error(`check did not finish within ${session.timeouts.checkMs} ms`);
     return { ...base, status: 'passed', durationMs: Math.round(performance.now() - started) };
   } catch (err) {
-    const detail = err instanceof Error ? err.message : String(err);
+    const detail = errorMessage(err);
     return { ...base, status: 'failed', durationMs: Math.round(performance.now() - started), detail };
   } finally {
     await session.cleanup().catch(() => undefined);

@@ -13,3 +13,4 @@ export {
   UnsupportedError,
   type ErrorKind,
 } from './errors.js';
+export { errorMessage } from './error-message.js';

@@ -4,6 +4,7 @@ import { InvalidInputError } from '../errdefs/index.js';
 import type { MockSettings } from './options.js';
 import { parseCommand, type Statement } from './script.js';
 import { containerUsage, type ContainerUsage } from './usage.js';
+import { errorMessage } from '../errdefs/error-message.js';
 
 /**
  * Pod annotation that overrides what the mock's containers do: `fail` (exit 1 at once), `flap` (run
@@ -75,6 +76,6 @@ export function containerProgram(
   try {
     return program(parseCommand(command), false, usage);
   } catch (err) {
-    throw new InvalidInputError(`container ${container.name}: ${(err as Error).message}`, { cause: err });
+    throw new InvalidInputError(`container ${container.name}: ${errorMessage(err)}`, { cause: err });
   }
 }

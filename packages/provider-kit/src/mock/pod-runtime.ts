@@ -17,6 +17,7 @@ import { containerProgram, type ContainerProgram } from './behaviour.js';
 import { ContainerLog } from './container-log.js';
 import type { MockSettings } from './options.js';
 import { runScript } from './script.js';
+import { errorMessage } from '../errdefs/error-message.js';
 
 /** One container of a pod as the mock runs it, across restarts. */
 export interface ContainerRun {
@@ -447,7 +448,7 @@ export class PodRuntime {
       });
     } catch (err) {
       signal.throwIfAborted();
-      log.write(`mock: ${(err as Error).message}\n`, 'stderr');
+      log.write(`mock: ${errorMessage(err)}\n`, 'stderr');
       return 1;
     }
   }
@@ -470,7 +471,7 @@ export class PodRuntime {
   /** The mock itself failed running the pod: Failed, whatever the containers did. */
   private fail(err: unknown): void {
     if (this.stopper.signal.aborted) return;
-    this.verdict = { phase: 'Failed', reason: `MockRuntimeError: ${(err as Error).message}` };
+    this.verdict = { phase: 'Failed', reason: `MockRuntimeError: ${errorMessage(err)}` };
     this.finish();
   }
 }

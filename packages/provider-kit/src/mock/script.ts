@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { errorMessage } from '../errdefs/error-message.js';
 
 /**
  * A tiny shell the mock "runs" in its containers, so the workloads conformance uses on real backends
@@ -378,7 +379,7 @@ export async function runShell(io: ScriptIO, options: { tty: boolean }): Promise
     try {
       statements = parseCommand(['sh', '-c', input.text]);
     } catch (err) {
-      await write(`sh: syntax error: ${(err as Error).message}\n`, 'stderr');
+      await write(`sh: syntax error: ${errorMessage(err)}\n`, 'stderr');
       status = 2;
       continue;
     }
@@ -391,7 +392,7 @@ export async function runShell(io: ScriptIO, options: { tty: boolean }): Promise
     } catch (err) {
       io.signal.throwIfAborted();
       if (!command.signal.aborted) {
-        await write(`sh: ${(err as Error).message}\n`, 'stderr');
+        await write(`sh: ${errorMessage(err)}\n`, 'stderr');
         status = 2;
       } else {
         status = 130;

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 
 import { InvalidInputError } from '../errdefs/index.js';
 import { configFields, type ConfigField } from './config-fields.js';
+import { errorMessage } from '../errdefs/error-message.js';
 
 /** Where a provider's configuration comes from. */
 export interface ConfigSources {
@@ -19,7 +20,7 @@ const fileLabel = (path: string | undefined): string =>
   path === undefined ? '--provider-config (none given)' : `--provider-config ${path}`;
 
 /** The first line of a parser's message (YAML errors append a code frame). */
-const firstLine = (error: unknown): string => String((error as Error).message ?? error).split('\n')[0]!;
+const firstLine = (error: unknown): string => errorMessage(error).split('\n')[0]!;
 
 async function readDocument(path: string): Promise<unknown> {
   let text: string;
@@ -120,9 +121,16 @@ export function validateConfig<Schema extends z.ZodType>(
 ): z.output<Schema> {
   const result = schema.safeParse(document, { reportInput: true });
   if (result.success) return result.data;
+  const envOf = new Map(
+    configFields(schema).flatMap(field => (field.env ? [[field.path, field.env] as const] : [])),
+  );
   const bySource = new Map<string, string[]>();
   for (const issue of result.error.issues) {
-    const { path, problem } = describeIssue(issue);
+    const described = describeIssue(issue);
+    const { path } = described;
+    // A missing value may come from a variable as well as the file: say which.
+    const variable = described.problem === 'required' ? envOf.get(path) : undefined;
+    const problem = variable ? `required (or set ${variable})` : described.problem;
     const origin = fromEnv.get(path) ?? source;
     bySource.set(origin, [...(bySource.get(origin) ?? []), `${path || '(the whole file)'}: ${problem}`]);
   }

@@ -6,7 +6,7 @@ import {
   WorkloadIdentityCredential,
   type TokenCredential,
 } from '@azure/identity';
-import { InvalidInputError } from '@vkubelet/provider-kit';
+import { errorMessage, InvalidInputError } from '@vkubelet/provider-kit';
 
 import type { AciConfig } from '../config.js';
 
@@ -21,7 +21,7 @@ export async function loadTls(config: Pick<AciConfig, 'caFile'>): Promise<AzureT
   try {
     return { ca: await readFile(config.caFile, 'utf8') };
   } catch (err) {
-    throw new InvalidInputError(`caFile: cannot read ${config.caFile}: ${(err as Error).message}`, {
+    throw new InvalidInputError(`caFile: cannot read ${config.caFile}: ${errorMessage(err)}`, {
       cause: err,
     });
   }

@@ -1,5 +1,6 @@
 import { RestError } from '@azure/core-rest-pipeline';
 import {
+  errorMessage,
   backendCaller,
   InvalidInputError,
   NotFoundError,
@@ -34,7 +35,7 @@ export function armStatus(err: unknown): { status?: number; code?: string } {
 export function toProviderError(err: unknown, operation: string): unknown {
   if (err instanceof Error && err.name === 'AbortError') return err;
   const { status, code } = armStatus(err);
-  const detail = err instanceof Error ? err.message : String(err);
+  const detail = errorMessage(err);
   const message = `${operation}: ${code ? `${code}: ` : ''}${detail}`;
   if (status === 404) return new NotFoundError(message, { cause: err });
   if (status === 400 && !RETRYABLE_BAD_REQUESTS.has(code ?? ''))

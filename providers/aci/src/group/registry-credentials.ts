@@ -1,6 +1,6 @@
 import type { ImageRegistryCredential } from '@azure/arm-containerinstance';
 import type { V1Pod, V1Secret } from '@kubernetes/client-node';
-import { InvalidInputError, TransientError, type ResourceLister } from '@vkubelet/provider-kit';
+import { errorMessage, InvalidInputError, TransientError, type ResourceLister } from '@vkubelet/provider-kit';
 
 interface DockerAuth {
   username?: string;
@@ -63,12 +63,9 @@ export async function registryCredentials(
     try {
       secret = await resources.getSecret(namespace, ref.name);
     } catch (err) {
-      throw new TransientError(
-        `reading image pull secret ${namespace}/${ref.name}: ${(err as Error).message}`,
-        {
-          cause: err,
-        },
-      );
+      throw new TransientError(`reading image pull secret ${namespace}/${ref.name}: ${errorMessage(err)}`, {
+        cause: err,
+      });
     }
     if (!secret) continue;
     for (const entry of credentialsOf(secret, `spec.imagePullSecrets[${i}]`)) {

@@ -8,6 +8,7 @@ import type {
   V1Volume,
 } from '@kubernetes/client-node';
 import {
+  errorMessage,
   InvalidInputError,
   parseQuantity,
   TransientError,
@@ -45,7 +46,7 @@ async function read<T>(what: string, lookup: () => Promise<T | undefined>): Prom
   try {
     return await lookup();
   } catch (err) {
-    throw new TransientError(`reading ${what}: ${(err as Error).message}`, { cause: err });
+    throw new TransientError(`reading ${what}: ${errorMessage(err)}`, { cause: err });
   }
 }
 
@@ -213,7 +214,7 @@ async function projectedFiles(
         ));
       } catch (err) {
         throw new TransientError(
-          `requesting a token of service account ${namespace}/${serviceAccountName} (${sourceField}): ${(err as Error).message}`,
+          `requesting a token of service account ${namespace}/${serviceAccountName} (${sourceField}): ${errorMessage(err)}`,
           { cause: err },
         );
       }

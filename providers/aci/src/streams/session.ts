@@ -1,4 +1,10 @@
-import { InvalidInputError, TransientError, type AttachIO, type TerminalSize } from '@vkubelet/provider-kit';
+import {
+  errorMessage,
+  InvalidInputError,
+  TransientError,
+  type AttachIO,
+  type TerminalSize,
+} from '@vkubelet/provider-kit';
 import { bridgeWebSocket, dialWebSocket, type MessageProtocol } from '@vkubelet/provider-kit/streaming';
 
 /** A WebSocket ACI granted: its URI and the password the first frame must carry. */
@@ -37,7 +43,7 @@ export async function runSession(
     ...(options.passwordHeader ? { headers: { Authorization: grant.password } } : {}),
     clientOptions: options.ca ? { ca: options.ca } : {},
   }).catch((err: unknown) => {
-    throw new TransientError(`${what}: ${(err as Error).message}`, { cause: err });
+    throw new TransientError(`${what}: ${errorMessage(err)}`, { cause: err });
   });
   let closeCode = 1005;
   let closeReason = '';

@@ -6,7 +6,7 @@ import {
   ManagedIdentityCredential,
   WorkloadIdentityCredential,
 } from '@azure/identity';
-import { isInvalidInput, isNotFound, isTransient } from '@vkubelet/provider-kit';
+import { errorMessage, isInvalidInput, isNotFound, isTransient } from '@vkubelet/provider-kit';
 import { describe, expect, it } from 'vitest';
 
 import { createCredential, credentialKind } from '../../src/azure/credential.js';
@@ -74,7 +74,7 @@ describe('aci config', () => {
       error = err;
     }
     expect(isInvalidInput(error)).toBe(true);
-    expect((error as Error).message).toBe(
+    expect(errorMessage(error)).toBe(
       'aci provider config: subscriptionId: must be a subscription ID (a GUID); ' +
         'region: must be an Azure region name such as westeurope; armEndpoint: Invalid URL; ' +
         'subnetId: must be the resource ID of a virtual network subnet; exec.shell: must be one executable path; ' +
@@ -116,7 +116,7 @@ describe('ARM errors', () => {
     expect(isNotFound(toProviderError(rest(404, 'ResourceNotFound'), 'get'))).toBe(true);
     const invalid = toProviderError(rest(400, 'InaccessibleImage'), 'ContainerGroups_CreateOrUpdate');
     expect(isInvalidInput(invalid)).toBe(true);
-    expect((invalid as Error).message).toBe('ContainerGroups_CreateOrUpdate: InaccessibleImage: message');
+    expect(errorMessage(invalid)).toBe('ContainerGroups_CreateOrUpdate: InaccessibleImage: message');
     expect(isTransient(toProviderError(rest(400, 'ContainerGroupQuotaReached'), 'put'))).toBe(true);
     for (const status of [401, 409, 429, 500, 503])
       expect(isTransient(toProviderError(rest(status, 'X'), 'x'))).toBe(true);

@@ -1,5 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { isInvalidInput, isTransient } from '@vkubelet/provider-kit';
+import { errorMessage, isInvalidInput, isTransient } from '@vkubelet/provider-kit';
 import { fakeProviderContext } from '@vkubelet/provider-kit/testing';
 import { describe, expect, it } from 'vitest';
 
@@ -35,7 +35,7 @@ async function refusal(p: V1Pod, s = settings()): Promise<string> {
     await buildContainerGroup(p, s, signal());
   } catch (err) {
     expect(isInvalidInput(err), String(err)).toBe(true);
-    return (err as Error).message;
+    return errorMessage(err);
   }
   throw new Error('the pod was accepted');
 }

@@ -340,9 +340,17 @@ export class CriClient {
   }
 }
 
+/**
+ * containerd's CRI server answers every call so until its restart recovery is done (checkInitialized
+ * of its instrumented service): as gRPC UNKNOWN (a plain error) in 1.6, as UNAVAILABLE in 2.x. Either
+ * way the runtime is not there yet.
+ */
+const NOT_INITIALIZED = /server is not initialized yet/;
+
 /** Maps gRPC codes onto the provider error kinds core reacts to. */
 function toProviderError(method: string, error: grpc.ServiceError): Error {
   const message = `CRI ${method}: ${error.details || error.message}`;
+  if (notInitialized(error)) return new TransientError(message, { cause: error });
   switch (error.code) {
     case grpc.status.NOT_FOUND:
       return new NotFoundError(message, { cause: error });
@@ -366,9 +374,18 @@ export function ignoreNotFound(error: unknown): void {
   if (!isNotFound(error)) throw error;
 }
 
-/** The call never reached the runtime (no socket, nothing listening, the connection dropped). */
+function notInitialized(error: Partial<grpc.ServiceError>): boolean {
+  return error.code === grpc.status.UNKNOWN && NOT_INITIALIZED.test(error.details ?? error.message ?? '');
+}
+
+/**
+ * The call never reached the runtime (no socket, nothing listening, the connection dropped), or the
+ * runtime is starting and not serving yet.
+ */
 export function isUnreachable(error: unknown): boolean {
-  return grpcCode(error) === grpc.status.UNAVAILABLE;
+  if (grpcCode(error) === grpc.status.UNAVAILABLE) return true;
+  const cause = (error as { cause?: Partial<grpc.ServiceError> } | undefined)?.cause;
+  return cause !== undefined && notInitialized(cause);
 }
 
 /** What containerd says when the request a step ran under went away (the agent died, a timeout). */
@@ -381,11 +398,7 @@ const REQUEST_ENDED = /context canceled|context deadline exceeded/;
  */
 export function isInterruptedCall(error: unknown): boolean {
   const code = grpcCode(error);
-  if (
-    code === grpc.status.CANCELLED ||
-    code === grpc.status.DEADLINE_EXCEEDED ||
-    code === grpc.status.UNAVAILABLE
-  )
+  if (code === grpc.status.CANCELLED || code === grpc.status.DEADLINE_EXCEEDED || isUnreachable(error))
     return true;
   return error instanceof Error && (error.name === 'AbortError' || REQUEST_ENDED.test(error.message));
 }

@@ -1,4 +1,4 @@
-import { TransientError } from '@vkubelet/provider-kit';
+import { errorMessage, TransientError } from '@vkubelet/provider-kit';
 
 /**
  * Whether the CRI runtime answers: every CriClient call reports here (an answer, or UNAVAILABLE),
@@ -26,7 +26,7 @@ export class RuntimeHealth {
 
   /** A call could not reach the runtime. */
   unreachable(error: unknown): void {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     if (this.down) {
       this.down.error = message;
       return;

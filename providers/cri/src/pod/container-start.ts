@@ -1,10 +1,10 @@
-import { isNotFound } from '@vkubelet/provider-kit';
+import { errorMessage, isNotFound } from '@vkubelet/provider-kit';
 
 import { isInterruptedCall, isUnreachable } from '../cri/client.js';
 import { nextBackoff, shouldResetBackoff } from './backoff.js';
 import { containerConfig } from './container-config.js';
 import type { ContainerRecord, CriPod } from './record.js';
-import { lostStatus, terminated } from './status.js';
+import { isLostByRuntime, lostStatus, terminated } from './status.js';
 import type { SyncContext } from './sync.js';
 import { nsToDate } from './time.js';
 import { containerMounts } from './volumes.js';
@@ -33,9 +33,10 @@ export async function replaceContainer(
 }
 
 /**
- * A container that never ran (created but not started, or its start cut short) is removed and
- * created again with the same attempt, at once: the same log file, no restart counted. A removal
- * the runtime refuses (containerd still unwinding a cancelled start) is tried on the next pass.
+ * A container that never ran (created but not started, or its start cut short), or whose task the
+ * runtime lost across its restart, is removed and created again with the same attempt, at once: the
+ * same log file, no restart counted. A removal the runtime refuses (containerd still unwinding a
+ * cancelled start) is tried on the next pass.
  */
 export async function recreateContainer(
   pod: CriPod,
@@ -53,6 +54,13 @@ export async function recreateContainer(
       });
       return;
     }
+  }
+  if (isLostByRuntime(record.status)) {
+    ctx.logger.warn('the runtime lost the container across its restart; creating it again', {
+      pod: `${pod.namespace}/${pod.name}`,
+      container: record.spec.name,
+      attempt: record.attempt,
+    });
   }
   record.id = undefined;
   record.status = undefined;
@@ -165,7 +173,7 @@ export async function startContainer(
       container: record.spec.name,
       error: String(error),
     });
-    record.waiting = { reason: 'RunContainerError', message: (error as Error).message };
+    record.waiting = { reason: 'RunContainerError', message: errorMessage(error) };
     return;
   }
   record.waiting = undefined;
@@ -209,8 +217,8 @@ async function ensureImage(
     record.waiting = {
       reason: failedBefore ? 'ImagePullBackOff' : 'ErrImagePull',
       message: failedBefore
-        ? `Back-off pulling image "${image}": ${(error as Error).message}`
-        : (error as Error).message,
+        ? `Back-off pulling image "${image}": ${errorMessage(error)}`
+        : errorMessage(error),
     };
     return false;
   }

@@ -3,7 +3,7 @@ import { isNotFound } from '@vkubelet/provider-kit';
 import { ignoreNotFound } from '../cri/client.js';
 import { nextBackoff } from './backoff.js';
 import type { ContainerRecord, CriPod } from './record.js';
-import { lostStatus, markGone, neverRan, terminated } from './status.js';
+import { lostStatus, markGone, neverRan, terminated, toCreateAgain } from './status.js';
 import type { SyncContext } from './sync.js';
 
 /** What the runtime reports of a pod's sandbox. */
@@ -98,10 +98,10 @@ function needsNewSandbox(pod: CriPod): boolean {
   return true;
 }
 
-/** The container has run at some point (created but never started is no run). */
+/** The container has run at some point (created but never started is no run, nor a lost first run). */
 function ran(record: ContainerRecord): boolean {
   if (record.lastTermination || record.attempt > 0) return true;
-  return record.status !== undefined && !neverRan(record);
+  return record.status !== undefined && !toCreateAgain(record);
 }
 
 /** Kills what still runs in the old sandbox; a gone sandbox took its containers with it. */
@@ -130,7 +130,7 @@ async function stopContainers(pod: CriPod, found: SandboxFound, ctx: SyncContext
  */
 function retire(record: ContainerRecord): void {
   if (record.id === undefined && record.status === undefined) return;
-  if (!neverRan(record)) {
+  if (!toCreateAgain(record)) {
     record.lastTermination = terminated(record) ?? record.lastTermination;
     record.previousId = record.id ?? record.previousId;
     record.attempt += 1;

@@ -27,9 +27,39 @@ export function isInterruptedStart(status: ContainerStatus | undefined): boolean
   );
 }
 
+/**
+ * containerd's mark of a container whose task it lost across its own restart: its restart recovery
+ * found the container running in its records but no task (the shim gone, or cleaned up as dead when
+ * it did not answer in time), and wrote exit code 255 with reason "Unknown" (containerd's
+ * unknownExitCode / unknownExitReason, pkg/cri/server/restart.go in 1.6, internal/cri/server in 2.x).
+ * A process that exits on its own gets reason "Error" (or "Completed", "OOMKilled"), never "Unknown",
+ * so a genuine exit 255 is not taken for a loss.
+ */
+const LOST_EXIT_CODE = 255;
+const LOST_REASON = 'Unknown';
+
+/** The runtime lost the container's task (see LOST_REASON): how the process ended is not known. */
+export function isLostByRuntime(status: ContainerStatus | undefined): boolean {
+  return (
+    status?.state === 'CONTAINER_EXITED' &&
+    status.exit_code === LOST_EXIT_CODE &&
+    status.reason === LOST_REASON
+  );
+}
+
 /** Created but never started, or its start cut short: the container's process never ran. */
 export function neverRan(record: ContainerRecord): boolean {
   return record.status?.state === 'CONTAINER_CREATED' || isInterruptedStart(record.status);
+}
+
+/**
+ * The instance's end says nothing about the workload: it never ran, or the runtime lost it. It is
+ * created again with the same attempt, at once and whatever the restart policy: no restart counted,
+ * no crash back-off, a Never pod not failed (a Job's pod would otherwise fail, and its Job burn a
+ * retry, for a runtime restart).
+ */
+export function toCreateAgain(record: ContainerRecord): boolean {
+  return neverRan(record) || isLostByRuntime(record.status);
 }
 
 /**
@@ -39,7 +69,7 @@ export function neverRan(record: ContainerRecord): boolean {
  * container it cannot find, and the restart policy decides what follows (at once: it did not crash).
  */
 export function markGone(record: ContainerRecord, message: string): void {
-  if (!record.status || neverRan(record)) {
+  if (!record.status || toCreateAgain(record)) {
     record.id = undefined;
     record.status = undefined;
     return;
@@ -83,6 +113,8 @@ export function lostStatus(record: ContainerRecord, message: string): ContainerS
 
 const DEADLINE_MESSAGE = 'Pod was active on the node longer than the specified deadline';
 
+const LOST_MESSAGE = 'the runtime lost the container across its restart; creating it again';
+
 /** The state of a container record in Kubernetes terms (kubelet's convertToAPIContainerStatuses). */
 function containerState(record: ContainerRecord): V1ContainerState | undefined {
   const cri = record.status;
@@ -93,6 +125,7 @@ function containerState(record: ContainerRecord): V1ContainerState | undefined {
   if (!cri) return undefined;
   // A start cut short is created again: the container is still being created, not failed.
   if (isInterruptedStart(cri)) return { waiting: { reason: 'ContainerCreating' } };
+  if (isLostByRuntime(cri)) return { waiting: { reason: 'ContainerCreating', message: LOST_MESSAGE } };
   switch (cri.state) {
     case 'CONTAINER_CREATED':
       return { waiting: { reason: 'ContainerCreating' } };
@@ -149,10 +182,10 @@ export function initSucceeded(record: ContainerRecord): boolean {
   return record.status?.state === 'CONTAINER_EXITED' && record.status.exit_code === 0;
 }
 
-/** The container ran and exited non-zero (a start cut short is not a run). */
+/** The container ran and exited non-zero (a start cut short is not a run, nor a loss by the runtime). */
 export function exitedWithFailure(record: ContainerRecord): boolean {
   const status = record.status;
-  return status?.state === 'CONTAINER_EXITED' && status.exit_code !== 0 && !isInterruptedStart(status);
+  return status?.state === 'CONTAINER_EXITED' && status.exit_code !== 0 && !toCreateAgain(record);
 }
 
 /** Init containers failed for good: restartPolicy Never and one exited non-zero. */

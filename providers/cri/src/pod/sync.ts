@@ -5,7 +5,7 @@ import type { BackoffPolicy } from './backoff.js';
 import { killAndRestart, recreateContainer, replaceContainer, startContainer } from './container-start.js';
 import type { ContainerRecord, CriPod } from './record.js';
 import { reconcileSandbox, type SandboxFound } from './sandbox-sync.js';
-import { initFailedForGood, initSucceeded, isInterruptedStart, markGone } from './status.js';
+import { initFailedForGood, initSucceeded, markGone, toCreateAgain } from './status.js';
 
 export interface SyncContext {
   cri: CriApi;
@@ -21,8 +21,9 @@ export interface SyncContext {
  * - `start`: no instance (never created, or removed behind our back), or exited and restarted by
  *   policy after its crash back-off;
  * - `recreate`: created but not started (the agent died between CreateContainer and StartContainer,
- *   or the start's request was cancelled): it never ran, so it is removed and created again with the
- *   same attempt at once, without a restart counted;
+ *   or the start's request was cancelled), or lost by the runtime across its restart: its end says
+ *   nothing of the workload, so it is removed and created again with the same attempt at once,
+ *   without a restart counted, whatever the policy;
  * - `kill-and-restart`: state unknown to the runtime: stopped, then a new instance at once whatever
  *   the policy, as the kubelet does, so that two instances never run.
  */
@@ -37,7 +38,7 @@ export function nextStep(record: ContainerRecord, policy: string): ContainerStep
     case 'CONTAINER_CREATED':
       return 'recreate';
     case 'CONTAINER_EXITED':
-      if (isInterruptedStart(status)) return 'recreate';
+      if (toCreateAgain(record)) return 'recreate';
       if (policy === 'Never' || (policy === 'OnFailure' && status.exit_code === 0)) return 'keep';
       return 'start';
     default:

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 import type { V1Pod, V1PodStatus } from '@kubernetes/client-node';
@@ -20,6 +21,25 @@ const agentProcess = fileURLToPath(new URL('./support/agent-process.ts', import.
 const tsResolveHook = fileURLToPath(
   new URL('../../../../tools/testenv/tests/fixtures/ts-resolve.mjs', import.meta.url),
 );
+
+/** SIGKILLs the shim of one sandbox of `containerd` (its command line names the socket and the id). */
+async function killShimOf(containerd: Containerd, sandboxId: string): Promise<number> {
+  let killed = 0;
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const args = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    const id = args[args.indexOf('-id') + 1];
+    if (
+      args[0]?.endsWith('containerd-shim-runc-v2') &&
+      args.includes(containerd.socketPath) &&
+      id === sandboxId
+    ) {
+      process.kill(Number(pid), 'SIGKILL');
+      killed += 1;
+    }
+  }
+  return killed;
+}
 
 /** A private containerd and a client on it, for the tests of one describe block. */
 function privateContainerd(): { containerd: Containerd; cri: CriClient } {
@@ -243,6 +263,48 @@ describe('CRI provider: containerd away and back', () => {
       }
       for (const pod of [always, never, late]) await provider.deletePod(pod, { signal: signal() });
       expect(await criInventory(env.cri, NODE)).toEqual(new Map());
+    } finally {
+      await provider.close();
+    }
+  });
+
+  it('a task containerd lost across its restart (255, Unknown): a Never pod created again, not failed', async () => {
+    const pod = testPod('lost-task', {
+      restartPolicy: 'Never',
+      containers: [{ name: 'c', image: BUSYBOX, command: ['sleep', '3600'] }],
+    });
+    const first = await newAgent();
+    try {
+      await first.createPod(pod, { signal: signal() });
+      await runningOnce(first, pod);
+    } finally {
+      await first.close();
+    }
+    const [sandbox] = (await criInventory(env.cri, NODE)).get(pod.metadata!.uid!)!.sandboxes;
+
+    // The pod's shim dies while containerd is down: on its restart containerd cannot reach it, cleans
+    // up after it (the container killed) and finds the container running in its records, its task gone.
+    await env.containerd.kill();
+    expect(await killShimOf(env.containerd, sandbox!.id)).toBe(1);
+    await env.containerd.start();
+    const [lost] = await env.cri.listContainers({ pod_sandbox_id: sandbox!.id });
+    expect(await env.cri.containerStatus(lost!.id)).toMatchObject({
+      state: 'CONTAINER_EXITED',
+      exit_code: 255,
+      reason: 'Unknown',
+    });
+
+    const provider = await newAgent();
+    try {
+      const phases: string[] = [];
+      provider.notifyPods(p => phases.push(p.status?.phase ?? ''));
+      const s = await runningOnce(provider, pod);
+      const held = (await criInventory(env.cri, NODE)).get(pod.metadata!.uid!);
+      expect(held?.sandboxes.map(x => x.state)).toEqual(['SANDBOX_READY']);
+      expect(held?.containers.map(x => x.state)).toEqual(['CONTAINER_RUNNING']);
+      expect(s.containerStatuses?.[0]?.restartCount).toBe(0);
+      expect(phases).not.toContain('Failed');
+      await provider.deletePod(pod, { signal: signal() });
     } finally {
       await provider.close();
     }

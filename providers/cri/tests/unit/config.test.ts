@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { isInvalidInput } from '@vkubelet/provider-kit';
+import { errorMessage, isInvalidInput } from '@vkubelet/provider-kit';
 import { describe, expect, it } from 'vitest';
 
 import { plugin } from '../../src/plugin.js';
@@ -29,7 +29,7 @@ describe('CRI provider config', () => {
       error = e;
     }
     expect(isInvalidInput(error)).toBe(true);
-    const message = (error as Error).message;
+    const message = errorMessage(error);
     expect(message).not.toContain('\n');
     expect(message).toMatch(/runtimeEndpoint: must be an absolute socket path/);
     expect(message).toMatch(/statusIntervalMs/);

@@ -1,6 +1,6 @@
 import { cpus, totalmem } from 'node:os';
 
-import { isInvalidInput } from '@vkubelet/provider-kit';
+import { errorMessage, isInvalidInput } from '@vkubelet/provider-kit';
 import { fakeProviderContext } from '@vkubelet/provider-kit/testing';
 import { describe, expect, it } from 'vitest';
 
@@ -14,7 +14,7 @@ describe('plugin', () => {
       .create(fakeProviderContext({ configPath: '/nonexistent/cri.json' }))
       .catch((err: unknown) => err);
     expect(isInvalidInput(error)).toBe(true);
-    expect((error as Error).message).toMatch(
+    expect(errorMessage(error)).toMatch(
       /^--provider-config \/nonexistent\/cri\.json: cannot read it: ENOENT/,
     );
   });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import type { V1Pod } from '@kubernetes/client-node';
-import { isTransient } from '@vkubelet/provider-kit';
+import { errorMessage, isTransient } from '@vkubelet/provider-kit';
 import { fakeProviderContext } from '@vkubelet/provider-kit/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
@@ -58,13 +58,44 @@ describe('CRI provider while the runtime is away', () => {
     );
     const early = await provider.getPods(call(300)).catch((error: unknown) => error);
     expect(isTransient(early)).toBe(true);
-    expect((early as Error).message).toContain(grpcRuntime.endpoint);
+    expect(errorMessage(early)).toContain(grpcRuntime.endpoint);
 
     await grpcRuntime.start();
     const pods = await provider.getPods(call(10_000));
     expect(pods.map(p => p.metadata?.uid)).toEqual([pod.metadata!.uid]);
     expect(pods[0]?.status?.phase).toBe('Running');
     await provider.ping(call());
+  });
+
+  it('takes a runtime answering "server is not initialized yet" as away: waits, node not ready, then adopts', async () => {
+    const { runtime, grpcRuntime, podRoot, start } = await setUp();
+    const earlier = new Agent(runtime, podRoot);
+    const pod = busyboxPod('Always');
+    await earlier.sync(await earlier.create(pod), 1);
+
+    // containerd restarting: listening, but its CRI server not serving until its recovery is done.
+    grpcRuntime.initializing = true;
+    await grpcRuntime.start();
+    const { provider } = await start();
+    await expect(provider.ping(call())).rejects.toThrow(/is not reachable .*server is not initialized yet/);
+    const early = await provider.getPods(call(300)).catch((error: unknown) => error);
+    expect(isTransient(early)).toBe(true);
+
+    grpcRuntime.initializing = false;
+    const pods = await provider.getPods(call(10_000));
+    expect(pods.map(p => p.metadata?.uid)).toEqual([pod.metadata!.uid]);
+    await provider.ping(call());
+
+    // Again while running (a containerd restart): the node says why, pods keep their status.
+    grpcRuntime.initializing = true;
+    await vi.waitFor(
+      () => expect(provider.ping(call())).rejects.toThrow(/is not reachable .*server is not initialized yet/),
+      { timeout: 5_000 },
+    );
+    expect((await provider.getPodStatus('default', pod.metadata!.name!, call())).phase).toBe('Running');
+    grpcRuntime.initializing = false;
+    await vi.waitFor(() => provider.ping(call()), { timeout: 10_000 });
+    expect(runtime.calls.filter(c => c.startsWith('CreateContainer'))).toHaveLength(1);
   });
 
   it('keeps pods as they were while the runtime is gone, and syncs them when it is back', async () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { DELETE_MARKER } from '../../src/pod/adopt.js';
-import { isInterruptedStart } from '../../src/pod/status.js';
+import { isInterruptedStart, isLostByRuntime } from '../../src/pod/status.js';
 import type { ContainerStatus } from '../../src/cri/types.js';
 import { Agent, busyboxPod, withPodRoot } from './support/agent.js';
 import { MemoryRuntime } from './support/memory-runtime.js';
@@ -64,6 +64,48 @@ describe('CRI sync: starts that fail', () => {
       expect(isInterruptedStart(status(message)), message).toBe(true);
     expect(isInterruptedStart(status('exec: "x": executable file not found in $PATH'))).toBe(false);
     expect(isInterruptedStart(status('context canceled', 'Error'))).toBe(false);
+  });
+});
+
+describe('CRI sync: a container the runtime lost across its restart', () => {
+  it('shows a Never job whose task containerd lost as being created, not Failed, and runs it again', () =>
+    withPodRoot(async podRoot => {
+      const runtime = new MemoryRuntime();
+      const first = new Agent(runtime, podRoot);
+      await first.sync(await first.create(busyboxPod('Never')), 1);
+      const [c] = [...runtime.containers.values()];
+      // containerd's restart recovery: the container was running, its task is gone.
+      runtime.setContainer(c!.id, { state: 'CONTAINER_EXITED', exitCode: 255, reason: 'Unknown' });
+
+      const agent = new Agent(runtime, podRoot);
+      const [adopted] = await agent.adopt();
+      agent.pods.update(adopted!);
+      expect(adopted!.status.phase).not.toBe('Failed');
+      expect(adopted!.status.containerStatuses?.[0]?.state).toEqual({
+        waiting: {
+          reason: 'ContainerCreating',
+          message: 'the runtime lost the container across its restart; creating it again',
+        },
+      });
+
+      const status = await agent.sync(adopted!, 2);
+      expect(status.phase).toBe('Running');
+      expect(status.containerStatuses?.[0]).toMatchObject({ restartCount: 0, lastState: {} });
+      expect(runtime.calls.filter(call => /^(Create|Remove)Container/.test(call))).toEqual([
+        'CreateContainer c attempt=0',
+        'RemoveContainer c attempt=0',
+        'CreateContainer c attempt=0',
+      ]);
+    }));
+
+  it('reads containerd’s mark of a lost task (255, reason Unknown), and only that', () => {
+    const status = (exit_code: number, reason: string): ContainerStatus =>
+      ({ state: 'CONTAINER_EXITED', exit_code, reason, message: '' }) as ContainerStatus;
+    expect(isLostByRuntime(status(255, 'Unknown'))).toBe(true);
+    // The process itself exited 255: containerd says Error.
+    expect(isLostByRuntime(status(255, 'Error'))).toBe(false);
+    expect(isLostByRuntime(status(137, 'Unknown'))).toBe(false);
+    expect(isLostByRuntime({ ...status(255, 'Unknown'), state: 'CONTAINER_UNKNOWN' })).toBe(false);
   });
 });
 

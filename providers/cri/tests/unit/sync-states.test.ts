@@ -6,7 +6,15 @@ import { MemoryRuntime } from './support/memory-runtime.js';
 
 type SandboxState = 'ready' | 'notready' | 'missing';
 type ContainerState =
-  'created' | 'running' | 'exited 0' | 'exited 1' | 'start cut short' | 'unknown' | 'missing';
+  | 'created'
+  | 'running'
+  | 'exited 0'
+  | 'exited 1'
+  | 'exited 255'
+  | 'lost by the runtime'
+  | 'start cut short'
+  | 'unknown'
+  | 'missing';
 type Policy = 'Always' | 'OnFailure' | 'Never';
 type Origin = 'this process' | 'adopted';
 
@@ -40,7 +48,8 @@ const RESTARTED_IN_NEW = running(1, 'ready@1');
  * Rows read: the sandbox as containerd reports it × the container as containerd reports it; the pod
  * was started by an agent, then the runtime was put in that state, then the same agent syncs
  * ("this process") or a new one adopts and syncs ("adopted"). A container that never ran (created,
- * start cut short) is created again without a restart counted, whatever the policy; a container in
+ * start cut short), or whose task the runtime lost across its restart (exit 255, reason Unknown), is
+ * created again without a restart counted, whatever the policy; a genuine exit 255 is an exit; a container in
  * an unknown state is killed and restarted whatever the policy (kubelet); a sandbox that is not
  * ready is replaced (next attempt) unless the policy leaves nothing to run, and the pod never has
  * two sandboxes at once.
@@ -50,6 +59,8 @@ const TABLE: Array<[SandboxState, ContainerState, Record<Policy, Cell>]> = [
   ['ready', 'running', all(RUNNING)],
   ['ready', 'exited 0', by(RESTARTED, exited(0, 'Succeeded', 'ready@0'), exited(0, 'Succeeded', 'ready@0'))],
   ['ready', 'exited 1', by(RESTARTED, RESTARTED, exited(1, 'Failed', 'ready@0'))],
+  ['ready', 'exited 255', by(RESTARTED, RESTARTED, exited(255, 'Failed', 'ready@0'))],
+  ['ready', 'lost by the runtime', all(RUNNING)],
   ['ready', 'start cut short', all(RUNNING)],
   ['ready', 'unknown', all(RESTARTED)],
   ['ready', 'missing', by(RESTARTED, RESTARTED, exited(137, 'Failed', 'ready@0'))],
@@ -62,6 +73,8 @@ const TABLE: Array<[SandboxState, ContainerState, Record<Policy, Cell>]> = [
     by(RESTARTED_IN_NEW, exited(0, 'Succeeded', 'stopped@0'), exited(0, 'Succeeded', 'stopped@0')),
   ],
   ['notready', 'exited 1', by(RESTARTED_IN_NEW, RESTARTED_IN_NEW, exited(1, 'Failed', 'stopped@0'))],
+  ['notready', 'exited 255', by(RESTARTED_IN_NEW, RESTARTED_IN_NEW, exited(255, 'Failed', 'stopped@0'))],
+  ['notready', 'lost by the runtime', all(IN_NEW_SANDBOX)],
   ['notready', 'start cut short', all(IN_NEW_SANDBOX)],
   ['notready', 'unknown', by(RESTARTED_IN_NEW, RESTARTED_IN_NEW, exited(137, 'Failed', 'stopped@0'))],
   ['notready', 'missing', by(RESTARTED_IN_NEW, RESTARTED_IN_NEW, exited(137, 'Failed', 'stopped@0'))],
@@ -69,17 +82,27 @@ const TABLE: Array<[SandboxState, ContainerState, Record<Policy, Cell>]> = [
   // A removed sandbox took its containers along: the container state no longer matters. This process
   // acts on what it last saw (running); a new agent finds nothing to adopt, core creates the pod
   // again, and the log directory tells that the container ran.
-  ...(['created', 'running', 'exited 0', 'exited 1', 'start cut short', 'unknown', 'missing'] as const).map(
-    (container): [SandboxState, ContainerState, Record<Policy, Cell>] => [
+  ...(
+    [
+      'created',
+      'running',
+      'exited 0',
+      'exited 1',
+      'exited 255',
+      'lost by the runtime',
+      'start cut short',
+      'unknown',
       'missing',
-      container,
-      by(
-        { 'this process': RESTARTED_IN_NEW, adopted: RESTARTED },
-        { 'this process': RESTARTED_IN_NEW, adopted: RESTARTED },
-        { 'this process': exited(137, 'Failed', 'none'), adopted: exited(137, 'Failed', 'ready@0') },
-      ),
-    ],
-  ),
+    ] as const
+  ).map((container): [SandboxState, ContainerState, Record<Policy, Cell>] => [
+    'missing',
+    container,
+    by(
+      { 'this process': RESTARTED_IN_NEW, adopted: RESTARTED },
+      { 'this process': RESTARTED_IN_NEW, adopted: RESTARTED },
+      { 'this process': exited(137, 'Failed', 'none'), adopted: exited(137, 'Failed', 'ready@0') },
+    ),
+  ]),
 ];
 
 function describeState(state: V1ContainerState | undefined): string {
@@ -102,6 +125,12 @@ async function converge(sandbox: SandboxState, container: ContainerState, policy
     if (container === 'created') runtime.setContainer(id, { state: 'CONTAINER_CREATED' });
     if (container === 'exited 0') runtime.setContainer(id, { state: 'CONTAINER_EXITED', exitCode: 0 });
     if (container === 'exited 1') runtime.setContainer(id, { state: 'CONTAINER_EXITED', exitCode: 1 });
+    // A process that exits 255 gets containerd's reason "Error"; a task containerd lost across its
+    // restart gets 255 and "Unknown".
+    if (container === 'exited 255')
+      runtime.setContainer(id, { state: 'CONTAINER_EXITED', exitCode: 255, reason: 'Error' });
+    if (container === 'lost by the runtime')
+      runtime.setContainer(id, { state: 'CONTAINER_EXITED', exitCode: 255, reason: 'Unknown' });
     if (container === 'start cut short')
       runtime.setContainer(id, {
         state: 'CONTAINER_EXITED',

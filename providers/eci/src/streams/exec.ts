@@ -1,7 +1,13 @@
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 
-import { InvalidInputError, noopLogger, type AttachIO, type Logger } from '@vkubelet/provider-kit';
+import {
+  errorMessage,
+  InvalidInputError,
+  noopLogger,
+  type AttachIO,
+  type Logger,
+} from '@vkubelet/provider-kit';
 import {
   remoteCommandOverWebSocket,
   REMOTECOMMAND_V4,
@@ -101,7 +107,7 @@ export class EciExec {
       if (offer.length > 0) this.channels = 'status';
       return code;
     } catch (error) {
-      if (offer.length === 0 || !/no subprotocol/i.test((error as Error).message)) throw error;
+      if (offer.length === 0 || !/no subprotocol/i.test(errorMessage(error))) throw error;
       // The server speaks plain channels (as ECI's own clients use it): say so from now on.
       this.channels = 'plain';
       this.logger.info('ECI exec sessions carry no exit status; commands are wrapped for it');

@@ -1,5 +1,5 @@
 import type { EciEmulator } from '@vkubelet/eci-emulator';
-import { isInvalidInput, isTransient } from '@vkubelet/provider-kit';
+import { errorMessage, isInvalidInput, isTransient } from '@vkubelet/provider-kit';
 import type { FakeProviderContext } from '@vkubelet/provider-kit/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
@@ -87,7 +87,7 @@ describe('start-up', () => {
     const refusal = async (overrides: Parameters<typeof eciProvider>[1]) => {
       const error = await eciProvider(emulator, overrides).catch((caught: unknown) => caught);
       expect(isInvalidInput(error), String(error)).toBe(true);
-      const message = (error as Error).message;
+      const message = errorMessage(error);
       expect(message).not.toContain('\n');
       return message;
     };
@@ -100,7 +100,7 @@ describe('start-up', () => {
       (caught: unknown) => caught as Error,
     );
     expect(isInvalidInput(unreachable)).toBe(false);
-    expect((unreachable as Error).message).toMatch(
+    expect(errorMessage(unreachable)).toMatch(
       /^cannot reach ECI at http:\/\/127\.0\.0\.1:1: DescribeRegions: /,
     );
   });
@@ -153,7 +153,7 @@ describe('create, refresh, delete', () => {
     const second = shellPod('throttled-long', 'sleep 3600');
     const error = await provider.createPod(second, call()).catch((caught: unknown) => caught);
     expect(isTransient(error)).toBe(true);
-    expect((error as Error).message).toMatch(/^CreateContainerGroup: Throttling\.User: /);
+    expect(errorMessage(error)).toMatch(/^CreateContainerGroup: Throttling\.User: /);
     emulator.faults.clear();
     await provider.createPod(second, call());
     await running(provider, second);

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { isInvalidInput } from '@vkubelet/provider-kit';
+import { errorMessage, isInvalidInput } from '@vkubelet/provider-kit';
 import { fakeProviderContext } from '@vkubelet/provider-kit/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
@@ -23,7 +23,7 @@ async function invalid(work: () => unknown): Promise<string> {
     await work();
   } catch (error) {
     expect(isInvalidInput(error), String(error)).toBe(true);
-    return (error as Error).message;
+    return errorMessage(error);
   }
   throw new Error('expected an InvalidInputError');
 }
@@ -62,8 +62,9 @@ describe('eci config', () => {
     ])
       vi.stubEnv(name, '');
     expect(await invalid(() => plugin.create(fakeProviderContext()))).toBe(
-      '--provider-config (none given): region: required; accessKeyId: required; accessKeySecret: required; ' +
-        'securityGroupId: required; vSwitchIds: required',
+      '--provider-config (none given): region: required (or set ECI_REGION); ' +
+        'accessKeyId: required (or set ECI_ACCESS_KEY); accessKeySecret: required (or set ECI_SECRET_KEY); ' +
+        'securityGroupId: required (or set ECI_SECURITY_GROUP); vSwitchIds: required (or set ECI_VSWITCH)',
     );
   });
 
@@ -145,7 +146,7 @@ describe('eci config file', () => {
       capacity: { cpu: '64' },
     });
     expect(await invalid(() => plugin.loadConfig({ configPath: path, env: {} }))).toBe(
-      `--provider-config ${path}: accessKeySecret: required`,
+      `--provider-config ${path}: accessKeySecret: required (or set ECI_SECRET_KEY)`,
     );
   });
 });

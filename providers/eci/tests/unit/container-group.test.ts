@@ -1,5 +1,5 @@
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import { isInvalidInput, isTransient } from '@vkubelet/provider-kit';
+import { errorMessage, isInvalidInput, isTransient } from '@vkubelet/provider-kit';
 import { describe, expect, it } from 'vitest';
 
 import { flattenParams } from '../../src/client/params.js';
@@ -38,7 +38,7 @@ function refusal(subject: V1Pod, references = none): string {
     buildCreateRequest(subject, settings, references);
   } catch (error) {
     expect(isInvalidInput(error), String(error)).toBe(true);
-    return (error as Error).message;
+    return errorMessage(error);
   }
   throw new Error('the pod was accepted');
 }
@@ -262,7 +262,7 @@ describe('buildCreateRequest', () => {
       error = caught;
     }
     expect(isTransient(error)).toBe(true);
-    expect((error as Error).message).toBe('spec.volumes[0].configMap: configMap shop/gone not found');
+    expect(errorMessage(error)).toBe('spec.volumes[0].configMap: configMap shop/gone not found');
     const optional = flat(pod({ volumes: [{ name: 'c', secret: { secretName: 'gone', optional: true } }] }));
     expect(optional).toMatchObject({ 'Volume.1.Type': 'EmptyDirVolume' });
   });

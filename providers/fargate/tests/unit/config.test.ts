@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { isInvalidInput } from '@vkubelet/provider-kit';
+import { errorMessage, isInvalidInput } from '@vkubelet/provider-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { plugin } from '../../src/plugin.js';
@@ -38,7 +38,7 @@ describe('fargate config', () => {
       error = err;
     }
     expect(isInvalidInput(error)).toBe(true);
-    expect((error as Error).message).toBe(
+    expect(errorMessage(error)).toBe(
       'fargate provider config: cluster: must be 1-255 letters, digits, hyphens or underscores; ' +
         'endpoint: Invalid URL; subnets: needs at least one subnet; ' +
         'capacity.cpu: expected a quantity, got "lots"; statusIntervalMs: Too small: expected number to be >=100; ' +

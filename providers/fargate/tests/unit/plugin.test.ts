@@ -1,4 +1,4 @@
-import { isInvalidInput, noopLogger } from '@vkubelet/provider-kit';
+import { errorMessage, isInvalidInput, noopLogger } from '@vkubelet/provider-kit';
 import { fakeProviderContext } from '@vkubelet/provider-kit/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
@@ -17,7 +17,7 @@ describe('fargate plugin', () => {
   it('says in one line that subnets are needed when no config file is given', async () => {
     const error = await plugin.create(fakeProviderContext()).catch((err: unknown) => err);
     expect(isInvalidInput(error)).toBe(true);
-    expect((error as Error).message).toBe('--provider-config (none given): subnets: required');
+    expect(errorMessage(error)).toBe('--provider-config (none given): subnets: required');
   });
 
   it('says where a region can come from when none is found', async () => {

@@ -1,5 +1,5 @@
 import type { V1Container, V1Pod, V1PodSpec } from '@kubernetes/client-node';
-import { isInvalidInput } from '@vkubelet/provider-kit';
+import { errorMessage, isInvalidInput } from '@vkubelet/provider-kit';
 import { describe, expect, it } from 'vitest';
 
 import { TAG, taskFamily } from '../../src/identity.js';
@@ -30,7 +30,7 @@ function refusal(input: V1Pod): string {
     buildTaskDefinition(input, settings);
   } catch (err) {
     expect(isInvalidInput(err), String(err)).toBe(true);
-    return (err as Error).message;
+    return errorMessage(err);
   }
   throw new Error('the pod was accepted');
 }

@@ -1,4 +1,5 @@
 import {
+  errorMessage,
   backendCaller,
   InvalidInputError,
   NotFoundError,
@@ -32,7 +33,7 @@ const VALIDATION = /^\d+ errors? occurred:/;
 export function toProviderError(error: unknown, operation: string): unknown {
   if (error instanceof Error && error.name === 'AbortError') return error;
   if (!(error instanceof NomadApiError)) {
-    const text = error instanceof Error ? error.message : String(error);
+    const text = errorMessage(error);
     return new TransientError(`nomad ${operation}: ${text}`, { cause: error });
   }
   const message = error.body

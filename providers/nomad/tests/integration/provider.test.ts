@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { V1Node } from '@kubernetes/client-node';
 import { startNomadEmulator, type NomadEmulator } from '@vkubelet/nomad-emulator';
-import { isInvalidInput, isNotFound, isTransient } from '@vkubelet/provider-kit';
+import { errorMessage, isInvalidInput, isNotFound, isTransient } from '@vkubelet/provider-kit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { NomadPermissionError } from '../../src/nomad/errors.js';
@@ -82,22 +82,20 @@ describe('Nomad provider against the emulator', () => {
   it('a token Nomad refuses is a config error at start; one without write fails the create naming the token', async () => {
     const refused = await nomadProvider(nomad, { token: 'not-a-token' }).catch((error: unknown) => error);
     expect(isInvalidInput(refused)).toBe(true);
-    expect((refused as Error).message).toContain(
-      'the ACL token (NOMAD_TOKEN) is unknown or lacks the capability',
-    );
+    expect(errorMessage(refused)).toContain('the ACL token (NOMAD_TOKEN) is unknown or lacks the capability');
     const reader = nomad.createToken({ namespaces: { default: 'read' }, node: 'read' });
     const p = await provider({ token: reader });
     const error = await p
       .createPod(testPod('denied', [shell('app', 'sleep 1')]), call())
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NomadPermissionError);
-    expect((error as Error).message).toMatch(/^nomad register job: Permission denied: the ACL token/);
+    expect(errorMessage(error)).toMatch(/^nomad register job: Permission denied: the ACL token/);
   });
 
   it('an unknown region is refused by Nomad and reported as such', async () => {
     const error = await nomadProvider(nomad, { region: 'mars' }).catch((e: unknown) => e);
     expect(isTransient(error)).toBe(true);
-    expect((error as Error).message).toBe('nomad list nodes: No path to region');
+    expect(errorMessage(error)).toBe('nomad list nodes: No path to region');
   });
 
   it('logs (stdout and stderr), follow, exec with stdin and exit code, stats', async () => {
@@ -237,7 +235,7 @@ describe('Nomad provider against the emulator', () => {
     const newer = testPod('reused', [shell('app', 'sleep 3600')]);
     const waiting = await q.createPod(newer, call()).catch((e: unknown) => e);
     expect(isTransient(waiting)).toBe(true);
-    expect((waiting as Error).message).toBe(
+    expect(errorMessage(waiting)).toBe(
       `nomad: job vk.default.reused still runs pod UID ${older.metadata!.uid}; waiting for it to stop`,
     );
     // Another node's pod of that name is never taken over.
@@ -246,7 +244,7 @@ describe('Nomad provider against the emulator', () => {
       .createPod(testPod('reused', [shell('app', 'sleep 1')]), call())
       .catch((e: unknown) => e);
     expect(isInvalidInput(refused)).toBe(true);
-    expect((refused as Error).message).toContain(`belongs to a pod of node ${NODE}`);
+    expect(errorMessage(refused)).toContain(`belongs to a pod of node ${NODE}`);
     await p.deletePod(older, call());
     await expect.poll(() => p.getPods(call()).then(pods => pods.length)).toBe(0);
     await q.createPod(newer, call());

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { isInvalidInput } from '@vkubelet/provider-kit';
+import { errorMessage, isInvalidInput } from '@vkubelet/provider-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { nomadConnection, plugin } from '../../src/plugin.js';
@@ -20,7 +20,7 @@ function message(run: () => unknown): string {
     run();
   } catch (error) {
     expect(isInvalidInput(error)).toBe(true);
-    return (error as Error).message;
+    return errorMessage(error);
   }
   throw new Error('no error');
 }
@@ -79,7 +79,7 @@ describe('nomad config', () => {
       .loadConfig({ env: { NOMAD_ADDR: '127.0.0.1:4646' } })
       .catch((err: unknown) => err as Error);
     expect(isInvalidInput(error)).toBe(true);
-    expect((error as Error).message).toBe('NOMAD_ADDR: address: must be an http(s):// URL of a Nomad agent');
+    expect(errorMessage(error)).toBe('NOMAD_ADDR: address: must be an http(s):// URL of a Nomad agent');
     expect(
       message(() =>
         plugin.parseConfig({
@@ -109,7 +109,7 @@ describe('nomad config', () => {
       (err: unknown) => err as Error,
     );
     expect(isInvalidInput(error)).toBe(true);
-    expect((error as Error).message).toMatch(/^caCert \(NOMAD_CACERT\): cannot read .*absent\.pem: ENOENT/);
+    expect(errorMessage(error)).toMatch(/^caCert \(NOMAD_CACERT\): cannot read .*absent\.pem: ENOENT/);
   });
 
   it('documents every field in the README, generated from the schema', async () => {

@@ -1,4 +1,4 @@
-import { isInvalidInput, isNotFound, isTransient } from '@vkubelet/provider-kit';
+import { errorMessage, isInvalidInput, isNotFound, isTransient } from '@vkubelet/provider-kit';
 import { describe, expect, it } from 'vitest';
 
 import { NomadApiError } from '../../src/nomad/client.js';
@@ -13,7 +13,7 @@ describe('Nomad errors → provider errors', () => {
     expect(isInvalidInput(answer(400, 'Must provide task name'))).toBe(true);
     const invalid = answer(500, '1 error occurred:\n\t* Task group pod validation failed: bad\n\n');
     expect(isInvalidInput(invalid)).toBe(true);
-    expect((invalid as Error).message).toBe(
+    expect(errorMessage(invalid)).toBe(
       'nomad read job: 1 error occurred: Task group pod validation failed: bad',
     );
   });
@@ -22,9 +22,7 @@ describe('Nomad errors → provider errors', () => {
     const denied = answer(403, 'Permission denied');
     expect(denied).toBeInstanceOf(NomadPermissionError);
     expect(isTransient(denied)).toBe(false);
-    expect((denied as Error).message).toContain(
-      'the ACL token (NOMAD_TOKEN) is unknown or lacks the capability',
-    );
+    expect(errorMessage(denied)).toContain('the ACL token (NOMAD_TOKEN) is unknown or lacks the capability');
   });
 
   it('no leader, other 5xx and network failures are Transient; aborts pass through', () => {

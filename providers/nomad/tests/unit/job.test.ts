@@ -1,4 +1,4 @@
-import { isInvalidInput } from '@vkubelet/provider-kit';
+import { errorMessage, isInvalidInput } from '@vkubelet/provider-kit';
 import { describe, expect, it } from 'vitest';
 
 import { jobId, MAX_JOB_ID, META, podFromMeta, identityFromMeta } from '../../src/mapping/identity.js';
@@ -15,7 +15,7 @@ function refusal(p: ReturnType<typeof pod>, s: JobSettings = settings): string {
     build(p, s);
   } catch (error) {
     expect(isInvalidInput(error)).toBe(true);
-    return (error as Error).message;
+    return errorMessage(error);
   }
   throw new Error('the pod was not refused');
 }

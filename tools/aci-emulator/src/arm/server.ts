@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import type { FaultSwitches } from '../faults.js';
 import { authenticate, type BearerSettings } from '../identity/bearer.js';
@@ -149,7 +150,7 @@ export class ArmServer {
       try {
         body = JSON.parse(text);
       } catch (err) {
-        throw invalidRequestContent((err as Error).message);
+        throw invalidRequestContent(errorMessage(err));
       }
     }
     const requestModel = route.requestModels?.[method];

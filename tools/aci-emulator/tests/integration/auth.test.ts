@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import { decodeJwt } from '../../src/identity/jwt.js';
 import { startAciEmulator, type AciEmulator } from '../../src/index.js';
@@ -226,7 +227,7 @@ describe('ARM bearer tokens', () => {
     const client = clientWith(fixedToken(emulator.issueAccessToken(claims)));
     const error = await client.containerGroups.get(emulator.resourceGroup, 'x').catch((err: unknown) => err);
     expect(error).toMatchObject({ name: 'RestError', statusCode: 401, code });
-    expect((error as Error).message).toMatch(message);
+    expect(errorMessage(error)).toMatch(message);
   });
 
   it('refuses a token it did not sign', async () => {

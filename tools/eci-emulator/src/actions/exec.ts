@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 
 import { execInContainer, type ContainerRun } from '@vkubelet/provider-kit/mock';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import type { ContainerGroup } from '../groups/group.js';
 import { apiErrors } from '../rpc/errors.js';
@@ -79,7 +80,7 @@ async function runSync(
     // A command cut short (timeout, container stopped) answers with its output so far; one the
     // shell cannot even parse is the caller's error.
     if (!signal.aborted) {
-      throw apiErrors.invalidParameter('Command', error instanceof Error ? error.message : String(error));
+      throw apiErrors.invalidParameter('Command', errorMessage(error));
     }
   }
   return Buffer.concat(chunks).toString('utf8');

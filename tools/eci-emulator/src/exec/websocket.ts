@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 
-import { noopLogger } from '@vkubelet/provider-kit';
+import { errorMessage, noopLogger } from '@vkubelet/provider-kit';
 import { execInContainer } from '@vkubelet/provider-kit/mock';
 import { rejectUpgrade } from '@vkubelet/core/spdy';
 import { serveRemoteCommand, type StreamingOptions } from '@vkubelet/core/streaming';
@@ -41,7 +41,7 @@ export function serveExecUpgrade(
       return rejectUpgrade(socket, 404, `The container group ${grant.containerGroupId} no longer exists.`);
     run = runningContainer(group, grant.containerName);
   } catch (error) {
-    return rejectUpgrade(socket, error instanceof EciApiError ? error.status : 500, (error as Error).message);
+    return rejectUpgrade(socket, error instanceof EciApiError ? error.status : 500, errorMessage(error));
   }
   serveRemoteCommand(
     req,

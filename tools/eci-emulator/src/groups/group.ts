@@ -5,6 +5,7 @@ import {
   type ContainerLog,
   type ContainerRun,
 } from '@vkubelet/provider-kit/mock';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import { apiErrors } from '../rpc/errors.js';
 import { EventLog } from './events.js';
@@ -90,7 +91,7 @@ export class ContainerGroup {
         changed: () => {},
       });
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       const name = /^container ([^:]+):/.exec(message)?.[1];
       const init = spec.initContainers.findIndex(container => container.name === name);
       const app = spec.containers.findIndex(container => container.name === name);

@@ -1,6 +1,7 @@
 import type { V1Container } from '@kubernetes/client-node';
 import type { MockSettings } from '@vkubelet/provider-kit/mock';
 import { PodRuntime, type ContainerRun } from '@vkubelet/provider-kit/mock';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import type {
   Allocation,
@@ -86,7 +87,7 @@ export class AllocRunner {
         const env = taskEnvironment(this.alloc, this.group, task, this.hooks.node, this.hooks.ip);
         containers.set(task.Name, taskContainer(task, env, this.hooks.node));
       } catch (err) {
-        this.failBeforeStart(task.Name, (err as Error).message);
+        this.failBeforeStart(task.Name, errorMessage(err));
         return;
       }
     }
@@ -101,7 +102,7 @@ export class AllocRunner {
       });
     } catch (err) {
       // The mock's shell refused the command line (an unterminated quote): the driver's failure.
-      this.failBeforeStart(this.group.Tasks[0]!.Name, (err as Error).message);
+      this.failBeforeStart(this.group.Tasks[0]!.Name, errorMessage(err));
       return;
     }
     this.refresh();

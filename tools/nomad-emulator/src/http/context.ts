@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import type { Identity } from '../acl.js';
 import type { Cluster } from '../cluster.js';
@@ -68,7 +69,7 @@ export async function readJson(ctx: RequestContext): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new HttpError(400, `Failed to decode request body: ${(err as Error).message}`);
+    throw new HttpError(400, `Failed to decode request body: ${errorMessage(err)}`);
   }
 }
 

@@ -2,6 +2,7 @@ import { PassThrough, Writable } from 'node:stream';
 
 import { execInContainer } from '@vkubelet/provider-kit/mock';
 import type { WebSocket } from 'ws';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import type { AllocRunner } from '../client/alloc-runner.js';
 import { booleanParam, query, type RequestContext } from './context.js';
@@ -125,7 +126,7 @@ export async function runExec(
     await frame(socket, { exited: true, result: { exit_code: exitCode } });
     socket.close(1000);
   } catch (err) {
-    if (!session.signal.aborted) fail(INTERNAL_ERROR, (err as Error).message);
+    if (!session.signal.aborted) fail(INTERNAL_ERROR, errorMessage(err));
   } finally {
     clearInterval(heartbeat);
   }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 import { WebSocketServer } from 'ws';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import type { Acl } from '../acl.js';
 import type { Cluster } from '../cluster.js';
@@ -176,7 +177,7 @@ export class NomadApi {
 
   private describe(err: unknown): { status: number; message: string } {
     if (err instanceof HttpError) return { status: err.status, message: err.message };
-    return { status: 500, message: err instanceof Error ? err.message : String(err) };
+    return { status: 500, message: errorMessage(err) };
   }
 
   private sendError(res: ServerResponse, err: unknown): void {

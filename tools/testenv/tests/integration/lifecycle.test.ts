@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
+import { errorMessage } from '@vkubelet/provider-kit';
 import { ComponentStartError, MissingBinaryError, startControlPlane } from '../../src/index.js';
 import { eventually, processesMentioning, statusOf, uniqueName } from './helpers.js';
 
@@ -109,8 +110,8 @@ describe('control plane lifecycle', () => {
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ComponentStartError);
     expect((error as ComponentStartError).component).toBe('kube-apiserver');
-    expect((error as Error).message).toMatch(/kube-apiserver exited with code 1 before GET \/readyz/);
-    expect((error as Error).message).toMatch(/unknown flag: --no-such-flag/);
+    expect(errorMessage(error)).toMatch(/kube-apiserver exited with code 1 before GET \/readyz/);
+    expect(errorMessage(error)).toMatch(/unknown flag: --no-such-flag/);
     expect(processesMentioning(name)).toEqual([]);
   });
 
@@ -118,7 +119,7 @@ describe('control plane lifecycle', () => {
     const name = uniqueName('slow');
     const error = await startControlPlane({ name, readyTimeoutMs: 1 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ComponentStartError);
-    expect((error as Error).message).toMatch(
+    expect(errorMessage(error)).toMatch(
       /^etcd did not become ready \(GET \/health\) within 1 ms; last probe: /,
     );
     expect(processesMentioning(name)).toEqual([]);
@@ -179,7 +180,7 @@ describe('control plane lifecycle', () => {
     try {
       const error = await startControlPlane({ name: uniqueName('nobins') }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(MissingBinaryError);
-      expect((error as Error).message).toMatch(
+      expect(errorMessage(error)).toMatch(
         /etcd not found .* build the control plane first: bash .*k8s\/build\.sh/,
       );
     } finally {

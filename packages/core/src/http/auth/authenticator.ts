@@ -6,6 +6,7 @@ import type { V1TokenReview } from '@kubernetes/client-node';
 import { LRUCache } from 'lru-cache';
 
 import type { Logger } from '@vkubelet/provider-kit';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import type { AuthApis, AuthenticationResult, UserInfo } from './types.js';
 
@@ -119,7 +120,7 @@ export class RequestAuthenticator {
     } catch (err) {
       // Like the kubelet, a failing TokenReview makes the request unauthenticated (401); the error
       // is logged and not cached, so the next request asks again.
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorMessage(err);
       this.options.logger.error('TokenReview failed', { err: message });
       return { result: { reason: `TokenReview failed: ${message}` }, cacheable: false };
     }

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 
 import type { Logger } from '@vkubelet/provider-kit';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import type { KubeletAuthOptions } from '../options.js';
 import { requestAttributes } from './attributes.js';
@@ -50,7 +51,7 @@ export class AuthGate {
       this.logger.error('authorization of a kubelet API request failed', {
         path,
         user: user.username,
-        err: err instanceof Error ? err.message : String(err),
+        err: errorMessage(err),
       });
       return { ok: false, statusCode: 500, message: `Authorization error (${describe})` };
     }

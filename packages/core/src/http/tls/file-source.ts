@@ -2,6 +2,7 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 
 import type { Logger } from '@vkubelet/provider-kit';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import { watchFiles } from './file-watch.js';
 import type { CertificateSource, ServingCredentials } from './types.js';
@@ -64,7 +65,7 @@ export class FileCertificateSource implements CertificateSource {
       },
       (err: unknown) =>
         this.logger.warn('serving certificate changed but does not load yet; keeping the current one', {
-          err: err instanceof Error ? err.message : String(err),
+          err: errorMessage(err),
         }),
     );
   }

@@ -29,27 +29,27 @@ export class ConfiguredAccess implements ClusterAccess {
   readonly server: string;
   readonly proxyUrl: string | undefined;
   readonly description: string;
-  readonly #spec: AccessSpec;
-  readonly #plugin: ExecCredentialPlugin | undefined;
+  private readonly spec: AccessSpec;
+  private readonly plugin: ExecCredentialPlugin | undefined;
   /** Which plugin answer each handed-out credential came from, so a 401 can invalidate it. */
-  readonly #fromPlugin = new WeakMap<RequestCredentials, ExecCredentials>();
+  private readonly fromPlugin = new WeakMap<RequestCredentials, ExecCredentials>();
 
   constructor(spec: AccessSpec) {
-    this.#spec = spec;
+    this.spec = spec;
     this.server = spec.server.replace(/\/+$/, '');
     this.proxyUrl = spec.proxyUrl;
     this.description = spec.description;
-    this.#plugin = spec.exec ? new ExecCredentialPlugin(spec.exec, spec.description) : undefined;
+    this.plugin = spec.exec ? new ExecCredentialPlugin(spec.exec, spec.description) : undefined;
   }
 
   async credentials(): Promise<RequestCredentials> {
-    const spec = this.#spec;
+    const spec = this.spec;
     const [ca, cert, key, token, fromPlugin] = await Promise.all([
       reveal(spec.ca),
       reveal(spec.clientCert),
       reveal(spec.clientKey),
       reveal(spec.token),
-      this.#plugin?.credentials(),
+      this.plugin?.credentials(),
     ]);
     const headers: Record<string, string> = {};
     if (token !== undefined) headers['authorization'] = `Bearer ${token.trim()}`;
@@ -66,13 +66,13 @@ export class ConfiguredAccess implements ClusterAccess {
       serverName: spec.serverName,
     };
     const credentials: RequestCredentials = { headers, tls };
-    if (fromPlugin) this.#fromPlugin.set(credentials, fromPlugin);
+    if (fromPlugin) this.fromPlugin.set(credentials, fromPlugin);
     return credentials;
   }
 
   rejected(used: RequestCredentials): void {
-    const fromPlugin = this.#fromPlugin.get(used);
-    if (fromPlugin) this.#plugin?.rejected(fromPlugin);
+    const fromPlugin = this.fromPlugin.get(used);
+    if (fromPlugin) this.plugin?.rejected(fromPlugin);
   }
 }
 

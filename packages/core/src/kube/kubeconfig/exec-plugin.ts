@@ -36,62 +36,62 @@ const PLUGIN_TIMEOUT_MS = 60_000;
  * without a terminal, its ExecCredential cached until `expirationTimestamp`, one run at a time.
  */
 export class ExecCredentialPlugin {
-  readonly #config: ExecPluginConfig;
-  readonly #where: string;
-  readonly #now: () => number;
-  #cached: ExecCredentials | undefined;
-  #running: Promise<ExecCredentials> | undefined;
+  private readonly config: ExecPluginConfig;
+  private readonly where: string;
+  private readonly now: () => number;
+  private cached: ExecCredentials | undefined;
+  private running: Promise<ExecCredentials> | undefined;
 
   /** `where` names the kubeconfig and user, for error messages. */
   constructor(config: ExecPluginConfig, where: string, now: () => number = Date.now) {
-    this.#config = config;
-    this.#where = where;
-    this.#now = now;
+    this.config = config;
+    this.where = where;
+    this.now = now;
   }
 
   /** Cached credentials while they have not expired, else the plugin's fresh answer. */
   credentials(): Promise<ExecCredentials> {
-    const cached = this.#cached;
-    if (cached && (cached.expiresAt === undefined || this.#now() < cached.expiresAt)) {
+    const cached = this.cached;
+    if (cached && (cached.expiresAt === undefined || this.now() < cached.expiresAt)) {
       return Promise.resolve(cached);
     }
-    this.#running ??= this.#run()
-      .then(credentials => (this.#cached = credentials))
-      .finally(() => (this.#running = undefined));
-    return this.#running;
+    this.running ??= this.run()
+      .then(credentials => (this.cached = credentials))
+      .finally(() => (this.running = undefined));
+    return this.running;
   }
 
   /** The server rejected `used` (401): run the plugin again next time if it gave a token. */
   rejected(used: ExecCredentials): void {
-    if (used.token !== undefined && this.#cached === used) this.#cached = undefined;
+    if (used.token !== undefined && this.cached === used) this.cached = undefined;
   }
 
-  async #run(): Promise<ExecCredentials> {
-    const { command, args, apiVersion } = this.#config;
+  private async run(): Promise<ExecCredentials> {
+    const { command, args, apiVersion } = this.config;
     const execInfo = {
       apiVersion,
       kind: 'ExecCredential',
-      spec: { interactive: false, ...(this.#config.cluster ? { cluster: this.#config.cluster } : {}) },
+      spec: { interactive: false, ...(this.config.cluster ? { cluster: this.config.cluster } : {}) },
     };
     const env: NodeJS.ProcessEnv = { ...process.env, KUBERNETES_EXEC_INFO: JSON.stringify(execInfo) };
-    for (const { name, value } of this.#config.env) env[name] = value;
+    for (const { name, value } of this.config.env) env[name] = value;
     const stdout = await new Promise<string>((resolve, reject) => {
       const child = execFile(
         command,
         args,
         { env, timeout: PLUGIN_TIMEOUT_MS, maxBuffer: 4 * 1024 * 1024, encoding: 'utf8' },
-        (err, out, stderr) => (err ? reject(this.#failure(err, stderr)) : resolve(out)),
+        (err, out, stderr) => (err ? reject(this.failure(err, stderr)) : resolve(out)),
       );
       // Not interactive: the plugin must not wait for input.
       child.stdin?.end();
     });
-    return this.#parse(stdout);
+    return this.parse(stdout);
   }
 
-  #failure(err: ExecFileException, stderr: string): Error {
-    const plugin = `${this.#where}: exec plugin "${this.#config.command}"`;
+  private failure(err: ExecFileException, stderr: string): Error {
+    const plugin = `${this.where}: exec plugin "${this.config.command}"`;
     if (err.code === 'ENOENT') {
-      const hint = this.#config.installHint ? `\n${this.#config.installHint.trim()}` : '';
+      const hint = this.config.installHint ? `\n${this.config.installHint.trim()}` : '';
       return new KubeconfigError(`${plugin} was not found${hint}`, { cause: err });
     }
     const how = err.killed
@@ -103,8 +103,8 @@ export class ExecCredentialPlugin {
     return new KubeconfigError(`${plugin} ${how}${output}`, { cause: err });
   }
 
-  #parse(stdout: string): ExecCredentials {
-    const plugin = `${this.#where}: exec plugin "${this.#config.command}"`;
+  private parse(stdout: string): ExecCredentials {
+    const plugin = `${this.where}: exec plugin "${this.config.command}"`;
     let answer: unknown;
     try {
       answer = JSON.parse(stdout);
@@ -112,9 +112,9 @@ export class ExecCredentialPlugin {
       throw new KubeconfigError(`${plugin} printed something that is not JSON: ${stdout.slice(0, 200)}`);
     }
     const { apiVersion, kind, status } = (answer ?? {}) as Record<string, unknown>;
-    if (kind !== 'ExecCredential' || apiVersion !== this.#config.apiVersion) {
+    if (kind !== 'ExecCredential' || apiVersion !== this.config.apiVersion) {
       throw new KubeconfigError(
-        `${plugin} answered ${String(kind)} ${String(apiVersion)}, expected ExecCredential ${this.#config.apiVersion}`,
+        `${plugin} answered ${String(kind)} ${String(apiVersion)}, expected ExecCredential ${this.config.apiVersion}`,
       );
     }
     if (typeof status !== 'object' || status === null) {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 
 import { load as parseYaml } from 'js-yaml';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import { ConfiguredAccess, type AccessSpec, type Secret } from './configured-access.js';
 import { KubeconfigError } from './errors.js';
@@ -30,7 +31,7 @@ export function loadKubeconfig(path: string, options: LoadKubeconfigOptions = {}
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new KubeconfigError(`cannot read kubeconfig ${path}: ${(err as Error).message}`, { cause: err });
+    throw new KubeconfigError(`cannot read kubeconfig ${path}: ${errorMessage(err)}`, { cause: err });
   }
   return accessFromKubeconfigText(text, path, options);
 }
@@ -45,7 +46,7 @@ export function accessFromKubeconfigText(
   try {
     document = parseYaml(text);
   } catch (err) {
-    throw new KubeconfigError(`kubeconfig ${path} is not valid YAML: ${(err as Error).message}`, {
+    throw new KubeconfigError(`kubeconfig ${path} is not valid YAML: ${errorMessage(err)}`, {
       cause: err,
     });
   }
@@ -78,15 +79,15 @@ type ClusterSpec = Pick<AccessSpec, 'server' | 'proxyUrl' | 'ca' | 'insecureSkip
 type UserSpec = Pick<AccessSpec, 'token' | 'clientCert' | 'clientKey' | 'basic' | 'exec'>;
 
 class SpecReader {
-  readonly #dir: string;
-  readonly #checkIntervalMs: number | undefined;
+  private readonly dir: string;
+  private readonly checkIntervalMs: number | undefined;
   /** The cluster as an exec plugin sees it (KUBERNETES_EXEC_INFO), set by cluster(). */
-  #clusterInfo: Record<string, unknown> = {};
-  #caForPlugin: Secret | undefined;
+  private clusterInfo: Record<string, unknown> = {};
+  private caForPlugin: Secret | undefined;
 
   constructor(path: string, checkIntervalMs: number | undefined) {
-    this.#dir = dirname(resolve(path));
-    this.#checkIntervalMs = checkIntervalMs;
+    this.dir = dirname(resolve(path));
+    this.checkIntervalMs = checkIntervalMs;
   }
 
   cluster(cluster: Fields): ClusterSpec {
@@ -94,7 +95,7 @@ class SpecReader {
     checkUrl(server, cluster.where('server'), ['http:', 'https:']);
     const proxyUrl = cluster.string('proxy-url');
     if (proxyUrl !== undefined) checkUrl(proxyUrl, cluster.where('proxy-url'), ['http:', 'https:']);
-    const ca = this.#secret(cluster, 'certificate-authority-data', 'certificate-authority');
+    const ca = this.secret(cluster, 'certificate-authority-data', 'certificate-authority');
     const insecureSkipVerify = cluster.boolean('insecure-skip-tls-verify');
     if (insecureSkipVerify && ca) {
       throw new KubeconfigError(
@@ -102,14 +103,14 @@ class SpecReader {
       );
     }
     const serverName = cluster.string('tls-server-name');
-    this.#clusterInfo = {
+    this.clusterInfo = {
       server,
       ...(serverName ? { 'tls-server-name': serverName } : {}),
       ...(insecureSkipVerify ? { 'insecure-skip-tls-verify': true } : {}),
       ...(proxyUrl ? { 'proxy-url': proxyUrl } : {}),
       ...execExtension(cluster),
     };
-    this.#caForPlugin = ca;
+    this.caForPlugin = ca;
     return { server, proxyUrl, ca, insecureSkipVerify, serverName };
   }
 
@@ -125,8 +126,8 @@ class SpecReader {
     for (const field of ['as', 'as-uid', 'as-groups', 'as-user-extra']) {
       if (user.has(field)) throw new KubeconfigError(`${user.where(field)}: impersonation is not supported`);
     }
-    const clientCert = this.#secret(user, 'client-certificate-data', 'client-certificate');
-    const clientKey = this.#secret(user, 'client-key-data', 'client-key');
+    const clientCert = this.secret(user, 'client-certificate-data', 'client-certificate');
+    const clientKey = this.secret(user, 'client-key-data', 'client-key');
     if ((clientCert === undefined) !== (clientKey === undefined)) {
       throw new KubeconfigError(
         `${user.where()}: user "${name}" has a client ${clientCert ? 'certificate without a key' : 'key without a certificate'}`,
@@ -134,7 +135,7 @@ class SpecReader {
     }
     const inlineToken = user.string('token');
     const token: Secret | undefined =
-      inlineToken !== undefined ? { value: inlineToken } : this.#fileSecret(user, 'tokenFile');
+      inlineToken !== undefined ? { value: inlineToken } : this.fileSecret(user, 'tokenFile');
     const username = user.string('username');
     const password = user.string('password');
     if ((username !== undefined || password !== undefined) && token !== undefined) {
@@ -145,11 +146,11 @@ class SpecReader {
         ? { username: username ?? '', password: password ?? '' }
         : undefined;
     const execFields = user.mapping('exec');
-    const exec = execFields ? this.#exec(execFields) : undefined;
+    const exec = execFields ? this.exec(execFields) : undefined;
     return { token, clientCert, clientKey, basic, exec };
   }
 
-  #exec(exec: Fields): ExecPluginConfig {
+  private exec(exec: Fields): ExecPluginConfig {
     const apiVersion = exec.requiredString('apiVersion');
     if (!(EXEC_API_VERSIONS as readonly string[]).includes(apiVersion)) {
       throw new KubeconfigError(
@@ -163,7 +164,7 @@ class SpecReader {
     }
     let command = exec.requiredString('command');
     // client-go resolves a relative command only when it names a path ("./bin/x"), not a PATH lookup.
-    if (!isAbsolute(command) && /[\\/]/.test(command)) command = resolve(this.#dir, command);
+    if (!isAbsolute(command) && /[\\/]/.test(command)) command = resolve(this.dir, command);
     const argsValue = exec.raw('args') ?? [];
     if (!Array.isArray(argsValue) || argsValue.some(arg => typeof arg !== 'string')) {
       throw new KubeconfigError(`${exec.where('args')} must be a list of strings`);
@@ -179,34 +180,34 @@ class SpecReader {
       env,
       installHint: exec.string('installHint'),
     };
-    if (exec.boolean('provideClusterInfo')) config.cluster = this.#pluginCluster();
+    if (exec.boolean('provideClusterInfo')) config.cluster = this.pluginCluster();
     return config;
   }
 
-  #pluginCluster(): Record<string, unknown> {
-    const ca = this.#caForPlugin;
+  private pluginCluster(): Record<string, unknown> {
+    const ca = this.caForPlugin;
     // The plugin gets the CA as bytes whichever way the kubeconfig gave it.
     const caText =
       ca === undefined ? undefined : 'value' in ca ? ca.value : readFileSync(ca.file.path, 'utf8');
     return {
-      ...this.#clusterInfo,
+      ...this.clusterInfo,
       ...(caText ? { 'certificate-authority-data': Buffer.from(caText).toString('base64') } : {}),
     };
   }
 
   /** Inline `*-data` (base64) wins over the file field, as in client-go. */
-  #secret(fields: Fields, dataField: string, fileField: string): Secret | undefined {
+  private secret(fields: Fields, dataField: string, fileField: string): Secret | undefined {
     const data = fields.base64(dataField);
     if (data !== undefined) return { value: data };
-    return this.#fileSecret(fields, fileField);
+    return this.fileSecret(fields, fileField);
   }
 
-  #fileSecret(fields: Fields, fileField: string): Secret | undefined {
+  private fileSecret(fields: Fields, fileField: string): Secret | undefined {
     const file = fields.string(fileField);
     if (file === undefined) return undefined;
-    const path = isAbsolute(file) ? file : resolve(this.#dir, file);
+    const path = isAbsolute(file) ? file : resolve(this.dir, file);
     return {
-      file: new WatchedFile(path, fields.where(fileField), { checkIntervalMs: this.#checkIntervalMs }),
+      file: new WatchedFile(path, fields.where(fileField), { checkIntervalMs: this.checkIntervalMs }),
     };
   }
 }

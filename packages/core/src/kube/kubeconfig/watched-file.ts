@@ -1,5 +1,6 @@
 import { readFileSync, statSync, type Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import { KubeconfigError } from './errors.js';
 
@@ -13,50 +14,50 @@ export const DEFAULT_FILE_CHECK_INTERVAL_MS = 1000;
  */
 export class WatchedFile {
   readonly path: string;
-  readonly #what: string;
-  readonly #checkIntervalMs: number;
-  readonly #now: () => number;
-  #content: string;
-  #signature: string;
-  #checkedAt: number;
-  #checking: Promise<string> | undefined;
+  private readonly what: string;
+  private readonly checkIntervalMs: number;
+  private readonly now: () => number;
+  private content: string;
+  private signature: string;
+  private checkedAt: number;
+  private checking: Promise<string> | undefined;
 
   /** Reads the file once now, so a missing file fails at start-up with `what` in the message. */
   constructor(path: string, what: string, options: { checkIntervalMs?: number; now?: () => number } = {}) {
     this.path = path;
-    this.#what = what;
-    this.#checkIntervalMs = options.checkIntervalMs ?? DEFAULT_FILE_CHECK_INTERVAL_MS;
-    this.#now = options.now ?? Date.now;
+    this.what = what;
+    this.checkIntervalMs = options.checkIntervalMs ?? DEFAULT_FILE_CHECK_INTERVAL_MS;
+    this.now = options.now ?? Date.now;
     try {
-      this.#signature = signatureOf(statSync(path));
-      this.#content = readFileSync(path, 'utf8');
+      this.signature = signatureOf(statSync(path));
+      this.content = readFileSync(path, 'utf8');
     } catch (err) {
-      throw new KubeconfigError(`${what}: cannot read ${path}: ${(err as Error).message}`, { cause: err });
+      throw new KubeconfigError(`${what}: cannot read ${path}: ${errorMessage(err)}`, { cause: err });
     }
-    this.#checkedAt = this.#now();
+    this.checkedAt = this.now();
   }
 
   /** The content, re-read if the file changed since the last check. */
   read(): Promise<string> {
-    if (this.#now() - this.#checkedAt < this.#checkIntervalMs) return Promise.resolve(this.#content);
-    this.#checking ??= this.#refresh().finally(() => (this.#checking = undefined));
-    return this.#checking;
+    if (this.now() - this.checkedAt < this.checkIntervalMs) return Promise.resolve(this.content);
+    this.checking ??= this.refresh().finally(() => (this.checking = undefined));
+    return this.checking;
   }
 
-  async #refresh(): Promise<string> {
+  private async refresh(): Promise<string> {
     try {
       const signature = signatureOf(await stat(this.path));
-      if (signature !== this.#signature) {
-        this.#content = await readFile(this.path, 'utf8');
-        this.#signature = signature;
+      if (signature !== this.signature) {
+        this.content = await readFile(this.path, 'utf8');
+        this.signature = signature;
       }
     } catch (err) {
-      throw new KubeconfigError(`${this.#what}: cannot read ${this.path}: ${(err as Error).message}`, {
+      throw new KubeconfigError(`${this.what}: cannot read ${this.path}: ${errorMessage(err)}`, {
         cause: err,
       });
     }
-    this.#checkedAt = this.#now();
-    return this.#content;
+    this.checkedAt = this.now();
+    return this.content;
   }
 }
 

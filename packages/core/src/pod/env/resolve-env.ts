@@ -34,31 +34,31 @@ type Source = { kind: 'configmap'; object: V1ConfigMap } | { kind: 'secret'; obj
 
 /** One resolution of one pod: reads each ConfigMap/Secret once, however often it is referenced. */
 class PodEnvResolver {
-  readonly #reads = new Map<string, Promise<V1ConfigMap | V1Secret | undefined>>();
-  readonly #namespace: string;
-  readonly #logger: Logger;
+  private readonly reads = new Map<string, Promise<V1ConfigMap | V1Secret | undefined>>();
+  private readonly namespace: string;
+  private readonly logger: Logger;
 
   constructor(
     private readonly pod: V1Pod,
     private readonly ctx: EnvResolutionContext,
   ) {
-    this.#namespace = pod.metadata?.namespace ?? 'default';
-    this.#logger = ctx.logger ?? noopLogger;
+    this.namespace = pod.metadata?.namespace ?? 'default';
+    this.logger = ctx.logger ?? noopLogger;
   }
 
-  #warn(reason: string, note: string): void {
+  private warn(reason: string, note: string): void {
     this.ctx.events.event(this.pod, 'Warning', reason, note);
   }
 
-  #read(kind: 'configmap' | 'secret', name: string): Promise<V1ConfigMap | V1Secret | undefined> {
+  private read(kind: 'configmap' | 'secret', name: string): Promise<V1ConfigMap | V1Secret | undefined> {
     const key = `${kind}/${name}`;
-    let read = this.#reads.get(key);
+    let read = this.reads.get(key);
     if (!read) {
       read =
         kind === 'configmap'
-          ? this.ctx.resources.getConfigMap(this.#namespace, name)
-          : this.ctx.resources.getSecret(this.#namespace, name);
-      this.#reads.set(key, read);
+          ? this.ctx.resources.getConfigMap(this.namespace, name)
+          : this.ctx.resources.getSecret(this.namespace, name);
+      this.reads.set(key, read);
     }
     return read;
   }
@@ -70,7 +70,7 @@ class PodEnvResolver {
    * the sync is retried and the pod never starts without a value it could have read.
    * `envVar` names the variable for valueFrom references.
    */
-  async #source(
+  private async source(
     kind: 'configmap' | 'secret',
     name: string,
     optional: boolean,
@@ -80,11 +80,11 @@ class PodEnvResolver {
     const skipping = envVar === undefined ? '' : `skipping optional envvar ${JSON.stringify(envVar)}: `;
     let object: V1ConfigMap | V1Secret | undefined;
     try {
-      object = await this.#read(kind, name);
+      object = await this.read(kind, name);
     } catch (err) {
-      this.#logger.warn(`failed to read ${kind}`, { name, err });
+      this.logger.warn(`failed to read ${kind}`, { name, err });
       const message = `failed to read ${kind} ${JSON.stringify(name)}: ${String(err)}`;
-      this.#warn(
+      this.warn(
         optional ? Reason[`FailedToReadOptional${Kind}`] : Reason[`FailedToReadMandatory${Kind}`],
         `${message}; will retry`,
       );
@@ -92,16 +92,16 @@ class PodEnvResolver {
     }
     if (object === undefined) {
       if (optional) {
-        this.#warn(Reason[`Optional${Kind}NotFound`], `${skipping}${kind} ${JSON.stringify(name)} not found`);
+        this.warn(Reason[`Optional${Kind}NotFound`], `${skipping}${kind} ${JSON.stringify(name)} not found`);
         return undefined;
       }
-      this.#warn(Reason[`Mandatory${Kind}NotFound`], `${kind} ${JSON.stringify(name)} not found`);
+      this.warn(Reason[`Mandatory${Kind}NotFound`], `${kind} ${JSON.stringify(name)} not found`);
       throw new EnvResolutionError('missing', `${kind} ${JSON.stringify(name)} not found`);
     }
     return kind === 'configmap' ? { kind, object: object } : { kind, object: object };
   }
 
-  async #applyEnvFrom(
+  private async applyEnvFrom(
     ref: V1EnvFromSource,
     into: Map<string, string>,
     fromSecrets: Map<string, V1SecretKeySelector>,
@@ -109,9 +109,9 @@ class PodEnvResolver {
     const configMapRef = ref.configMapRef;
     const secretRef = ref.secretRef;
     const source = configMapRef
-      ? await this.#source('configmap', configMapRef.name ?? '', configMapRef.optional === true)
+      ? await this.source('configmap', configMapRef.name ?? '', configMapRef.optional === true)
       : secretRef
-        ? await this.#source('secret', secretRef.name ?? '', secretRef.optional === true)
+        ? await this.source('secret', secretRef.name ?? '', secretRef.optional === true)
         : undefined;
     if (!source) return;
     const entries = entriesOf(source);
@@ -129,21 +129,21 @@ class PodEnvResolver {
     }
     if (invalid.length > 0) {
       const meta = source.object.metadata;
-      this.#warn(
+      this.warn(
         Reason.InvalidEnvironmentVariableNames,
-        `keys [${invalid.sort().join(', ')}] from ${source.kind} ${meta?.namespace ?? this.#namespace}/${meta?.name ?? ''} were skipped since they are invalid as environment variable names`,
+        `keys [${invalid.sort().join(', ')}] from ${source.kind} ${meta?.namespace ?? this.namespace}/${meta?.name ?? ''} were skipped since they are invalid as environment variable names`,
       );
     }
   }
 
-  async #keyRef(
+  private async keyRef(
     kind: 'configmap' | 'secret',
     envVar: string,
     ref: { name?: string; key: string; optional?: boolean },
   ): Promise<string | undefined> {
     const name = ref.name ?? '';
     const optional = ref.optional === true;
-    const source = await this.#source(kind, name, optional, envVar);
+    const source = await this.source(kind, name, optional, envVar);
     if (!source) return undefined;
     const value = new Map(entriesOf(source)).get(ref.key);
     if (value !== undefined) return value;
@@ -151,13 +151,13 @@ class PodEnvResolver {
     const quotedKey = JSON.stringify(ref.key);
     const quotedName = JSON.stringify(name);
     if (optional) {
-      this.#warn(
+      this.warn(
         Reason[`Optional${Kind}KeyNotFound`],
         `skipping optional envvar ${JSON.stringify(envVar)}: key ${quotedKey} does not exist in ${kind} ${quotedName}`,
       );
       return undefined;
     }
-    this.#warn(
+    this.warn(
       Reason[`Mandatory${Kind}KeyNotFound`],
       `key ${quotedKey} does not exist in ${kind} ${quotedName}`,
     );
@@ -167,22 +167,22 @@ class PodEnvResolver {
     );
   }
 
-  async #valueOf(
+  private async valueOf(
     env: V1EnvVar,
     container: AnyContainer,
     lookup: (name: string) => string | undefined,
   ): Promise<string | undefined> {
     const from = env.valueFrom;
     if (!from) return expandVariables(env.value ?? '', lookup);
-    if (from.configMapKeyRef) return this.#keyRef('configmap', env.name, from.configMapKeyRef);
-    if (from.secretKeyRef) return this.#keyRef('secret', env.name, from.secretKeyRef);
+    if (from.configMapKeyRef) return this.keyRef('configmap', env.name, from.configMapKeyRef);
+    if (from.secretKeyRef) return this.keyRef('secret', env.name, from.secretKeyRef);
     if (from.fieldRef) return resolveFieldRef(from.fieldRef, this.pod, this.ctx.runtime);
     if (from.resourceFieldRef) {
       const spec = this.pod.spec;
       const containers = [...(spec?.containers ?? []), ...(spec?.initContainers ?? [])];
       return resolveResourceFieldRef(from.resourceFieldRef, container, containers, this.ctx.allocatable);
     }
-    this.#logger.warn('environment variable with an unknown valueFrom dropped', { env: env.name });
+    this.logger.warn('environment variable with an unknown valueFrom dropped', { env: env.name });
     return undefined;
   }
 
@@ -194,11 +194,11 @@ class PodEnvResolver {
   async resolveContainer(container: AnyContainer, services: ReadonlyMap<string, string>): Promise<void> {
     const vars = new Map<string, string>();
     const fromSecrets = new Map<string, V1SecretKeySelector>();
-    for (const ref of container.envFrom ?? []) await this.#applyEnvFrom(ref, vars, fromSecrets);
+    for (const ref of container.envFrom ?? []) await this.applyEnvFrom(ref, vars, fromSecrets);
     // Expansion sees what is defined so far (envFrom, then earlier env entries), then service links.
     const lookup = lookupIn(vars, services);
     for (const env of container.env ?? []) {
-      const value = await this.#valueOf(env, container, lookup);
+      const value = await this.valueOf(env, container, lookup);
       if (value === undefined) continue;
       vars.set(env.name, value);
       const secretRef = env.valueFrom?.secretKeyRef;
@@ -221,15 +221,15 @@ class PodEnvResolver {
     const enableServiceLinks = this.pod.spec?.enableServiceLinks ?? true;
     const [defaults, own] = await Promise.all([
       this.ctx.resources.listServices('default'),
-      enableServiceLinks && this.#namespace !== 'default'
-        ? this.ctx.resources.listServices(this.#namespace)
+      enableServiceLinks && this.namespace !== 'default'
+        ? this.ctx.resources.listServices(this.namespace)
         : Promise.resolve([]),
     ]);
     return serviceLinkVariables(
-      this.#namespace,
+      this.namespace,
       enableServiceLinks,
       defaults,
-      this.#namespace === 'default' ? defaults : own,
+      this.namespace === 'default' ? defaults : own,
     );
   }
 }

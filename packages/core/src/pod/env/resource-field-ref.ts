@@ -1,7 +1,7 @@
 import type { V1Container, V1ResourceFieldSelector } from '@kubernetes/client-node';
 
 import { EnvResolutionError } from './errors.js';
-import { parseQuantity } from '@vkubelet/provider-kit';
+import { errorMessage, parseQuantity } from '@vkubelet/provider-kit';
 
 /** Node allocatable, by resource name; what a limit defaults to when the container sets none. */
 export type NodeAllocatable = Readonly<Record<string, string | number>>;
@@ -54,12 +54,8 @@ export function resolveResourceFieldRef(
     }
     return String(Math.ceil(value / divisor));
   } catch (err) {
-    throw new EnvResolutionError(
-      'invalid',
-      `resourceFieldRef ${selector.resource}: ${(err as Error).message}`,
-      {
-        cause: err,
-      },
-    );
+    throw new EnvResolutionError('invalid', `resourceFieldRef ${selector.resource}: ${errorMessage(err)}`, {
+      cause: err,
+    });
   }
 }

@@ -1,6 +1,7 @@
 import type { Duplex, Writable } from 'node:stream';
 
 import type { Logger } from '@vkubelet/provider-kit';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import { finishWritable } from '../remotecommand/session.js';
 
@@ -41,7 +42,7 @@ export async function forwardOne(args: {
     await run(port, data, signals);
   } catch (error) {
     if (!signals.aborted) {
-      const message = `error forwarding port ${port}: ${error instanceof Error ? error.message : String(error)}`;
+      const message = `error forwarding port ${port}: ${errorMessage(error)}`;
       logger.warn('portforward: runner failed', { port, error: message });
       args.error.write(message);
     }

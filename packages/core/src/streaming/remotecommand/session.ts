@@ -3,6 +3,7 @@ import type { Writable } from 'node:stream';
 import type { AttachIO, Logger } from '@vkubelet/provider-kit';
 
 import { commandStatus, type CommandKind, type CommandStatus } from '@vkubelet/provider-kit/streaming';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 export interface RemoteCommandRequest {
   stdin: boolean;
@@ -70,7 +71,7 @@ export async function runRemoteCommand(
       return;
     }
     session.logger.warn(`remotecommand: ${kind} failed`, {
-      error: error instanceof Error ? error.message : String(error),
+      error: errorMessage(error),
     });
     status = commandStatus(kind, { error });
   } finally {

@@ -25,13 +25,13 @@ export class RecordingProvider implements Provider {
     return this.calls.filter(call => call.key.endsWith(`/${name}`) && (op === undefined || call.op === op));
   }
 
-  #fail(op: ProviderCall['op']): void {
+  private fail(op: ProviderCall['op']): void {
     const err = this.failNext[op]?.shift();
     if (err) throw err;
   }
 
   async createPod(pod: V1Pod, _options: CallOptions): Promise<void> {
-    this.#fail('create');
+    this.fail('create');
     this.calls.push({ op: 'create', key: keyOf(pod), uid: pod.metadata?.uid ?? '', pod });
     const now = new Date();
     const running: V1Pod = {
@@ -59,14 +59,14 @@ export class RecordingProvider implements Provider {
   }
 
   async updatePod(pod: V1Pod, _options: CallOptions): Promise<void> {
-    this.#fail('update');
+    this.fail('update');
     this.calls.push({ op: 'update', key: keyOf(pod), uid: pod.metadata?.uid ?? '', pod });
     const existing = this.pods.get(keyOf(pod));
     this.pods.set(keyOf(pod), { ...pod, status: existing?.status });
   }
 
   async deletePod(pod: V1Pod, _options: CallOptions): Promise<void> {
-    this.#fail('delete');
+    this.fail('delete');
     this.calls.push({ op: 'delete', key: keyOf(pod), uid: pod.metadata?.uid ?? '', pod });
     const existing = this.pods.get(keyOf(pod));
     if (!existing) throw new NotFoundError(`pod ${keyOf(pod)} not found`);

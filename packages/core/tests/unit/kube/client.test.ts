@@ -3,6 +3,7 @@ import type { MetricLabels, MetricMeter } from '@vkubelet/provider-kit';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import {
   KubeApiError,
@@ -128,7 +129,7 @@ describe('KubeClient', () => {
     server.route = (_req, res) => res.writeHead(502).end('upstream proxy said no');
     const err = await client.requestJson('GET', '/api/v1/pods').catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 502, reason: undefined, status: undefined });
-    expect((err as Error).message).toBe('GET /api/v1/pods: 502: upstream proxy said no');
+    expect(errorMessage(err)).toBe('GET /api/v1/pods: 502: upstream proxy said no');
   });
 
   it('tells AlreadyExists from Conflict (both 409) by the Status reason', async () => {

@@ -18,10 +18,10 @@ export class FakeApiServer {
   /** TCP connections accepted so far. */
   connections = 0;
   route: Route = (_req, res) => res.writeHead(404).end();
-  readonly #server: Server;
+  private readonly server: Server;
 
   private constructor(server: Server) {
-    this.#server = server;
+    this.server = server;
   }
 
   static async start(): Promise<FakeApiServer> {
@@ -47,7 +47,7 @@ export class FakeApiServer {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
   kubeConfig(token = 'test-token'): ClusterAccess {
@@ -55,8 +55,8 @@ export class FakeApiServer {
   }
 
   async stop(): Promise<void> {
-    this.#server.closeAllConnections();
-    await new Promise<void>(resolve => this.#server.close(() => resolve()));
+    this.server.closeAllConnections();
+    await new Promise<void>(resolve => this.server.close(() => resolve()));
   }
 }
 

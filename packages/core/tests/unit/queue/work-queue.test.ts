@@ -1,5 +1,6 @@
 import type { MetricLabels, MetricMeter } from '@vkubelet/provider-kit';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import { WorkQueue, type WorkQueueOptions } from '../../../src/queue/index.js';
 
@@ -195,7 +196,7 @@ describe('WorkQueue', () => {
     expect(backoffs).toEqual([10, 20, 40, 80, 100, 100, 100]);
     expect(onError.mock.calls.map(c => c[2])).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(onError.mock.calls[0]?.[0]).toBe('a');
-    expect((onError.mock.calls[0]?.[1] as Error).message).toBe('boom 0');
+    expect(errorMessage(onError.mock.calls[0]?.[1])).toBe('boom 0');
     h.finish('a');
     controller.abort();
     await done;

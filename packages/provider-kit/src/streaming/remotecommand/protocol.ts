@@ -1,4 +1,5 @@
 import type { TerminalSize } from '../../provider.js';
+import { errorMessage } from '../../errdefs/error-message.js';
 
 /** remotecommand stream protocol versions, best first. `channel.k8s.io` is v2; no header at all is v1. */
 export const REMOTECOMMAND_V5 = 'v5.channel.k8s.io';
@@ -58,7 +59,7 @@ export function commandStatus(
   outcome: { exitCode?: number | undefined } | { error: unknown },
 ): CommandStatus {
   if ('error' in outcome) {
-    const text = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
+    const text = errorMessage(outcome.error);
     const message = `${kind === 'exec' ? 'error executing command in container' : 'error attaching to container'}: ${text}`;
     return {
       metadata: {},

@@ -11,6 +11,7 @@ import {
   type SpdyHeaders,
 } from './frames.js';
 import { HeaderCompressor, HeaderDecompressor } from './header-zlib.js';
+import { errorMessage } from '../../errdefs/error-message.js';
 
 const FRAME_HEADER_BYTES = 8;
 const STREAM_ID_MASK = 0x7fffffff;
@@ -300,7 +301,7 @@ export class SpdyCodec {
     try {
       block = await this.decompressor.decompress(compressed);
     } catch (error) {
-      throw new SpdyProtocolError(`header decompression failed: ${(error as Error).message}`, streamId);
+      throw new SpdyProtocolError(`header decompression failed: ${errorMessage(error)}`, streamId);
     }
     return decodeHeaderBlock(block, streamId);
   }

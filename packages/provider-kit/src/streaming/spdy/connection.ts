@@ -11,6 +11,7 @@ import {
   type SpdyHeaders,
 } from './frames.js';
 import { SpdyStream, type StreamHost } from './stream.js';
+import { errorMessage } from '../../errdefs/error-message.js';
 
 export interface SpdyConnectionOptions {
   /**
@@ -202,7 +203,7 @@ export class SpdyConnection implements StreamHost {
     }
     if (error !== undefined) {
       // The shared zlib context is now out of step with the client's: nothing later can be trusted.
-      this.fatal(`bad header block: ${(error as Error).message}`);
+      this.fatal(`bad header block: ${errorMessage(error)}`);
       return;
     }
     if (frame) this.handle(frame);
@@ -291,7 +292,7 @@ export class SpdyConnection implements StreamHost {
       else this.sendReset(error.streamId, error.rstStatus);
       return;
     }
-    this.fatal(error instanceof Error ? error.message : String(error));
+    this.fatal(errorMessage(error));
   }
 
   private fatal(message: string): void {
@@ -409,7 +410,7 @@ export class SpdyConnection implements StreamHost {
         }
       }
     } catch (error) {
-      this.logger.error('spdy: failed to encode a frame', { error: (error as Error).message });
+      this.logger.error('spdy: failed to encode a frame', { error: errorMessage(error) });
       this.destroy('encoding failure');
     } finally {
       this.flushing = false;

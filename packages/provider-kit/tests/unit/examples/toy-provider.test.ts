@@ -6,10 +6,10 @@ import type { V1Node } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { CONFORMANCE_CHECKS, runConformanceChecks } from '../../../src/conformance/index.js';
-import { isInvalidInput } from '../../../src/index.js';
 import { fakeProviderContext } from '../../../src/testing/index.js';
 import { connectToyCloud } from './toy-cloud.js';
 import { plugin, ToyProvider, toyConfigSchema } from './toy-provider.js';
+import { errorMessage, isInvalidInput } from '../../../src/index.js';
 
 const providers: ToyProvider[] = [];
 afterAll(async () => {
@@ -86,7 +86,7 @@ describe('the example’s plugin', () => {
     await writeFile(configPath, 'capacity:\n  cpu: lots\n');
     const error = await plugin.create(fakeProviderContext({ configPath })).catch((err: unknown) => err);
     expect(isInvalidInput(error)).toBe(true);
-    expect((error as Error).message).toBe(
+    expect(errorMessage(error)).toBe(
       `--provider-config ${configPath}: capacity.cpu: expected a quantity, got "lots"`,
     );
   });

@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
-import { definePlugin, isInvalidInput, quantitySchema, type Provider } from '../../../src/index.js';
+import {
+  definePlugin,
+  errorMessage,
+  isInvalidInput,
+  quantitySchema,
+  type Provider,
+} from '../../../src/index.js';
 import { fakeProviderContext } from '../../../src/testing/index.js';
 
 const schema = z
@@ -53,7 +59,7 @@ async function failure(promise: Promise<unknown>): Promise<string> {
     (err: unknown) => err,
   );
   expect(isInvalidInput(error)).toBe(true);
-  return (error as Error).message;
+  return errorMessage(error);
 }
 
 describe('definePlugin', () => {
@@ -107,7 +113,7 @@ describe('definePlugin', () => {
     const fromEnv = await failure(plugin.loadConfig({ configPath: bad.replace('bad', 'nothing'), env: {} }));
     expect(fromEnv).toMatch(/^--provider-config .*nothing\.yaml: cannot read it: ENOENT/);
     expect(await failure(plugin.loadConfig({ env: { TEST_QUOTA_PODS: 'many' } }))).toBe(
-      '--provider-config (none given): region: required; TEST_QUOTA_PODS: capacity.pods: expected number, received string ("many")',
+      '--provider-config (none given): region: required (or set TEST_REGION); TEST_QUOTA_PODS: capacity.pods: expected number, received string ("many")',
     );
     const broken = await file('broken.yaml', 'region: [unclosed\n');
     const message = await failure(plugin.create(fakeProviderContext({ configPath: broken })));
@@ -121,7 +127,9 @@ describe('definePlugin', () => {
 
   it('validates a config given directly', () => {
     expect(plugin.parseConfig({ region: 'r' }).cluster).toBe('default');
-    expect(() => plugin.parseConfig({})).toThrow('test provider config: region: required');
+    expect(() => plugin.parseConfig({})).toThrow(
+      'test provider config: region: required (or set TEST_REGION)',
+    );
   });
 
   it('documents the fields from the schema', () => {

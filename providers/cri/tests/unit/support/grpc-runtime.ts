@@ -27,6 +27,11 @@ type Handler = (request: CriRequest) => Promise<object>;
  */
 export class GrpcRuntime {
   private server: grpc.Server | undefined;
+  /**
+   * Answers every call as containerd 1.6 does while its restart recovery runs: gRPC UNKNOWN,
+   * "server is not initialized yet".
+   */
+  initializing = false;
 
   constructor(
     readonly runtime: MemoryRuntime,
@@ -55,6 +60,10 @@ export class GrpcRuntime {
         Object.entries(handlers).map(([name, handle]) => [
           name,
           (call: grpc.ServerUnaryCall<CriRequest, object>, callback: grpc.sendUnaryData<object>) => {
+            if (this.initializing) {
+              callback({ code: grpc.status.UNKNOWN, details: 'server is not initialized yet' });
+              return;
+            }
             handle(call.request).then(
               answer => callback(null, answer),
               (error: Error) =>

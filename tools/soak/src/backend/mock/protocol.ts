@@ -4,6 +4,7 @@
  * sees the NotFoundError or TransientError the in-process mock would have thrown.
  */
 import {
+  errorMessage,
   AlreadyExistsError,
   errorKind,
   InvalidInputError,
@@ -24,7 +25,7 @@ export interface WireError {
 }
 
 export function toWireError(err: unknown): WireError {
-  return { kind: errorKind(err) ?? 'plain', message: err instanceof Error ? err.message : String(err) };
+  return { kind: errorKind(err) ?? 'plain', message: errorMessage(err) };
 }
 
 export function fromWireError(wire: WireError): Error {

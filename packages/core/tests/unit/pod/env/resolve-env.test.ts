@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import { EnvResolutionError } from '../../../../src/pod/env/errors.js';
 import { resolvePodEnvironment } from '../../../../src/pod/env/resolve-env.js';
@@ -123,7 +124,7 @@ describe('resolvePodEnvironment', () => {
     );
     expect(failure).toBeInstanceOf(EnvResolutionError);
     expect((failure as EnvResolutionError).failure).toBe('missing');
-    expect((failure as Error).message).toBe(message);
+    expect(errorMessage(failure)).toBe(message);
     expect(events.reasons()).toEqual([reason]);
   });
 
