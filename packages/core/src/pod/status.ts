@@ -43,6 +43,30 @@ function conditionsDiffer(current: V1PodCondition[] | undefined, desired: V1PodC
 }
 
 /**
+ * The conditions as patch elements. A strategic merge patch merges each condition into the stored one
+ * of its type, so a reason or message the provider no longer gives (Ready turning True drops
+ * `ContainersNotReady`) must be sent as null to be removed; otherwise it stays beside the new status
+ * and the next comparison finds the condition changed again.
+ */
+function conditionsPatch(current: V1PodCondition[] | undefined, desired: V1PodCondition[]): unknown[] {
+  return desired.map(condition => {
+    const existing = current?.find(candidate => candidate.type === condition.type);
+    const cleared: Record<string, null> = {};
+    for (const key of CLEARABLE) {
+      const had = existing?.[key as 'reason' | 'message'];
+      if (
+        had !== undefined &&
+        had !== null &&
+        had !== '' &&
+        condition[key as 'reason' | 'message'] === undefined
+      )
+        cleared[key] = null;
+    }
+    return { ...condition, ...cleared };
+  });
+}
+
+/**
  * The strategic-merge patch of `pods/status` that brings `current` to the provider's `desired`
  * status, or undefined when nothing the provider reports differs. Conditions merge by type (so
  * conditions others own, e.g. DisruptionTarget, survive); a reason/message the provider no longer
@@ -58,7 +82,9 @@ export function statusPatch(current: V1PodStatus | undefined, desired: V1PodStat
       continue;
     }
     if (field === 'conditions') {
-      if (conditionsDiffer(current?.conditions, want as V1PodCondition[])) patch[field] = jsonAtSeconds(want);
+      const conditions = want as V1PodCondition[];
+      if (conditionsDiffer(current?.conditions, conditions))
+        patch[field] = conditionsPatch(current?.conditions, jsonAtSeconds(conditions) as V1PodCondition[]);
       continue;
     }
     if (jsonEqualAsStored(have, want)) continue;

@@ -225,6 +225,46 @@ describe('PodController with a notifying provider', { timeout: 30_000 }, () => {
     expect(provider.callsFor('never', 'create')).toHaveLength(1);
   });
 
+  it('a condition turning True loses the reason and message it had while False', async () => {
+    const ns = await newNamespace();
+    await createPod(ns, podManifest('turns-ready', NODE));
+    await waitForPhase(ns, 'turns-ready', 'Running');
+    const held = provider.pods.get(`${ns}/turns-ready`)!;
+    const readyOf = async () =>
+      (await getPod(ns, 'turns-ready'))?.status?.conditions?.find(condition => condition.type === 'Ready');
+    provider.report({
+      ...held,
+      status: {
+        ...held.status,
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'False',
+            reason: 'ContainersNotReady',
+            message: 'containers with unready status: [app]',
+            lastTransitionTime: new Date(),
+          },
+        ],
+      },
+    });
+    await eventually(
+      async () => expect(await readyOf()).toMatchObject({ status: 'False', reason: 'ContainersNotReady' }),
+      20_000,
+      'Ready False stored',
+    );
+    provider.report({
+      ...held,
+      status: {
+        ...held.status,
+        conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: new Date() }],
+      },
+    });
+    await eventually(async () => expect((await readyOf())?.status).toBe('True'), 20_000, 'Ready True stored');
+    const ready = await readyOf();
+    expect(ready?.reason).toBeUndefined();
+    expect(ready?.message).toBeUndefined();
+  });
+
   it('repairs a status someone else overwrote', async () => {
     const ns = await newNamespace();
     await createPod(ns, podManifest('repair', NODE));

@@ -106,4 +106,10 @@ export class NotifyingProvider extends RecordingProvider {
   notifyPods(callback: (pod: V1Pod) => void): void {
     this.notify = callback;
   }
+
+  /** Pushes a status for a pod it holds, as a provider whose backend changed would. */
+  report(pod: V1Pod): void {
+    this.pods.set(keyOf(pod), pod);
+    this.notify?.(structuredClone(pod));
+  }
 }

@@ -131,6 +131,37 @@ describe('status computation', () => {
     expect(statusPatch(stored, desired)).toBeUndefined();
   });
 
+  it('statusPatch removes the reason and message a condition no longer has', () => {
+    const current = {
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'False',
+          reason: 'ContainersNotReady',
+          message: 'containers with unready status: [app]',
+        },
+        { type: 'PodScheduled', status: 'True' },
+      ],
+    };
+    const patch = statusPatch(current, {
+      conditions: [
+        { type: 'Ready', status: 'True' },
+        { type: 'PodScheduled', status: 'True' },
+      ],
+    });
+    expect(patch?.conditions).toEqual([
+      { type: 'Ready', status: 'True', reason: null, message: null },
+      { type: 'PodScheduled', status: 'True' },
+    ]);
+    // Once stored that way, the same report is no change.
+    expect(
+      statusPatch(
+        { conditions: [{ type: 'Ready', status: 'True' }] },
+        { conditions: [{ type: 'Ready', status: 'True' }] },
+      ),
+    ).toBeUndefined();
+  });
+
   it('statusPatch sends changed fields, replaces IP lists and clears a stale reason', () => {
     const patch = statusPatch(
       { phase: 'Pending', reason: 'ProviderFailed', message: 'boom', podIPs: [{ ip: '1.1.1.1' }] },
