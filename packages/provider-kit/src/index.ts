@@ -36,6 +36,7 @@ export { parseQuantity } from './quantity.js';
 export { copyApiObject } from './copy.js';
 export { jsonAtSeconds, jsonEqual, jsonEqualAsStored, jsonEqualAtSeconds } from './json-equal.js';
 export * from './status/index.js';
+export { advertiseNode, type NodeOffer } from './node/advertise-node.js';
 export * from './plugin/index.js';
 export * from './runtime/index.js';
 export * from './volumes/index.js';

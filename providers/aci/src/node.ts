@@ -1,3 +1,4 @@
+import { advertiseNode } from '@vkubelet/provider-kit';
 import type { ContainerInstanceManagementClient, Usage } from '@azure/arm-containerinstance';
 import type { V1Node } from '@kubernetes/client-node';
 
@@ -40,16 +41,7 @@ export function configureAciNode(
   capacity: Record<string, string>,
   os: 'Linux' | 'Windows',
 ): void {
-  node.status = {
-    ...node.status,
-    capacity: { ...node.status?.capacity, ...capacity },
-    allocatable: { ...node.status?.allocatable, ...capacity },
-    nodeInfo: node.status?.nodeInfo
-      ? { ...node.status.nodeInfo, operatingSystem: os.toLowerCase() }
-      : node.status?.nodeInfo,
-  };
-  node.metadata = {
-    ...node.metadata,
-    labels: { ...node.metadata?.labels, 'kubernetes.io/os': os.toLowerCase() },
-  };
+  advertiseNode(node, { capacity, labels: { 'kubernetes.io/os': os.toLowerCase() } });
+  if (node.status?.nodeInfo)
+    node.status.nodeInfo = { ...node.status.nodeInfo, operatingSystem: os.toLowerCase() };
 }

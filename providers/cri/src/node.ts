@@ -5,7 +5,7 @@ import type { V1Node } from '@kubernetes/client-node';
 
 import type { CriConfig } from './config.js';
 import type { VersionInfo } from './cri/types.js';
-import { parseQuantity } from '@vkubelet/provider-kit';
+import { parseQuantity, advertiseNode } from '@vkubelet/provider-kit';
 
 /** Capacity from the host; allocatable is capacity minus the configured reservations. */
 export function nodeResources(config: CriConfig): {
@@ -36,10 +36,8 @@ export async function configureNode(
   version: VersionInfo | undefined,
   internalIP: string,
 ): Promise<void> {
-  const { capacity, allocatable } = nodeResources(config);
+  advertiseNode(node, nodeResources(config));
   node.status ??= {};
-  node.status.capacity = { ...node.status.capacity, ...capacity };
-  node.status.allocatable = { ...node.status.allocatable, ...allocatable };
   node.status.nodeInfo = {
     ...(node.status.nodeInfo ?? {
       architecture: '',

@@ -1,4 +1,4 @@
-import { enumSchema, quantitySchema } from '@vkubelet/provider-kit';
+import { capacitySchema, enumSchema } from '@vkubelet/provider-kit';
 import { z } from 'zod';
 
 /** What a tag value may hold (ECI: at most 128 characters, no `acs:` prefix, no URL). */
@@ -56,20 +56,10 @@ export const eciConfigSchema = z
       .url({ protocol: /^https?$/ })
       .optional()
       .meta({ env: 'ECI_ENDPOINT', description: 'API endpoint (default https://eci.<region>.aliyuncs.com)' }),
-    capacity: z
-      .object({
-        cpu: quantitySchema({ positive: true })
-          .default('1000')
-          .meta({ env: 'ECI_QUOTA_CPU', description: 'what the node advertises' }),
-        memory: quantitySchema({ positive: true })
-          .default('4Ti')
-          .meta({ env: 'ECI_QUOTA_MEMORY', description: 'what the node advertises' }),
-        pods: quantitySchema({ positive: true })
-          .default('1000')
-          .meta({ env: 'ECI_QUOTA_POD', description: 'what the node advertises' }),
-      })
-      .strict()
-      .prefault({}),
+    capacity: capacitySchema(
+      { cpu: '1000', memory: '4Ti', pods: '1000' },
+      { cpu: 'ECI_QUOTA_CPU', memory: 'ECI_QUOTA_MEMORY', pods: 'ECI_QUOTA_POD' },
+    ),
     statusIntervalMs: z
       .number()
       .int()

@@ -12,6 +12,7 @@ import {
   type ProviderContext,
   type StatsSummary,
   type TrackedPod,
+  advertiseNode,
 } from '@vkubelet/provider-kit';
 
 import { EciBackend } from './backend.js';
@@ -81,21 +82,10 @@ export class EciProvider extends ProviderRuntime<GroupState> {
   }
 
   configureNode(node: V1Node): void {
-    const { cpu, memory, pods } = this.options.config.capacity;
-    const resources = { cpu, memory, pods };
-    node.status = {
-      ...node.status,
-      capacity: { ...node.status?.capacity, ...resources },
-      allocatable: { ...node.status?.allocatable, ...resources },
-    };
-    node.metadata = {
-      ...node.metadata,
-      labels: {
-        ...node.metadata?.labels,
-        'kubernetes.io/os': 'linux',
-        'topology.kubernetes.io/region': this.options.config.region,
-      },
-    };
+    advertiseNode(node, {
+      capacity: this.options.config.capacity,
+      labels: { 'kubernetes.io/os': 'linux', 'topology.kubernetes.io/region': this.options.config.region },
+    });
   }
 
   /** The node's health: DescribeRegions, ECI's cheapest call, answers. */

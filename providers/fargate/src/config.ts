@@ -1,4 +1,4 @@
-import { quantitySchema } from '@vkubelet/provider-kit';
+import { capacitySchema } from '@vkubelet/provider-kit';
 import { z } from 'zod';
 
 const arn = z
@@ -53,20 +53,7 @@ export const fargateConfigSchema = z
       .default('vk')
       .meta({ description: 'awslogs stream prefix; streams are `<prefix>/<container>/<task-id>`' }),
     platformVersion: z.string().min(1).default('LATEST').meta({ description: 'Fargate platform version' }),
-    capacity: z
-      .object({
-        cpu: quantitySchema({ positive: true })
-          .default('20')
-          .meta({ description: 'what the node advertises' }),
-        memory: quantitySchema({ positive: true })
-          .default('40Gi')
-          .meta({ description: 'what the node advertises' }),
-        pods: quantitySchema({ positive: true })
-          .default('20')
-          .meta({ description: 'what the node advertises' }),
-      })
-      .strict()
-      .prefault({}),
+    capacity: capacitySchema({ cpu: '20', memory: '40Gi', pods: '20' }),
     statusIntervalMs: z
       .number()
       .int()

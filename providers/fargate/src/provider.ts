@@ -8,6 +8,7 @@ import {
   type ContainerLogOptions,
   type LogItem,
   type PodRef,
+  advertiseNode,
 } from '@vkubelet/provider-kit';
 
 import { callLogs } from './aws.js';
@@ -61,14 +62,7 @@ export class FargateProvider extends ProviderRuntime<TaskState> {
   }
 
   configureNode(node: V1Node): void {
-    const { cpu, memory, pods } = this.options.config.capacity;
-    const resources = { cpu, memory, pods };
-    node.status = {
-      ...node.status,
-      capacity: { ...node.status?.capacity, ...resources },
-      allocatable: { ...node.status?.allocatable, ...resources },
-    };
-    node.metadata = { ...node.metadata, labels: { ...node.metadata?.labels, 'kubernetes.io/os': 'linux' } };
+    advertiseNode(node, { capacity: this.options.config.capacity, labels: { 'kubernetes.io/os': 'linux' } });
   }
 
   async ping(options: CallOptions): Promise<void> {

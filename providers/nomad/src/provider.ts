@@ -14,6 +14,7 @@ import {
   type ResourceLister,
   type StatsSummary,
   type TrackedPod,
+  advertiseNode,
 } from '@vkubelet/provider-kit';
 import { bridgeWebSocket } from '@vkubelet/provider-kit/streaming';
 
@@ -148,13 +149,7 @@ export class NomadProvider extends ProviderRuntime<JobState> {
   }
 
   configureNode(node: V1Node): void {
-    const { capacity, allocatable } = this.resources();
-    node.status = {
-      ...node.status,
-      capacity: { ...node.status?.capacity, ...capacity },
-      allocatable: { ...node.status?.allocatable, ...allocatable },
-    };
-    node.metadata = { ...node.metadata, labels: { ...node.metadata?.labels, 'kubernetes.io/os': 'linux' } };
+    advertiseNode(node, { ...this.resources(), labels: { 'kubernetes.io/os': 'linux' } });
   }
 
   notifyNodeStatus(callback: (node: V1Node) => void): void {
