@@ -2,6 +2,7 @@
 // vkubelet-soak: the chaos soak (and the leader-election handover measurement) of issue 20.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { errorMessage } from '@vkubelet/provider-kit';
 
 import { CriSoakBackend } from './backend/cri/adapter.js';
 import { runHandovers } from './handover.js';
@@ -64,6 +65,12 @@ const log = (line: string): void => {
   process.stderr.write(`[soak] ${line}\n`);
 };
 
+/** A run that could not finish (not a violation it found): one line and where its logs are. */
+function runFailed(err: unknown): never {
+  process.stderr.write(`vkubelet-soak: the run failed: ${errorMessage(err)} (logs in ${outDir})\n`);
+  process.exit(1);
+}
+
 if (values.handovers !== undefined) {
   const handovers = positive('handovers', values.handovers);
   const timings = values.lease.split('/');
@@ -80,7 +87,7 @@ if (values.handovers !== undefined) {
     seed,
     outDir,
     log,
-  });
+  }).catch(runFailed);
   process.stdout.write(`${report.summary}\n`);
 } else {
   const provider = values.provider;
@@ -101,7 +108,7 @@ if (values.handovers !== undefined) {
     log,
   }).catch((err: unknown) => {
     if (err instanceof UnknownFaultError) fail(`--faults: ${err.message}`);
-    throw err;
+    return runFailed(err);
   });
   process.stdout.write(`${report.summary}\n`);
   process.exitCode = report.passed ? 0 : 1;
