@@ -108,6 +108,10 @@ export const usageFigures = (u: ProcessUsage): UsageFigures => ({
   cpuSeconds: u.cpuSeconds,
 });
 
+/** The figures of each control-plane component (kube-apiserver, etcd) by name. */
+export const usageFiguresByComponent = (usage: Record<string, ProcessUsage>): Record<string, UsageFigures> =>
+  Object.fromEntries(Object.entries(usage).map(([name, u]) => [name, usageFigures(u)]));
+
 /** Lines saying which options an agent ignores, so a table never implies they applied. */
 export function settingNotes(agent: AgentKind, mockLatencyMs: number, notifier: boolean): string[] {
   if (agent.benchMock) return [];
@@ -243,7 +247,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
             ...usageFigures({ peakRssBytes, cpuSeconds: agentUsage.cpuSeconds }),
             ...(idleRss !== undefined ? { idleRssMB: mb(idleRss) } : {}),
           },
-          controlPlane: Object.fromEntries(Object.entries(planeUsage).map(([k, u]) => [k, usageFigures(u)])),
+          controlPlane: usageFiguresByComponent(planeUsage),
           apiRequests: { createPhase: {}, deletePhase: {}, perPod: NaN },
           loadAverage: loadAverage(),
         });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DEFAULT_AGENT_COMMAND } from './agent-process.js';
 import { customAgent } from './agents.js';
 import { countRequests, requestsPerPod, type RequestCounts } from './audit.js';
-import { defaultCapMs, mb, usageFigures, type UsageFigures } from './benchmark.js';
+import { defaultCapMs, mb, usageFigures, usageFiguresByComponent, type UsageFigures } from './benchmark.js';
 import { ControlPlaneSampler } from './control-plane-usage.js';
 import { AgentRunner, sleep, startBenchPlane } from './harness.js';
 import { nodeUserName } from './identity.js';
@@ -170,7 +170,7 @@ export async function runCriBench(options: CriBenchOptions): Promise<CriReport> 
       },
       containerd: usageFigures(containerdUsage),
       shimsAtFull: shims,
-      controlPlane: Object.fromEntries(Object.entries(planeUsage).map(([k, u]) => [k, usageFigures(u)])),
+      controlPlane: usageFiguresByComponent(planeUsage),
       apiRequests: {
         createPhase: counted.windows.create,
         deletePhase: counted.windows.delete,

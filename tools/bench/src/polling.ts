@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_AGENT_COMMAND } from './agent-process.js';
 import { customAgent, vkubeletAgent, type AgentKind } from './agents.js';
 import { countRequests, requestsPerPod, type RequestCounts } from './audit.js';
-import { defaultCapMs, mb, usageFigures, type UsageFigures } from './benchmark.js';
+import { defaultCapMs, mb, usageFigures, usageFiguresByComponent, type UsageFigures } from './benchmark.js';
 import { ControlPlaneSampler } from './control-plane-usage.js';
 import { AgentRunner, counterValue, sleep, startBenchPlane } from './harness.js';
 import { nodeUserName } from './identity.js';
@@ -185,7 +185,7 @@ export async function runPollingBench(options: PollingBenchOptions): Promise<Pol
             ? { readsPerRound: reads.requests / rounds, podsPerRead: reads.pods / reads.requests }
             : {}),
           apiRequests: {},
-          controlPlane: Object.fromEntries(Object.entries(planeUsage).map(([k, u]) => [k, usageFigures(u)])),
+          controlPlane: usageFiguresByComponent(planeUsage),
         };
       },
     });
@@ -215,7 +215,7 @@ export async function runPollingBench(options: PollingBenchOptions): Promise<Pol
       deleteThroughput: measured.deleteThroughput,
       idle: finished,
       agent: usageFigures(usage),
-      controlPlane: Object.fromEntries(Object.entries(runPlaneUsage).map(([k, u]) => [k, usageFigures(u)])),
+      controlPlane: usageFiguresByComponent(runPlaneUsage),
       apiRequestsPerPod: requestsPerPod(
         counted.windows.create,
         counted.windows.delete,

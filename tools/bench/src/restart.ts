@@ -8,7 +8,7 @@ import { DEFAULT_AGENT_COMMAND } from './agent-process.js';
 import { customAgent } from './agents.js';
 import { countRequests, type RequestCounts } from './audit.js';
 import { ControlPlaneSampler } from './control-plane-usage.js';
-import { mb, usageFigures, type UsageFigures } from './benchmark.js';
+import { mb, usageFigures, usageFiguresByComponent, type UsageFigures } from './benchmark.js';
 import { AgentRunner, sleep, startBenchPlane, waitForAgentReady } from './harness.js';
 import { nodeUserName } from './identity.js';
 import { machineInfo, type MachineInfo } from './machine.js';
@@ -184,7 +184,7 @@ export async function runRestartBench(options: RestartBenchOptions): Promise<Res
         apiRequests: counted.windows.after,
         disturbed,
       },
-      controlPlane: Object.fromEntries(Object.entries(planeUsage).map(([k, u]) => [k, usageFigures(u)])),
+      controlPlane: usageFiguresByComponent(planeUsage),
     };
     writeFileSync(join(options.outDir, 'report.json'), JSON.stringify(report, null, 2));
     return report;
